@@ -1,0 +1,178 @@
+"""The ``nojd`` command: a thin layer over the library, one subcommand per task.
+
+Exit codes: 0 done, 1 the input was refused (a bad message, a broken survey),
+2 the command line was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from nojd import __version__
+from nojd.survey import (
+    FiguresError,
+    NojdError,
+    Survey,
+    decode,
+    default_survey,
+    load_survey,
+    question_figures,
+)
+from nojd.survey.formatting import figures_lines
+from nojd.survey.translations import languages
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nojd`` with ``argv`` (default: the process's arguments)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except NojdError as exc:
+        print(f"nojd: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand; ``nojd --help`` lists them."""
+    parser = argparse.ArgumentParser(
+        prog="nojd",
+        description="Satisfaction terminals for municipal reception desks.",
+    )
+    parser.add_argument("--version", action="version", version=f"nojd {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_survey(commands)
+    _add_message(commands)
+    _add_figures(commands)
+    return parser
+
+
+def _add_survey(commands: argparse._SubParsersAction) -> None:
+    survey = commands.add_parser(
+        "survey", help="show or check a survey definition", description="Show or check surveys."
+    )
+    actions = survey.add_subparsers(title="actions", metavar="ACTION", required=True)
+    show = actions.add_parser(
+        "show",
+        help="print a survey's questions in one language",
+        description="Print the questions, options and targets of a survey.",
+    )
+    show.add_argument(
+        "--survey", type=Path, help="survey TOML file (default: the shipped 'service')"
+    )
+    show.add_argument("--lang", default="sv", help="language of the texts (default: sv)")
+    show.set_defaults(handler=_survey_show)
+    check = actions.add_parser(
+        "check",
+        help="check survey TOML files",
+        description="Check survey files; print what is wrong with the first broken one.",
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.set_defaults(handler=_survey_check)
+
+
+def _add_message(commands: argparse._SubParsersAction) -> None:
+    message = commands.add_parser(
+        "message", help="check a response message v1", description="Work with wire messages."
+    )
+    actions = message.add_subparsers(title="actions", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "check",
+        help="validate a response message from a file or stdin",
+        description="Validate one response message v1; print it normalised, or why it is refused.",
+    )
+    check.add_argument("file", nargs="?", type=Path, help="the message (default: stdin)")
+    check.add_argument(
+        "--survey", type=Path, help="survey TOML file (default: the shipped 'service')"
+    )
+    check.add_argument("--topic-device", help="the <device> of the topic it arrived on")
+    check.set_defaults(handler=_message_check)
+
+
+def _add_figures(commands: argparse._SubParsersAction) -> None:
+    figures = commands.add_parser(
+        "figures",
+        help="key figures of one question from counts",
+        description=(
+            "Compute the key figures of one question from its counts, e.g. "
+            "'nojd figures 3,4,0,5,7' for grades 1..5, or "
+            "'nojd figures --question resolution answered=5,referred=3,unanswered=2'."
+        ),
+    )
+    figures.add_argument("counts", help="c1,c2,c3,c4,c5 or option=count,...")
+    figures.add_argument("--question", default="overall", help="question id (default: overall)")
+    figures.add_argument(
+        "--survey", type=Path, help="survey TOML file (default: the shipped 'service')"
+    )
+    figures.add_argument("--target", type=float, help="override the question's target (percent)")
+    figures.add_argument("--format", choices=("text", "json"), default="text")
+    figures.add_argument("--lang", default="sv", choices=languages())
+    figures.set_defaults(handler=_figures)
+
+
+def _survey(path: Path | None) -> Survey:
+    return default_survey() if path is None else load_survey(path)
+
+
+def _survey_show(args: argparse.Namespace) -> int:
+    survey = _survey(args.survey)
+    lang = args.lang
+    if lang not in survey.languages:
+        print(
+            f"nojd: --lang: {lang!r} is not one of {', '.join(survey.languages)}", file=sys.stderr
+        )
+        return 2
+    print(f"{survey.id}: {survey.welcome[lang]}")
+    for question in survey.questions:
+        target = "" if question.target is None else f"  [{question.target:g} %]"
+        optional = " (optional)" if question.optional else ""
+        print(f"- {question.id} ({question.kind}){optional}: {question.text[lang]}{target}")
+        for option in question.options:
+            print(f"    {option.id}: {option.text[lang]}")
+    return 0
+
+
+def _survey_check(args: argparse.Namespace) -> int:
+    for path in args.files:
+        survey = load_survey(path)
+        print(f"ok: {path}: survey {survey.id!r}, {len(survey.questions)} questions")
+    return 0
+
+
+def _message_check(args: argparse.Namespace) -> int:
+    payload = sys.stdin.buffer.read() if args.file is None else args.file.read_bytes()
+    response = decode(payload, _survey(args.survey), topic_device=args.topic_device)
+    print(json.dumps(response.as_json(), ensure_ascii=False))
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    survey = _survey(args.survey)
+    question = survey.question(args.question)
+    figures = question_figures(survey, question, _parse_counts(args.counts), target=args.target)
+    if args.format == "json":
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        print("\n".join(figures_lines(question, figures, args.lang)))
+    return 0
+
+
+def _parse_counts(text: str) -> list[int] | dict[str, int]:
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        if all("=" in part for part in parts):
+            pairs = (part.split("=", 1) for part in parts)
+            return {key.strip(): int(value) for key, value in pairs}
+        return [int(part) for part in parts]
+    except ValueError:
+        raise FiguresError(f"counts: {text!r} is not c1,...,c5 or option=count,...") from None

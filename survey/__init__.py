@@ -1,0 +1,57 @@
+"""The survey shared by kiosk and server: its definition, the response message, the key figures.
+
+Import from here; the submodules are the parts:
+
+- :mod:`~nojd.survey.definition`: surveys from TOML,
+- :mod:`~nojd.survey.message`: the wire message v1,
+- :mod:`~nojd.survey.figures`: the key figures, computed only here,
+- :mod:`~nojd.survey.formatting` and :mod:`~nojd.survey.translations`: text for people.
+"""
+
+from nojd.survey.definition import (
+    GRADES,
+    Option,
+    Question,
+    Survey,
+    default_survey,
+    load_survey,
+    parse_survey,
+)
+from nojd.survey.errors import ConfigError, FiguresError, MessageError, NojdError, SurveyError
+from nojd.survey.figures import (
+    choice_figures,
+    question_figures,
+    rating_figures,
+    survey_figures,
+    wilson_interval,
+)
+from nojd.survey.formatting import format_interval, format_number, format_percent
+from nojd.survey.message import Response, build_response, decode, encode, validate
+
+__all__ = [
+    "GRADES",
+    "ConfigError",
+    "FiguresError",
+    "MessageError",
+    "NojdError",
+    "Option",
+    "Question",
+    "Response",
+    "Survey",
+    "SurveyError",
+    "build_response",
+    "choice_figures",
+    "decode",
+    "default_survey",
+    "encode",
+    "format_interval",
+    "format_number",
+    "format_percent",
+    "load_survey",
+    "parse_survey",
+    "question_figures",
+    "rating_figures",
+    "survey_figures",
+    "validate",
+    "wilson_interval",
+]
