@@ -124,7 +124,7 @@ class _Reader:
             raise self.fail(where, f"expected a percentage, got {_describe(value)}")
         if not 0 <= value <= 100:
             raise self.fail(where, f"{value} is outside 0..100")
-        return float(value)
+        return value
 
     def texts(self, value: object, where: str, languages: tuple[str, ...]) -> dict[str, str]:
         table = self.table(value, where)
@@ -158,7 +158,12 @@ class _Reader:
             {"id", "languages", "welcome", "questions"},
             {"satisfied_threshold", "min_n", "sample_target"},
         )
+        survey_id = self.ident(data["id"], "id")
         languages = self.languages(data["languages"])
+        welcome = self.texts(data["welcome"], "welcome", languages)
+        threshold = self.integer(data.get("satisfied_threshold", 3), "satisfied_threshold", 1, 5)
+        min_n = self.integer(data.get("min_n", 7), "min_n", 1, 1_000_000)
+        sample_target = self.integer(data.get("sample_target", 200), "sample_target", 1, 10**9)
         questions = data["questions"]
         if not isinstance(questions, list) or not questions:
             raise self.fail("questions", "expected at least one [[questions]] table")
@@ -171,15 +176,13 @@ class _Reader:
             if question_id in ids[:index]:
                 raise self.fail(f"questions[{index}].id", f"{question_id!r} is used twice")
         return Survey(
-            id=self.ident(data["id"], "id"),
+            id=survey_id,
             languages=languages,
-            welcome=self.texts(data["welcome"], "welcome", languages),
+            welcome=welcome,
             questions=parsed,
-            satisfied_threshold=self.integer(
-                data.get("satisfied_threshold", 3), "satisfied_threshold", 1, 5
-            ),
-            min_n=self.integer(data.get("min_n", 7), "min_n", 1, 1_000_000),
-            sample_target=self.integer(data.get("sample_target", 200), "sample_target", 1, 10**9),
+            satisfied_threshold=threshold,
+            min_n=min_n,
+            sample_target=sample_target,
             source=self.source,
         )
 

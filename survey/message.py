@@ -69,8 +69,8 @@ class Response:
 
 def format_time(moment: datetime) -> str:
     """UTC time as the protocol writes it: ``2026-11-22T09:15:03.120Z``."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 def build_response(
@@ -122,11 +122,13 @@ def decode(
     if size > MAX_PAYLOAD:
         raise MessageError("payload", f"{size} bytes is over the limit of {MAX_PAYLOAD}")
     try:
-        data = json.loads(payload, parse_constant=_refuse_constant)
-    except MessageError:
-        raise
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     except UnicodeDecodeError as exc:
         raise MessageError("payload", f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except MessageError:
+        raise
     except json.JSONDecodeError as exc:
         raise MessageError("payload", f"not JSON ({exc.msg} at character {exc.pos})") from None
     except (RecursionError, ValueError, TypeError) as exc:
@@ -143,15 +145,16 @@ def validate(data: object, surveys: Survey | Mapping[str, Survey]) -> Response:
     """Check a parsed message against the protocol and its survey."""
     if not isinstance(data, dict):
         raise MessageError("payload", f"expected a JSON object, got {_kind(data)}")
+    # The version first: a message of another version has another shape.
+    version = data.get("v")
+    if "v" in data and (not _is_int(version) or version != VERSION):
+        raise MessageError("v", f"{_show(version)} is not a supported version (expected {VERSION})")
     for key in data:
         if key not in FIELDS:
             raise MessageError(_clip(key), f"unknown field (expected {', '.join(FIELDS)})")
     for key in FIELDS:
         if key not in data:
             raise MessageError(key, "missing")
-    version = data["v"]
-    if not _is_int(version) or version != VERSION:
-        raise MessageError("v", f"{_show(version)} is not a supported version (expected {VERSION})")
     survey = _survey(data["survey"], surveys)
     return Response(
         id=_response_id(data["id"]),
@@ -165,6 +168,16 @@ def validate(data: object, surveys: Survey | Mapping[str, Survey]) -> Response:
         answers=_answers(data["answers"], survey),
         flags=_flags(data["flags"]),
     )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are unique: JSON parsers disagree on which duplicate wins."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise MessageError(_clip(key), "appears twice in one object")
+        result[key] = value
+    return result
 
 
 def _refuse_constant(name: str) -> None:

@@ -1,0 +1,86 @@
+"""The installed ``nojd`` command, run as a user would, checked through the library."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nojd.survey import decode, default_survey, rating_figures
+
+NOJD = shutil.which("nojd") or str(Path(sys.executable).with_name("nojd"))
+
+
+def nojd(*args, stdin=None):
+    return subprocess.run(
+        [NOJD, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_help_lists_the_commands():
+    result = nojd("--help")
+    assert result.returncode == 0
+    for command in ("survey", "message", "figures"):
+        assert command in result.stdout
+
+
+def test_python_dash_m_runs_the_same_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "nojd", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("nojd ")
+
+
+def test_figures_json_equals_the_library():
+    result = nojd("figures", "3,4,0,5,7", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == rating_figures((3, 4, 0, 5, 7), target=90)
+
+
+def test_figures_text_in_swedish():
+    result = nojd("figures", "3,4,0,5,7")
+    assert "Index: 61,8" in result.stdout
+    assert "41,0–80,9 %" in result.stdout
+
+
+def test_figures_refuses_bad_counts():
+    result = nojd("figures", "3,x,0")
+    assert result.returncode == 1
+    assert "counts: '3,x,0' is not c1,...,c5" in result.stderr
+
+
+def test_message_check_accepts_and_normalises():
+    raw = (
+        '{"v":1,"id":"0b7f6c1e-3d2a-4f5b-9c8d-7e6f5a4b3c2d","device":"d1","seq":1,'
+        '"site":"s","survey":"service","lang":"sv","at":"2026-01-01T00:00:00Z",'
+        '"clock":"unsynced","answers":{"overall":5},"flags":[]}'
+    )
+    result = nojd("message", "check", stdin=raw)
+    assert result.returncode == 0, result.stderr
+    assert decode(result.stdout, default_survey()) == decode(raw, default_survey())
+    assert json.loads(result.stdout)["at"] == "2026-01-01T00:00:00.000Z"
+
+
+def test_message_check_prints_the_reason():
+    result = nojd("message", "check", "--topic-device", "x", stdin='{"v": 2}')
+    assert result.returncode == 1
+    assert result.stderr.strip() == "nojd: v: 2 is not a supported version (expected 1)"
+
+
+def test_survey_check_names_the_broken_file(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('id = "x"\n', encoding="utf-8")
+    result = nojd("survey", "check", str(broken))
+    assert result.returncode == 1
+    assert f"survey file {broken}: languages: missing" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_survey_show(lang):
+    result = nojd("survey", "show", "--lang", lang)
+    assert result.returncode == 0
+    for question in default_survey().questions:
+        assert question.text[lang] in result.stdout
