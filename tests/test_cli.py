@@ -1,7 +1,6 @@
 """The installed ``nojd`` command, run as a user would, checked through the library."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ import pytest
 
 from nojd.survey import decode, default_survey, rating_figures
 
-NOJD = shutil.which("nojd") or str(Path(sys.executable).with_name("nojd"))
+NOJD = str(Path(sys.executable).with_name("nojd"))
 
 
 def nojd(*args, stdin=None):
