@@ -1,0 +1,294 @@
+"""The kiosk's loop: pygame events in, session rules, a frame out only when something changed.
+
+An idle terminal sleeps in ``pygame.event.wait`` until the next input or the
+next deadline (a timeout, the thank-you screen's end, opening hours); it does
+not redraw sixty times a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import pygame
+from gpiozero import Factory
+
+from nojd.kiosk import screens
+from nojd.kiosk.clock import SystemClock
+from nojd.kiosk.config import KioskConfig
+from nojd.kiosk.inputs import PRESS, STAFF, WAKE, Buttons
+from nojd.kiosk.outbox import Outbox, OutboxError
+from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
+from nojd.kiosk.staff import StaffSummary, summarize
+from nojd.survey import Response
+
+log = logging.getLogger("nojd.kiosk")
+
+DEFAULT_ZONE = "Europe/Stockholm"
+_KEYS = {getattr(pygame, f"K_{n}"): n for n in range(1, 6)} | {
+    getattr(pygame, f"K_KP{n}"): n for n in range(1, 6)
+}
+
+
+class WallClock(Clock, Protocol):
+    """What the app needs of a clock beyond the session's: the wall time."""
+
+    def now(self) -> datetime: ...
+
+
+class Kiosk:
+    """One terminal: display (or none), buttons, session and outbox."""
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        clock: WallClock | None = None,
+        pin_factory: Factory | None = None,
+        on_commit: Callable[[Response], None] = lambda response: None,
+        window: tuple[int, int] | None = None,
+    ) -> None:
+        self.config = config
+        self.clock: WallClock = clock or SystemClock()
+        self.survey = config.survey()
+        self.zone = config.hours.timezone if config.hours else ZoneInfo(DEFAULT_ZONE)
+        self.external_on_commit = on_commit
+        self.on_frame: Callable[[int, float], None] = lambda version, at: None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._hold_until: float | None = None
+        self._summary: StaffSummary | None = None
+        self._drawn = -1
+        self.hotspots: list[screens.Hotspot] = []
+        self.surface = self._open_display(window)
+        self.buttons = Buttons(config.gpio, pin_factory)
+        self.outbox: Outbox | None = None
+        self.session: Session | None = None
+        self._broken = View(Screen.OUT_OF_ORDER, config.languages[0])
+        self._retry_at = 0.0
+        self._open_outbox()
+        self._redraw()
+
+    # -- public ----------------------------------------------------------------
+
+    @property
+    def view(self) -> View:
+        """What the terminal shows now."""
+        return self.session.view if self.session else self._broken
+
+    def run(self) -> None:
+        """Serve visitors until :meth:`stop`."""
+        log.info(
+            "kiosk %s at %s ready (%s mode)", self.config.device, self.config.site, self.config.mode
+        )
+        while not self._stop.is_set():
+            self.pump(self._timeout())
+
+    def pump(self, timeout: float = 0.0) -> None:
+        """Wait up to ``timeout`` seconds for input, handle all of it, apply timers, redraw."""
+        first = pygame.event.wait(max(1, round(timeout * 1000))) if timeout > 0 else None
+        events = ([first] if first is not None else []) + pygame.event.get()
+        for event in events:
+            try:
+                self._handle(event)
+            except Exception:  # a kiosk never stops for a bad press
+                log.exception("ignored an input that failed: %s", event)
+        self._tick()
+        self._redraw()
+
+    def stop(self) -> None:
+        """End :meth:`run` from any thread."""
+        self._stop.set()
+        pygame.event.post(pygame.event.Event(WAKE))
+
+    def close(self) -> None:
+        """Release pins, outbox and display; safe to call twice."""
+        self.buttons.close()
+        if self.outbox is not None:
+            self.outbox.close()
+            self.outbox = None
+        pygame.display.quit()
+
+    def wait_for(self, predicate: Callable[[View], bool], timeout: float) -> bool:
+        """Block (another thread) until the view satisfies ``predicate``."""
+        with self._changed:
+            return self._changed.wait_for(lambda: predicate(self.view), timeout)
+
+    def tap(self, position: tuple[int, int]) -> None:
+        """Post a touch at ``position``, as a finger would."""
+        for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+            pygame.event.post(pygame.event.Event(kind, pos=position, button=1))
+
+    # -- inside ----------------------------------------------------------------
+
+    def _open_display(self, window: tuple[int, int] | None) -> pygame.Surface | None:
+        if self.config.mode == "buttons":
+            os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+        pygame.font.init()
+        if self.config.mode == "buttons":
+            return None
+        if window is None and self.config.display.fullscreen:
+            surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+            pygame.mouse.set_visible(False)
+        else:
+            surface = pygame.display.set_mode(window or self.config.display.size)
+        pygame.display.set_caption(f"nojd {self.config.device}")
+        pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
+        return surface
+
+    def _open_outbox(self) -> None:
+        try:
+            self.outbox = Outbox(self.config.data_dir, self.config.device)
+        except OutboxError as exc:
+            log.error("out of order: %s", exc)
+            self._broken = View(Screen.OUT_OF_ORDER, self.config.languages[0], reason=str(exc))
+            self._retry_at = self.clock.monotonic() + RETRY_SECONDS
+            return
+        hours = self.config.hours
+        self.session = Session(
+            self.config,
+            self.survey,
+            self.outbox,
+            self.clock,
+            on_commit=self._committed,
+            is_open=(lambda: hours.is_open(self.clock.now())) if hours else (lambda: True),
+        )
+
+    def _committed(self, response: Response) -> None:
+        if self.config.mode == "buttons":
+            self.buttons.thank()
+        self.external_on_commit(response)
+
+    def _handle(self, event: pygame.event.Event) -> None:
+        session = self.session
+        if event.type == pygame.QUIT or (
+            event.type == pygame.KEYDOWN
+            and event.key == pygame.K_ESCAPE
+            and not self.config.display.fullscreen
+        ):
+            self._stop.set()
+        if session is None:
+            return
+        if event.type == PRESS:
+            if session.press(event.number):
+                self.buttons.confirm()
+        elif event.type == STAFF:
+            session.request_staff(with_pin=False)
+        elif event.type == pygame.KEYDOWN:
+            self._key(session, event)
+        elif event.type == pygame.MOUSEBUTTONDOWN:
+            self._touch(session, event.pos)
+        elif event.type == pygame.MOUSEBUTTONUP:
+            self._hold_until = None
+
+    def _key(self, session: Session, event: pygame.event.Event) -> None:
+        if session.view.screen is Screen.PIN:
+            if event.unicode.isdigit():
+                session.pin_digit(event.unicode)
+            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                session.pin_ok()
+            elif event.key == pygame.K_BACKSPACE:
+                session.pin_back()
+        elif event.key in _KEYS:
+            session.press(_KEYS[event.key])
+        elif event.key == pygame.K_F12:
+            session.request_staff(with_pin=True)
+        if event.key == pygame.K_ESCAPE:
+            session.close()
+
+    def _touch(self, session: Session, position: tuple[int, int]) -> None:
+        if self._in_staff_corner(position):
+            self._hold_until = self.clock.monotonic() + self.config.staff.long_press
+            return
+        for hotspot in self.hotspots:
+            if hotspot.rect.collidepoint(position):
+                self._act(session, hotspot.action)
+                return
+
+    def _in_staff_corner(self, position: tuple[int, int]) -> bool:
+        if self.surface is None:
+            return False
+        side = min(self.surface.get_size()) // 8
+        return position[0] < side and position[1] < side
+
+    def _act(self, session: Session, action: screens.Action) -> None:
+        kind, value = action
+        handlers: dict[str, Callable[[], bool]] = {
+            "start": session.start,
+            "answer": lambda: session.answer(value),  # type: ignore[arg-type]
+            "languages": session.open_languages,
+            "language": lambda: session.choose_language(str(value)),
+            "pin": lambda: session.pin_digit(str(value)),
+            "pin_erase": session.pin_back,
+            "pin_ok": session.pin_ok,
+            "close": session.close,
+        }
+        handlers[kind]()
+
+    def _tick(self) -> None:
+        now = self.clock.monotonic()
+        if self.session is None:
+            if now >= self._retry_at:
+                self._open_outbox()
+            return
+        if self._hold_until is not None and now >= self._hold_until:
+            self._hold_until = None
+            self.session.request_staff(with_pin=True)
+        self.session.tick()
+
+    def _timeout(self) -> float:
+        """Seconds until the next deadline; long when nothing is due."""
+        now = self.clock.monotonic()
+        deadlines = [now + 3600.0]
+        if self.session is None:
+            deadlines.append(self._retry_at)
+        else:
+            deadlines.append(self.session.deadline() or deadlines[0])
+            if self._hold_until is not None:
+                deadlines.append(self._hold_until)
+            if self.config.hours is not None:
+                change = self.config.hours.next_change(self.clock.now())
+                if change is not None:
+                    deadlines.append(now + (change - self.clock.now()).total_seconds())
+        return max(0.001, min(deadlines) - now)
+
+    def _redraw(self) -> None:
+        version = self.session.version if self.session else -2 - int(self._retry_at)
+        if version == self._drawn:
+            return
+        self._drawn = version
+        view = self.view
+        if view.screen is Screen.STAFF and self.session and self.outbox:
+            self._summary = summarize(
+                self.survey, self.outbox, self.clock.now(), self.zone, self._connection()
+            )
+        if self.surface is not None:
+            self.hotspots = screens.draw(self.surface, view, self._context(), self._summary)
+            pygame.display.flip()
+            self.on_frame(version, time.perf_counter())
+        with self._changed:
+            self._changed.notify_all()
+
+    def _connection(self) -> str:
+        return "disconnected" if self.config.broker else "offline"
+
+    def _context(self) -> screens.Context:
+        hours = self.config.hours
+        return screens.Context(
+            survey=self.survey,
+            languages=self.config.languages,
+            device=self.config.device,
+            site=self.config.site,
+            staff_timeout=self.config.staff.timeout,
+            next_opening=(lambda: hours.next_opening(self.clock.now()))
+            if hours
+            else (lambda: None),
+            now=self.clock.now,
+        )

@@ -1,0 +1,255 @@
+"""The kiosk's configuration, from a TOML file (``firmware_config/kiosk.example.toml``).
+
+Command-line flags override the file, so one example config serves many test
+terminals.  The staff PIN is stored only as a salted PBKDF2 hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from nojd.kiosk.hours import OpeningHours, parse_hours
+from nojd.survey import Survey, default_survey, load_survey
+from nojd.survey.errors import ConfigError
+from nojd.survey.message import DEVICE_PATTERN, SITE_PATTERN
+from nojd.tomlconfig import Table, boolean, number, text, whole
+
+PIN_ITERATIONS = 200_000
+MODES = ("display", "buttons")
+_PIN_PATTERN = re.compile(r"\d{4,8}")
+
+
+@dataclass(frozen=True)
+class GpioConfig:
+    """The physical buttons (BCM pin numbers, grade 1 first), LED and staff button."""
+
+    buttons: tuple[int, ...] = (5, 6, 13, 19, 26)
+    led: int | None = 12
+    staff_button: int | None = None
+    bounce_time: float = 0.05
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """The rules of one visitor's session (seconds)."""
+
+    inactivity_timeout: float = 20.0
+    response_interval: float = 3.0
+    rapid_repeat_limit: int = 6
+    rapid_repeat_window: float = 60.0
+
+
+@dataclass(frozen=True)
+class StaffConfig:
+    """How staff reach the summary screen."""
+
+    pin_hash: str = ""
+    long_press: float = 3.0
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """The screen: full screen at its own size, or a window of ``size``."""
+
+    fullscreen: bool = True
+    size: tuple[int, int] = (800, 480)
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """Everything one terminal needs to know."""
+
+    device: str
+    site: str
+    data_dir: Path
+    survey_file: Path | None = None
+    languages: tuple[str, ...] = ("sv", "en")
+    ask_optional: bool = True
+    mode: str = "display"
+    buttons_question: str = "overall"
+    broker: str = ""
+    gpio: GpioConfig = field(default_factory=GpioConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    hours: OpeningHours | None = None
+    source: str = "<defaults>"
+
+    def survey(self) -> Survey:
+        """The survey this terminal asks."""
+        return default_survey() if self.survey_file is None else load_survey(self.survey_file)
+
+    def with_overrides(
+        self,
+        device: str | None = None,
+        site: str | None = None,
+        broker: str | None = None,
+        data_dir: Path | None = None,
+    ) -> KioskConfig:
+        """The config with command-line flags applied and checked."""
+        changed = replace(
+            self,
+            device=self.device if device is None else device,
+            site=self.site if site is None else site,
+            broker=self.broker if broker is None else broker,
+            data_dir=self.data_dir if data_dir is None else data_dir,
+        )
+        _check_ids(changed, "command line")
+        return changed
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    """Read and check a kiosk config file."""
+    top = Table.load(path, "kiosk config")
+    top.only(
+        "device", "site", "data_dir", "survey", "languages", "ask_optional", "mode",
+        "buttons_question", "broker", "gpio", "session", "staff", "display", "hours",
+    )  # fmt: skip
+    survey_file = top.get("survey", "", text, "a path to a survey TOML file")
+    config = KioskConfig(
+        device=top.require("device", text, "a device id like 'hbg-kc-desk1'"),
+        site=top.require("site", text, "a site id like 'kontaktcenter'"),
+        data_dir=Path(top.get("data_dir", "/var/lib/nojd", text, "a folder")),
+        survey_file=Path(survey_file) if survey_file else None,
+        languages=top.get("languages", ("sv", "en"), _languages, "a list like ['sv', 'en']"),
+        ask_optional=top.get("ask_optional", True, boolean, "true or false"),
+        mode=top.get("mode", "display", _one_of(MODES), "'display' or 'buttons'"),
+        buttons_question=top.get("buttons_question", "overall", text, "a question id"),
+        broker=top.get("broker", "", text, "a broker URL like mqtt://host:1883"),
+        gpio=_gpio(top.table("gpio")),
+        session=_session(top.table("session")),
+        staff=_staff(top.table("staff")),
+        display=_display(top.table("display")),
+        hours=parse_hours(top.table("hours")) if "hours" in top.data else None,
+        source=top.label,
+    )
+    _check_ids(config, top.label)
+    _check_survey(config, top)
+    return config
+
+
+def _check_ids(config: KioskConfig, label: str) -> None:
+    if not DEVICE_PATTERN.fullmatch(config.device):
+        raise ConfigError(
+            f"{label}: device: {config.device!r} does not match {DEVICE_PATTERN.pattern}"
+        )
+    if not SITE_PATTERN.fullmatch(config.site):
+        raise ConfigError(f"{label}: site: {config.site!r} does not match {SITE_PATTERN.pattern}")
+
+
+def _check_survey(config: KioskConfig, top: Table) -> None:
+    survey = config.survey()
+    for lang in config.languages:
+        if lang not in survey.languages:
+            raise top.fail("languages", f"{lang!r} is not a language of survey {survey.id!r}")
+    question = survey.question(config.buttons_question)
+    if question.kind != "rating":
+        raise top.fail("buttons_question", f"{question.id!r} is not a rating question")
+
+
+def _languages(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise TypeError(value)
+    return tuple(value)
+
+
+def _one_of(allowed: tuple[str, ...]) -> object:
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise ValueError(value)
+        return str(value)
+
+    return check
+
+
+def _pin_number(value: object) -> int | None:
+    if value == 0:
+        return None
+    return whole(1, 53)(value)
+
+
+def _pins(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list) or len(value) not in (0, 5):
+        raise ValueError(value)
+    pins = tuple(whole(1, 53)(pin) for pin in value)
+    if len(set(pins)) != len(pins):
+        raise ValueError(value)
+    return pins
+
+
+def _gpio(table: Table) -> GpioConfig:
+    table.only("buttons", "led", "staff_button", "bounce_time")
+    default = GpioConfig()
+    return GpioConfig(
+        buttons=table.get("buttons", default.buttons, _pins, "five different BCM pins, or []"),
+        led=table.get("led", default.led, _pin_number, "a BCM pin, or 0 for none"),
+        staff_button=table.get("staff_button", None, _pin_number, "a BCM pin, or 0 for none"),
+        bounce_time=table.get("bounce_time", 0.05, number(0, 1), "seconds 0..1"),
+    )
+
+
+def _session(table: Table) -> SessionConfig:
+    table.only(
+        "inactivity_timeout", "response_interval", "rapid_repeat_limit", "rapid_repeat_window"
+    )
+    seconds = "a number of seconds 0..3600"
+    return SessionConfig(
+        inactivity_timeout=table.get("inactivity_timeout", 20.0, number(1, 3600), seconds),
+        response_interval=table.get("response_interval", 3.0, number(0, 3600), seconds),
+        rapid_repeat_limit=table.get("rapid_repeat_limit", 6, whole(1, 10_000), "a whole number"),
+        rapid_repeat_window=table.get("rapid_repeat_window", 60.0, number(0, 86_400), seconds),
+    )
+
+
+def _staff(table: Table) -> StaffConfig:
+    table.only("pin_hash", "long_press", "timeout")
+    pin_hash = table.get("pin_hash", "", text, "a hash from 'nojd kiosk hash-pin'")
+    if pin_hash and not pin_hash.startswith("pbkdf2_sha256$"):
+        raise table.fail(
+            "pin_hash", "is not a hash from 'nojd kiosk hash-pin' (never the PIN itself)"
+        )
+    return StaffConfig(
+        pin_hash=pin_hash,
+        long_press=table.get("long_press", 3.0, number(0.5, 30), "seconds 0.5..30"),
+        timeout=table.get("timeout", 60.0, number(5, 3600), "seconds 5..3600"),
+    )
+
+
+def _display(table: Table) -> DisplayConfig:
+    table.only("fullscreen", "size")
+    return DisplayConfig(
+        fullscreen=table.get("fullscreen", True, boolean, "true or false"),
+        size=table.get("size", (800, 480), _size, "[width, height] in pixels"),
+    )
+
+
+def _size(value: object) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(value)
+    width, height = (whole(200, 10_000)(v) for v in value)
+    return width, height
+
+
+def hash_pin(pin: str, salt: str | None = None) -> str:
+    """A salted PBKDF2-SHA256 hash of a 4–8 digit staff PIN, for ``staff.pin_hash``."""
+    if not _PIN_PATTERN.fullmatch(pin):
+        raise ConfigError(f"PIN: {len(pin)} characters given (expected 4 to 8 digits)")
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), PIN_ITERATIONS)
+    return f"pbkdf2_sha256${PIN_ITERATIONS}${salt}${digest.hex()}"
+
+
+def verify_pin(pin: str, pin_hash: str) -> bool:
+    """Whether ``pin`` matches ``pin_hash``; no hash means no staff access by PIN."""
+    try:
+        _, iterations, salt, expected = pin_hash.split("$")
+        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), int(iterations))
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), expected)

@@ -1,0 +1,71 @@
+"""The physical inputs: five grade buttons, a staff button and an LED, through gpiozero.
+
+Button presses arrive on gpiozero's threads; they are posted into pygame's
+event queue (thread-safe) so that only the UI thread touches the session.
+The pin factory is gpiozero's choice (``GPIOZERO_PIN_FACTORY``) unless one is
+given: tests and ``nojd kiosk simulate`` pass a ``MockFactory``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+
+import pygame
+from gpiozero import LED, Button, Factory, GPIOZeroError
+
+from nojd.kiosk.config import GpioConfig
+
+log = logging.getLogger("nojd.kiosk")
+
+#: A grade button was pressed: ``event.number`` 1..5, ``event.at`` its perf_counter.
+PRESS = pygame.event.custom_type()
+#: The staff button was pressed.
+STAFF = pygame.event.custom_type()
+#: Wakes the loop, e.g. to stop it.
+WAKE = pygame.event.custom_type()
+
+
+class Buttons:
+    """The grade buttons (grade 1 first), the staff button and the confirmation LED."""
+
+    def __init__(self, gpio: GpioConfig, pin_factory: Factory | None = None) -> None:
+        self.grades: list[Button] = []
+        self.staff: Button | None = None
+        self.led: LED | None = None
+        try:
+            for number, pin in enumerate(gpio.buttons, start=1):
+                button = Button(pin, bounce_time=gpio.bounce_time or None, pin_factory=pin_factory)
+                button.when_pressed = partial(_post, PRESS, number)
+                self.grades.append(button)
+            if gpio.staff_button is not None:
+                self.staff = Button(gpio.staff_button, hold_time=1, pin_factory=pin_factory)
+                self.staff.when_held = partial(_post, STAFF, 0)
+            if gpio.led is not None:
+                self.led = LED(gpio.led, pin_factory=pin_factory)
+        except (GPIOZeroError, OSError, ImportError) as exc:
+            log.warning("no GPIO buttons or LED (%s); touch and keyboard still work", exc)
+            self.close()
+
+    def confirm(self) -> None:
+        """One short flash: the press was taken."""
+        if self.led is not None:
+            self.led.blink(on_time=0.15, off_time=0.05, n=1)
+
+    def thank(self) -> None:
+        """Three flashes: the answer is saved, thank you."""
+        if self.led is not None:
+            self.led.blink(on_time=0.2, off_time=0.2, n=3)
+
+    def close(self) -> None:
+        """Release the pins; safe to call twice."""
+        for device in (*self.grades, self.staff, self.led):
+            if device is not None:
+                device.close()
+        self.grades = []
+        self.staff = self.led = None
+
+
+def _post(kind: int, number: int) -> None:
+    pygame.event.post(pygame.event.Event(kind, number=number, at=time.perf_counter()))

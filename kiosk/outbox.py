@@ -1,0 +1,204 @@
+"""The outbox: every response is committed here before the visitor is thanked.
+
+One SQLite file (WAL, ``synchronous=FULL``) behind sqlite-utils, with named
+migrations.  ``seq`` comes from a persisted counter that is bumped in the same
+transaction as the insert, so a committed seq is never handed out again, even
+across crashes.  A row stays until the server's ack marks it delivered; the
+uplink reads :meth:`Outbox.pending` and calls :meth:`Outbox.acknowledge`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from nojd.survey import Response, Survey
+from nojd.survey.errors import NojdError
+from nojd.survey.message import format_time
+
+FILENAME = "outbox.sqlite"
+migrations = Migrations("nojd-kiosk-outbox")
+
+
+class OutboxError(NojdError, OSError):
+    """The outbox cannot be written: a full disk, a read-only folder, a broken file."""
+
+
+@migrations()
+def m001_responses(db: Database) -> None:
+    db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE responses (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            device TEXT NOT NULL,
+            site TEXT NOT NULL,
+            survey TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            at TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            boot_id TEXT NOT NULL,
+            monotonic REAL NOT NULL,
+            send_count INTEGER NOT NULL DEFAULT 0,
+            last_sent_at TEXT,
+            acked_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX responses_unacked ON responses (seq) WHERE acked_at IS NULL")
+    db.execute("CREATE INDEX responses_at ON responses (at)")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Where a response was made in time: for correcting clocks later."""
+
+    at: datetime
+    clock: str
+    boot_id: str
+    monotonic: float
+
+
+class Outbox:
+    """The kiosk's durable queue of responses; safe to use from several threads."""
+
+    def __init__(self, data_dir: Path, device: str) -> None:
+        self.path = Path(data_dir) / FILENAME
+        self.device = device
+        self._lock = threading.Lock()
+        try:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+            self.db = Database(connection)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            migrations.apply(self.db)
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(f"outbox {self.path}: cannot be opened for writing ({exc})") from None
+
+    def close(self) -> None:
+        """Close the file; safe to call twice."""
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def commit(self, build: Callable[[int], Response], stamp: Stamp) -> Response:
+        """Take the next seq, build the response with it and commit both at once."""
+        counter = f"seq:{self.device}"
+        try:
+            with self._lock, self.db.atomic():
+                self.db.execute(
+                    "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT DO NOTHING",
+                    [counter],
+                )
+                seq = self.db.execute(
+                    "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value",
+                    [counter],
+                ).fetchone()[0]
+                response = build(seq)
+                self.db.execute(
+                    """INSERT INTO responses (seq, id, device, site, survey, lang, at, clock,
+                       answers, flags, boot_id, monotonic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    [
+                        response.seq, response.id, response.device, response.site,
+                        response.survey, response.lang, format_time(response.at),
+                        response.clock, json.dumps(dict(response.answers)),
+                        json.dumps(list(response.flags)), stamp.boot_id, stamp.monotonic,
+                    ],
+                )  # fmt: skip
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(f"outbox {self.path}: the response was not saved ({exc})") from None
+        return response
+
+    def pending(self, limit: int = 100, after_seq: int = 0) -> list[dict[str, object]]:
+        """Unacknowledged rows in seq order, as the uplink sends them."""
+        with self._lock:
+            cursor = self.db.execute(
+                "SELECT * FROM responses WHERE acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+                [after_seq, limit],
+            )
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    def acknowledge(self, seqs: Iterable[int], at: datetime | None = None) -> int:
+        """Mark rows delivered; returns how many were newly marked."""
+        stamp = format_time(at or datetime.now(UTC))
+        batch = list(seqs)
+        with self._lock, self.db.atomic():
+            cursor = self.db.conn.executemany(
+                "UPDATE responses SET acked_at = ? WHERE seq = ? AND acked_at IS NULL",
+                [(stamp, seq) for seq in batch],
+            )
+            return cursor.rowcount
+
+    def backlog(self) -> int:
+        """How many responses wait for the server's ack."""
+        return self._scalar("SELECT count(*) FROM responses WHERE acked_at IS NULL") or 0
+
+    def last_ack(self) -> datetime | None:
+        """When the server last acknowledged a response."""
+        value = self._scalar("SELECT max(acked_at) FROM responses")
+        return None if value is None else datetime.fromisoformat(str(value))
+
+    def last_seq(self) -> int:
+        """The last seq handed out (0 before the first response)."""
+        return (
+            self._scalar("SELECT value FROM counters WHERE name = ?", [f"seq:{self.device}"]) or 0
+        )
+
+    def counts(
+        self,
+        survey: Survey,
+        since: datetime,
+        until: datetime,
+        *,
+        include_flagged: bool = False,
+        exclude_latest: bool = True,
+    ) -> dict[str, dict[str, int]]:
+        """Answers per question and grade (or option) of responses made in ``[since, until)``.
+
+        ``exclude_latest`` leaves the newest response out, so that a staff
+        member opening the summary right after a visitor cannot read it off.
+        """
+        sql = """
+            SELECT a.key, a.value, count(*) FROM responses r, json_each(r.answers) a
+            WHERE r.at >= ? AND r.at < ? AND r.survey = ?
+              AND (? OR NOT EXISTS (
+                  SELECT 1 FROM json_each(r.flags) f WHERE f.value = 'rapid-repeat'))
+              AND (NOT ? OR r.seq < (SELECT max(seq) FROM responses))
+            GROUP BY a.key, a.value
+        """
+        parameters = [
+            format_time(since), format_time(until), survey.id, include_flagged, exclude_latest,
+        ]  # fmt: skip
+        result: dict[str, dict[str, int]] = {}
+        for key, value, count in self._read(sql, parameters):
+            result.setdefault(key, {})[str(value)] = count
+        return result
+
+    def _read(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            with self._lock:
+                return self.db.execute(sql, list(parameters)).fetchall()
+        except sqlite3.Error as exc:
+            raise OutboxError(f"outbox {self.path}: cannot be read ({exc})") from None
+
+    def _scalar(self, sql: str, parameters: Iterable[object] = ()) -> object:
+        rows = self._read(sql, parameters)
+        return rows[0][0] if rows else None

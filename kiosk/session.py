@@ -1,0 +1,373 @@
+"""One visitor's way through the survey, and the rules around it.
+
+The session knows nothing of pygame or pins: inputs call its methods, the
+display draws its :attr:`Session.view`, and :meth:`Session.tick` applies the
+timed rules.  Rules (DESIGN.md and the kiosk issue):
+
+- every answer is committed to the outbox before the thank-you screen;
+- a visitor who stops answering is saved after the inactivity timeout with
+  the flag ``partial``;
+- after a finished response, presses within the response interval are ignored;
+- responses beyond ``rapid_repeat_limit`` within ``rapid_repeat_window`` are
+  kept but flagged ``rapid-repeat``;
+- outside opening hours the closed screen is shown;
+- if the outbox cannot be written the out-of-order screen is shown, the answer
+  is kept in memory and the commit is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Protocol
+
+from nojd.kiosk.config import KioskConfig, verify_pin
+from nojd.kiosk.outbox import Outbox, OutboxError, Stamp
+from nojd.survey import Question, Response, Survey, build_response
+
+log = logging.getLogger("nojd.kiosk")
+
+RETRY_SECONDS = 10.0
+MAX_PIN_ATTEMPTS = 5
+MAX_PIN_DIGITS = 8
+
+
+class Screen(Enum):
+    """What the terminal shows."""
+
+    WELCOME = "welcome"
+    QUESTION = "question"
+    THANKS = "thanks"
+    LANGUAGE = "language"
+    CLOSED = "closed"
+    OUT_OF_ORDER = "out_of_order"
+    PIN = "pin"
+    STAFF = "staff"
+
+
+class Clock(Protocol):
+    """What the session needs of a clock (:mod:`nojd.kiosk.clock`)."""
+
+    def monotonic(self) -> float: ...
+
+    def stamp(self) -> Stamp: ...
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the display needs to draw the current screen."""
+
+    screen: Screen
+    lang: str
+    question: Question | None = None
+    step: int = 0
+    steps: int = 0
+    pin_digits: int = 0
+    pin_error: bool = False
+    reason: str = ""
+
+
+@dataclass
+class _Visit:
+    answers: dict[str, int | str] = field(default_factory=dict)
+    step: int = 0
+
+
+class Session:
+    """The state machine of the terminal; only the UI thread calls it."""
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        survey: Survey,
+        outbox: Outbox,
+        clock: Clock,
+        on_commit: Callable[[Response], None] = lambda response: None,
+        is_open: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.config = config
+        self.survey = survey
+        self.outbox = outbox
+        self.clock = clock
+        self.on_commit = on_commit
+        self.is_open = is_open
+        self.questions = tuple(q for q in survey.questions if config.ask_optional or not q.optional)
+        self.default_lang = config.languages[0]
+        self.view = View(Screen.WELCOME, self.default_lang)
+        self.version = 0
+        self._visit = _Visit()
+        self._last_input = clock.monotonic()
+        self._until = 0.0
+        self._recent: deque[float] = deque()
+        self._unsaved: tuple[dict[str, int | str], list[str], str] | None = None
+        self._pin = ""
+        self._pin_failures = 0
+        self._before_language = Screen.WELCOME
+        self.tick()
+
+    # -- inputs ---------------------------------------------------------------
+
+    def press(self, number: int) -> bool:
+        """A physical button or key 1..5; True if it did something."""
+        screen = self.view.screen
+        if self.config.mode == "buttons":
+            return self._buttons_only(number)
+        if screen is Screen.WELCOME:
+            return self.start()
+        if screen is Screen.QUESTION:
+            return self._answer_by_number(number)
+        if screen is Screen.LANGUAGE and 1 <= number <= len(self.config.languages):
+            return self.choose_language(self.config.languages[number - 1])
+        return False
+
+    def start(self) -> bool:
+        """A tap on the welcome screen."""
+        if self.view.screen is not Screen.WELCOME:
+            return False
+        self._touch()
+        self._visit = _Visit()
+        self._show_question()
+        return True
+
+    def answer(self, value: int | str) -> bool:
+        """A tap on an answer target: a grade, or an option id."""
+        if self.view.screen is not Screen.QUESTION:
+            return False
+        question = self.questions[self._visit.step]
+        valid = value in question.option_ids if question.kind == "choice" else value in range(1, 6)
+        if not valid:
+            return False
+        self._touch()
+        self._visit.answers[question.id] = value
+        self._visit.step += 1
+        if self._visit.step < len(self.questions):
+            self._show_question()
+        else:
+            self._finish([])
+        return True
+
+    def open_languages(self) -> bool:
+        """The language button."""
+        if self.view.screen not in (Screen.WELCOME, Screen.QUESTION):
+            return False
+        self._touch()
+        self._before_language = self.view.screen
+        self._show(replace(self.view, screen=Screen.LANGUAGE))
+        return True
+
+    def choose_language(self, lang: str) -> bool:
+        """A language on the language screen."""
+        if self.view.screen is not Screen.LANGUAGE or lang not in self.config.languages:
+            return False
+        self._touch()
+        self._show(replace(self.view, screen=self._before_language, lang=lang))
+        return True
+
+    def request_staff(self, with_pin: bool = True) -> bool:
+        """The staff action: a long press (then the PIN) or the staff button (no PIN)."""
+        if self.view.screen in (Screen.PIN, Screen.STAFF):
+            return False
+        if with_pin and not self.config.staff.pin_hash:
+            log.info("staff long press ignored: no staff.pin_hash configured")
+            return False
+        self._save_partial()
+        self._touch()
+        self._pin = ""
+        self._pin_failures = 0
+        screen = Screen.PIN if with_pin else Screen.STAFF
+        self._show(View(screen, self.default_lang))
+        return True
+
+    def pin_digit(self, digit: str) -> bool:
+        """A digit on the PIN keypad."""
+        if self.view.screen is not Screen.PIN or len(self._pin) >= MAX_PIN_DIGITS:
+            return False
+        self._touch()
+        self._pin += digit
+        self._show(replace(self.view, pin_digits=len(self._pin), pin_error=False))
+        return True
+
+    def pin_back(self) -> bool:
+        """The erase key on the PIN keypad."""
+        if self.view.screen is not Screen.PIN:
+            return False
+        self._touch()
+        self._pin = self._pin[:-1]
+        self._show(replace(self.view, pin_digits=len(self._pin), pin_error=False))
+        return True
+
+    def pin_ok(self) -> bool:
+        """The OK key on the PIN keypad: the summary, or an error."""
+        if self.view.screen is not Screen.PIN:
+            return False
+        self._touch()
+        if verify_pin(self._pin, self.config.staff.pin_hash):
+            self._pin = ""
+            log.info("staff summary opened")
+            self._show(View(Screen.STAFF, self.default_lang))
+            return True
+        self._pin = ""
+        self._pin_failures += 1
+        log.warning("wrong staff PIN (%d in a row)", self._pin_failures)
+        if self._pin_failures >= MAX_PIN_ATTEMPTS:
+            self._welcome()
+        else:
+            self._show(replace(self.view, pin_digits=0, pin_error=True))
+        return True
+
+    def close(self) -> bool:
+        """The close button of the PIN and staff screens."""
+        if self.view.screen not in (Screen.PIN, Screen.STAFF):
+            return False
+        self._welcome()
+        return True
+
+    # -- time -----------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Apply the timed rules; call when :meth:`deadline` has passed, or often."""
+        now = self.clock.monotonic()
+        screen = self.view.screen
+        if screen is Screen.OUT_OF_ORDER:
+            if now >= self._until:
+                self._retry()
+            return
+        if screen is Screen.THANKS and now >= self._until:
+            self._welcome()
+        elif screen in (Screen.QUESTION, Screen.LANGUAGE, Screen.PIN) and self._idle(now):
+            self._save_partial()
+            self._welcome()
+        elif screen is Screen.STAFF and now - self._last_input >= self.config.staff.timeout:
+            self._welcome()
+        if self.view.screen in (Screen.WELCOME, Screen.CLOSED):
+            self._follow_hours()
+
+    def deadline(self) -> float | None:
+        """The monotonic time at which :meth:`tick` will change something."""
+        screen = self.view.screen
+        if screen in (Screen.THANKS, Screen.OUT_OF_ORDER):
+            return self._until
+        if screen is Screen.STAFF:
+            return self._last_input + self.config.staff.timeout
+        if screen in (Screen.QUESTION, Screen.LANGUAGE, Screen.PIN):
+            return self._last_input + self.config.session.inactivity_timeout
+        return None
+
+    # -- inside -----------------------------------------------------------------
+
+    def _idle(self, now: float) -> bool:
+        return now - self._last_input >= self.config.session.inactivity_timeout
+
+    def _touch(self) -> None:
+        self._last_input = self.clock.monotonic()
+
+    def _show(self, view: View) -> None:
+        self.view = view
+        self.version += 1
+
+    def _show_question(self) -> None:
+        step = self._visit.step
+        self._show(
+            View(
+                Screen.QUESTION,
+                self.view.lang,
+                question=self.questions[step],
+                step=step + 1,
+                steps=len(self.questions),
+            )
+        )
+
+    def _welcome(self) -> None:
+        self._visit = _Visit()
+        self._pin = ""
+        self._show(View(Screen.WELCOME, self.default_lang))
+        self._follow_hours()
+
+    def _follow_hours(self) -> None:
+        is_open = self.is_open()
+        if not is_open and self.view.screen is Screen.WELCOME:
+            self._show(View(Screen.CLOSED, self.default_lang))
+        elif is_open and self.view.screen is Screen.CLOSED:
+            self._show(View(Screen.WELCOME, self.default_lang))
+
+    def _answer_by_number(self, number: int) -> bool:
+        question = self.questions[self._visit.step]
+        if question.kind == "choice":
+            if not 1 <= number <= len(question.options):
+                return False
+            return self.answer(question.option_ids[number - 1])
+        return self.answer(number)
+
+    def _buttons_only(self, number: int) -> bool:
+        if self.view.screen is not Screen.WELCOME or not 1 <= number <= 5:
+            return False
+        self._visit = _Visit(answers={self.config.buttons_question: number})
+        self._finish([])
+        return True
+
+    def _save_partial(self) -> None:
+        if self.view.screen in (Screen.QUESTION, Screen.LANGUAGE) and self._visit.answers:
+            self._commit(dict(self._visit.answers), ["partial"], self.view.lang)
+            self._visit = _Visit()
+
+    def _finish(self, flags: list[str]) -> None:
+        if self._commit(dict(self._visit.answers), flags, self.view.lang):
+            self._until = self.clock.monotonic() + self.config.session.response_interval
+            self._show(View(Screen.THANKS, self.view.lang))
+
+    def _commit(self, answers: dict[str, int | str], flags: list[str], lang: str) -> bool:
+        now = self.clock.monotonic()
+        window = self.config.session.rapid_repeat_window
+        while self._recent and now - self._recent[0] > window:
+            self._recent.popleft()
+        if len(self._recent) >= self.config.session.rapid_repeat_limit:
+            flags = [*flags, "rapid-repeat"]
+        self._recent.append(now)
+        try:
+            response = self._save(answers, flags, lang)
+        except OutboxError as exc:
+            log.error("out of order: %s", exc)
+            self._unsaved = (answers, flags, lang)
+            self._until = now + RETRY_SECONDS
+            self._show(View(Screen.OUT_OF_ORDER, self.default_lang, reason=str(exc)))
+            return False
+        self.on_commit(response)
+        return True
+
+    def _save(self, answers: dict[str, int | str], flags: list[str], lang: str) -> Response:
+        stamp = self.clock.stamp()
+
+        def build(seq: int) -> Response:
+            return build_response(
+                self.survey,
+                device=self.config.device,
+                seq=seq,
+                site=self.config.site,
+                lang=lang,
+                answers=answers,
+                flags=flags,
+                at=stamp.at,
+                clock=stamp.clock,
+            )
+
+        return self.outbox.commit(build, stamp)
+
+    def _retry(self) -> None:
+        if self._unsaved is None:
+            self._welcome()
+            return
+        answers, flags, lang = self._unsaved
+        try:
+            response = self._save(answers, flags, lang)
+        except OutboxError as exc:
+            log.error("still out of order: %s", exc)
+            self._until = self.clock.monotonic() + RETRY_SECONDS
+            self._show(replace(self.view, reason=str(exc)))
+            return
+        log.info("outbox writable again; the kept response is saved as seq %d", response.seq)
+        self._unsaved = None
+        self.on_commit(response)
+        self._welcome()

@@ -1,0 +1,112 @@
+"""Reading checked values out of a TOML configuration file.
+
+Every error names the file and the key at fault, with the value and what was
+expected: ``kiosk config k.toml: session.inactivity_timeout: 'soon' is not a
+number of seconds``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nojd.survey.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class Table:
+    """One TOML table of a config file; every read names the file and key."""
+
+    def __init__(self, data: dict[str, Any], label: str, where: str = "") -> None:
+        self.data = data
+        self.label = label
+        self.where = where
+
+    @classmethod
+    def load(cls, path: str | Path, kind: str) -> Table:
+        """The top-level table of the file at ``path``."""
+        label = f"{kind} {path}"
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{label}: not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{label}: cannot be read ({exc})") from None
+        try:
+            return cls(tomllib.loads(text), label)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.where else name
+
+    def fail(self, name: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.label}: {self.key(name)}: {problem}")
+
+    def only(self, *names: str) -> None:
+        """Refuse keys this table does not know: a typo must not pass silently."""
+        for name in self.data:
+            if name not in names:
+                raise self.fail(name, f"unknown key (expected one of {', '.join(names)})")
+
+    def table(self, name: str) -> Table:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(name, f"expected a table [{self.key(name)}], got {value!r}")
+        return Table(value, self.label, self.key(name))
+
+    def get(self, name: str, default: T, check: Callable[[object], T], expected: str) -> T:
+        if name not in self.data:
+            return default
+        try:
+            return check(self.data[name])
+        except (TypeError, ValueError):
+            raise self.fail(name, f"{self.data[name]!r} is not {expected}") from None
+
+    def require(self, name: str, check: Callable[[object], T], expected: str) -> T:
+        if name not in self.data:
+            raise self.fail(name, f"missing, and has no default (expected {expected})")
+        return self.get(name, self.data[name], check, expected)
+
+
+def number(low: float, high: float) -> Callable[[object], float]:
+    """A check for a number within ``low..high``."""
+
+    def check(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(value)
+        if not low <= value <= high:
+            raise ValueError(value)
+        return float(value)
+
+    return check
+
+
+def whole(low: int, high: int) -> Callable[[object], int]:
+    """A check for a whole number within ``low..high``."""
+
+    def check(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(value)
+        if not low <= value <= high:
+            raise ValueError(value)
+        return value
+
+    return check
+
+
+def text(value: object) -> str:
+    """A check for a string."""
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def boolean(value: object) -> bool:
+    """A check for true or false."""
+    if not isinstance(value, bool):
+        raise TypeError(value)
+    return value
