@@ -126,7 +126,8 @@ class _Painter:
             face = font(size, bold)
             lines = _wrap(words, face, rect.width)
             height = len(lines) * face.get_linesize()
-            if height <= rect.height or size <= 10:
+            widest = max(face.size(line)[0] for line in lines)
+            if (height <= rect.height and widest <= rect.width) or size <= 10:
                 break
             size = round(size * 0.9)
         y = rect.centery - height // 2
@@ -141,8 +142,12 @@ class _Painter:
         size: int,
         colour: tuple[int, int, int] = TEXT,
         bold: bool = False,
+        width: int | None = None,
         **where: object,
     ) -> pygame.Rect:
+        """One line of text; shrunk to ``width`` pixels when given."""
+        while width is not None and size > 8 and font(size, bold).size(words)[0] > width:
+            size -= 1
         image = font(size, bold).render(words, True, colour)
         rect = image.get_rect(**where)
         self.surface.blit(image, rect)
@@ -167,20 +172,26 @@ class _Painter:
         self.paragraph(words, inner, size)
         self.hotspots.append(Hotspot(rect, action))
 
-    def top_bar(self, left: str = "", language: bool = True) -> pygame.Rect:
+    def top_bar(self, left: str = "", right: tuple[str, Action] | None = None) -> None:
+        """The progress or title on the left, one button (language, close) on the right."""
         bar = self.area(0.02, 0.13 if not self.portrait else 0.09)
-        if left:
-            self.label(left, self.px(5.5), MUTED, midleft=(bar.left, bar.centery))
-        if language and len(self.context.languages) > 1:
-            width = min(bar.width // 2, self.px(48))
+        width = min(bar.width // 2, self.px(58 if self.portrait else 48))
+        if right is not None:
             rect = pygame.Rect(bar.right - width, bar.top, width, bar.height)
-            self.button(rect, self.t("kiosk.language_button"), ("languages", None), self.px(4.5))
-        return bar
+            self.button(rect, right[0], right[1], self.px(4.5))
+        if left:
+            space = bar.width - width - self.px(3)
+            self.label(left, self.px(5.5), MUTED, width=space, midleft=(bar.left, bar.centery))
+
+    def language_bar(self, left: str = "") -> None:
+        many = len(self.context.languages) > 1
+        button = (self.t("kiosk.language_button"), ("languages", None))
+        self.top_bar(left, button if many else None)
 
     # -- screens --------------------------------------------------------------
 
     def welcome(self) -> None:
-        self.top_bar()
+        self.language_bar()
         self.paragraph(
             self.context.survey.welcome[self.lang], self.area(0.16, 0.42), self.px(11), bold=True
         )
@@ -196,7 +207,7 @@ class _Painter:
     def question(self, view: View) -> None:
         question = view.question
         assert question is not None
-        self.top_bar(self.t("kiosk.progress", step=view.step, steps=view.steps))
+        self.language_bar(self.t("kiosk.progress", step=view.step, steps=view.steps))
         if question.kind == "choice":
             self.paragraph(question.text[self.lang], self.area(0.14, 0.32), self.px(8), bold=True)
             self.options(question.option_ids, [o.text[self.lang] for o in question.options])
@@ -312,14 +323,7 @@ class _Painter:
         self.paragraph(reason, self.area(0.74, 0.97), self.px(3.5), colour=MUTED)
 
     def pin(self, view: View) -> None:
-        bar = self.top_bar(self.t("kiosk.pin_title"), language=False)
-        width = min(bar.width // 2, self.px(40))
-        self.button(
-            pygame.Rect(bar.right - width, bar.top, width, bar.height),
-            self.t("kiosk.close"),
-            ("close", None),
-            self.px(5),
-        )
+        self.top_bar(self.t("kiosk.pin_title"), (self.t("kiosk.close"), ("close", None)))
         status = self.t("kiosk.pin_wrong") if view.pin_error else "● " * view.pin_digits
         self.paragraph(
             status.strip() or " ",
@@ -340,131 +344,101 @@ class _Painter:
             self.button(rect, words, action, self.px(8) if key.isdigit() else self.px(4.5))
 
     def staff(self, summary: StaffSummary) -> None:
-        bar = self.top_bar(self.t("staff.title"), language=False)
-        width = min(bar.width // 3, self.px(40))
-        self.button(
-            pygame.Rect(bar.right - width, bar.top, width, bar.height),
-            self.t("kiosk.close"),
-            ("close", None),
-            self.px(5),
-        )
-        table = self.area(0.15, 0.78)
+        self.top_bar(self.t("staff.title"), (self.t("kiosk.close"), ("close", None)))
+        table = self.area(0.15, 0.8 if self.portrait else 0.78)
         if summary.error:
-            self.paragraph(
-                self.t("staff.unavailable", reason=summary.error), table, self.px(4), colour=WARNING
-            )
+            reason = self.t("staff.unavailable", reason=summary.error)
+            self.paragraph(reason, table, self.px(4), colour=WARNING)
+        elif self.portrait:
+            self.staff_blocks(summary, table)
         else:
-            self.staff_table(summary, table)
-        self.staff_footer(summary, self.area(0.8, 0.99))
+            self.staff_grid(summary, table)
+        self.staff_footer(summary, self.area(0.82 if self.portrait else 0.8, 0.99))
 
-    def staff_table(self, summary: StaffSummary, table: pygame.Rect) -> None:
-        survey = self.context.survey
-        questions = [q for q in survey.questions if q.kind == "rating"]
-        columns = 1 + len(PERIODS)
-        heading = self.px(4.2)
-        if self.portrait:
-            # Portrait: one block per question, a line per period.
-            block = table.height // len(questions)
-            for row, question in enumerate(questions):
-                top = table.top + row * block
-                self.label(question.text[self.lang], heading, bold=True, topleft=(table.left, top))
-                line = (block - font(heading).get_linesize()) // len(PERIODS)
-                for index, period in enumerate(PERIODS):
-                    cell = pygame.Rect(
-                        table.left,
-                        top + font(heading).get_linesize() + index * line,
-                        table.width,
-                        line,
-                    )
-                    self.staff_cell(
-                        cell,
-                        summary.figures.get(period, {}).get(question.id),
-                        question.target,
-                        self.t(f"staff.{period}"),
-                    )
-            return
-        width = table.width // columns
-        row_height = (table.height - font(heading).get_linesize()) // len(questions)
-        for index, period in enumerate(PERIODS):
+    def staff_grid(self, summary: StaffSummary, table: pygame.Rect) -> None:
+        """Landscape: a row per question, a column per period."""
+        questions = [q for q in self.context.survey.questions if q.kind == "rating"]
+        width = table.width // (1 + len(PERIODS))
+        heading = font(self.px(4.2), bold=True).get_linesize()
+        row = (table.height - heading) // len(questions)
+        for column, period in enumerate(PERIODS, start=1):
+            where = (table.left + column * width, table.top)
+            self.label(self.t(f"staff.{period}"), self.px(4.2), MUTED, True, width, topleft=where)
+        for index, question in enumerate(questions):
+            top = table.top + heading + index * row
+            name = pygame.Rect(table.left, top, width - self.px(2), row)
+            self.paragraph(question.text[self.lang], name, self.px(3.6), bold=True)
+            for column, period in enumerate(PERIODS, start=1):
+                cell = pygame.Rect(table.left + column * width, top, width - self.px(2), row)
+                figures = summary.figures.get(period, {}).get(question.id)
+                self.staff_cell(cell, figures, question.target)
+
+    def staff_blocks(self, summary: StaffSummary, table: pygame.Rect) -> None:
+        """Portrait: a block per question, two lines per period."""
+        questions = [q for q in self.context.survey.questions if q.kind == "rating"]
+        block = table.height // len(questions)
+        heading = font(self.px(4.2), bold=True).get_linesize()
+        line = (block - heading) // len(PERIODS)
+        for index, question in enumerate(questions):
+            top = table.top + index * block
             self.label(
-                self.t(f"staff.{period}"),
-                heading,
-                MUTED,
-                bold=True,
-                topleft=(table.left + (index + 1) * width, table.top),
-            )
-        for row, question in enumerate(questions):
-            top = table.top + font(heading).get_linesize() + row * row_height
-            words = pygame.Rect(table.left, top, width - self.px(1), row_height)
-            self.paragraph(question.text[self.lang], words, self.px(3.6), bold=True)
-            for index, period in enumerate(PERIODS):
-                cell = pygame.Rect(
-                    table.left + (index + 1) * width, top, width - self.px(1), row_height
-                )
-                self.staff_cell(
-                    cell, summary.figures.get(period, {}).get(question.id), question.target, ""
-                )
+                question.text[self.lang], self.px(4.2), TEXT, True, table.width,
+                topleft=(table.left, top),
+            )  # fmt: skip
+            for row, period in enumerate(PERIODS):
+                cell = pygame.Rect(table.left, top + heading + row * line, table.width, line)
+                figures = summary.figures.get(period, {}).get(question.id)
+                self.staff_cell(cell, figures, question.target, self.t(f"staff.{period}"))
 
     def staff_cell(
-        self, cell: pygame.Rect, figures: Figures | None, target: float | None, title: str
+        self, cell: pygame.Rect, figures: Figures | None, target: float | None, title: str = ""
     ) -> None:
-        size = self.px(3.4)
+        """Share satisfied against target, index, n and a bar of the grades; or "too few"."""
+        size = self.px(3.6) if not title else max(8, cell.height * 2 // 5)
         prefix = f"{title}: " if title else ""
+        count = self.t("staff.cell_n", n=0 if figures is None else figures["n"])
         if figures is None or figures["suppressed"]:
-            n = 0 if figures is None else figures["n"]
-            few = text("figures.too_few_answers", self.lang)
-            self.label(
-                f"{prefix}{few} ({self.t('staff.cell_n', n=n)})",
-                size,
-                MUTED,
-                topleft=cell.topleft,
-            )
+            few = f"{prefix}{text('figures.too_few_answers', self.lang)} ({count})"
+            self.label(few, size, MUTED, width=cell.width, topleft=cell.topleft)
             return
-        share = format_percent(figures["satisfied_share"], self.lang)
-        verdict = ""
+        share = self.t("staff.cell", share=format_percent(figures["satisfied_share"], self.lang))
+        details = [self.t("staff.index", index=format_number(figures["index"], self.lang))]
         if target is not None:
-            mark = "✓" if figures["target_met"] else "✗"
-            verdict = (
-                f" {mark} {self.t('staff.target', target=format_percent(target, self.lang, 0))}"
-            )
-        first = f"{prefix}{self.t('staff.cell', share=share, index=format_number(figures['index'], self.lang))}{verdict}"  # noqa: E501
-        self.label(first, size, topleft=cell.topleft)
+            goal = self.t("staff.target", target=format_percent(target, self.lang, 0))
+            details.insert(0, f"{'✓' if figures['target_met'] else '✗'} {goal}")
         line = font(size).get_linesize()
-        bar = pygame.Rect(
-            cell.left,
-            cell.top + line + 2,
-            cell.width * 2 // 3,
-            max(6, min(line, cell.height - line - 4)),
-        )
+        if title:
+            first = " · ".join([f"{prefix}{share}", *details])
+            self.label(first, size, TEXT, True, cell.width, topleft=cell.topleft)
+        else:
+            self.label(share, size, TEXT, True, cell.width, topleft=cell.topleft)
+            below = (cell.left, cell.top + 2 * line + 4)
+            self.label(" · ".join(details), size, MUTED, width=cell.width, topleft=below)
+        bar = pygame.Rect(cell.left, cell.top + line + 2, cell.width * 3 // 5, max(6, line - 6))
         _distribution(self.surface, bar, figures["counts"], figures["n"])
-        self.label(
-            self.t("staff.cell_n", n=figures["n"]),
-            size,
-            MUTED,
-            midleft=(bar.right + self.px(1), bar.centery),
-        )
+        after = cell.right - bar.right - self.px(1)
+        self.label(count, size, MUTED, width=after, midleft=(bar.right + self.px(1), bar.centery))
 
     def staff_footer(self, summary: StaffSummary, rect: pygame.Rect) -> None:
-        last = (
-            summary.last_ack.astimezone().strftime("%Y-%m-%d %H:%M")
-            if summary.last_ack
-            else self.t("staff.never")
+        when = (
+            summary.last_ack.astimezone().strftime("%Y-%m-%d %H:%M") if summary.last_ack else None
         )
+        connection = self.t("connection." + summary.connection)
         lines = [
-            f"{self.t('staff.backlog', n=summary.backlog)} · {self.t('staff.last_ack', at=last)}",
-            f"{self.t('staff.connection', state=self.t('connection.' + summary.connection))} · {self.t('staff.closes', seconds=round(self.context.staff_timeout))}",  # noqa: E501
-            self.t(
-                "staff.device",
-                device=self.context.device,
-                site=self.context.site,
-                address=summary.address,
-            ),
-        ]
-        size = self.px(3.4)
+            self.t("staff.backlog", n=summary.backlog),
+            self.t("staff.last_ack", at=when or self.t("staff.never")),
+            self.t("staff.connection", state=connection),
+            self.t("staff.device", device=self.context.device, site=self.context.site,
+                   address=summary.address),
+            self.t("staff.closes", seconds=round(self.context.staff_timeout)),
+        ]  # fmt: skip
+        if not self.portrait:
+            lines = [f"{lines[0]} · {lines[1]}", f"{lines[2]} · {lines[4]}", lines[3]]
+        size = min(self.px(3.4), rect.height // len(lines) - 2)
+        step = font(size).get_linesize()
         for index, line in enumerate(lines):
-            self.label(
-                line, size, MUTED, topleft=(rect.left, rect.top + index * font(size).get_linesize())
-            )
+            where = (rect.left, rect.top + index * step)
+            self.label(line, size, MUTED, width=rect.width, topleft=where)
 
 
 def _wrap(words: str, face: pygame.font.Font, width: int) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nojd import __version__
+from nojd.kiosk.commands import add_commands as add_kiosk_commands
 from nojd.survey import (
     FiguresError,
     NojdError,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_survey(commands)
     _add_message(commands)
     _add_figures(commands)
+    add_kiosk_commands(commands)
     return parser
 
 

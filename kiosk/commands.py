@@ -1,0 +1,132 @@
+"""The ``nojd kiosk`` subcommands: run, simulate, hash-pin, screenshots."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from nojd.kiosk.config import KioskConfig, hash_pin, load_config
+from nojd.survey.errors import ConfigError
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``nojd kiosk …`` to the ``nojd`` parser."""
+    kiosk = commands.add_parser(
+        "kiosk", help="the satisfaction terminal", description="Run or simulate a terminal."
+    )
+    actions = kiosk.add_subparsers(title="actions", metavar="ACTION", required=True)
+    run = actions.add_parser(
+        "run",
+        help="run the terminal (full screen, buttons, outbox)",
+        description="Run the terminal as configured; flags override the config file.",
+    )
+    _common(run)
+    run.add_argument("--window", type=_size, help="a window of WxH instead of full screen")
+    run.set_defaults(handler=_run)
+    simulate = actions.add_parser(
+        "simulate",
+        help="the real terminal headless, with simulated visitors",
+        description=(
+            "Run the terminal headless (SDL dummy driver, gpiozero mock pins) while simulated "
+            'visitors press the buttons; prints one JSON line {"seq": …, "id": …} per '
+            "committed response."
+        ),
+    )
+    _common(simulate)
+    simulate.add_argument("--visitors", type=int, default=10, help="how many visitors (default 10)")
+    simulate.add_argument(
+        "--rate", type=float, default=20.0, help="visitors per minute (default 20)"
+    )
+    simulate.add_argument("--seed", type=int, help="random seed, for a repeatable run")
+    simulate.set_defaults(handler=_simulate)
+    pin = actions.add_parser(
+        "hash-pin",
+        help="hash a staff PIN for staff.pin_hash",
+        description=(
+            "Read a 4–8 digit staff PIN (asked twice, or one line on stdin) and print its hash."
+        ),
+    )
+    pin.set_defaults(handler=_hash_pin)
+    shots = actions.add_parser(
+        "screenshots",
+        help="save a PNG of every screen",
+        description=(
+            "Draw every kiosk screen in every language and save PNGs, to check wording and layout."
+        ),
+    )
+    shots.add_argument("folder", type=Path)
+    shots.add_argument("--config", type=Path, help="kiosk config (default: the example's settings)")
+    shots.add_argument(
+        "--size", type=_size, action="append", help="WxH, repeatable (default 800x480)"
+    )
+    shots.set_defaults(handler=_screenshots)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, required=True, help="kiosk TOML config")
+    parser.add_argument("--device", help="override the config's device id")
+    parser.add_argument("--site", help="override the config's site")
+    parser.add_argument("--broker", help="override the broker URL (mqtt://host:port)")
+    parser.add_argument("--data", type=Path, help="override the data folder (the outbox)")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+
+
+def _size(value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not WIDTHxHEIGHT like 800x480") from None
+    return width, height
+
+
+def _config(args: argparse.Namespace) -> KioskConfig:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    return load_config(args.config).with_overrides(
+        device=args.device, site=args.site, broker=args.broker, data_dir=args.data
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from nojd.kiosk.app import Kiosk
+
+    kiosk = Kiosk(_config(args), window=args.window)
+    try:
+        kiosk.run()
+    finally:
+        kiosk.close()
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from nojd.kiosk.simulate import simulate
+
+    if args.visitors < 0 or args.rate <= 0:
+        raise ConfigError("--visitors must be 0 or more and --rate above 0")
+    return simulate(_config(args), args.visitors, args.rate, args.seed)
+
+
+def _hash_pin(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        pin = getpass.getpass("Staff PIN (4-8 digits): ")
+        if getpass.getpass("Again: ") != pin:
+            raise ConfigError("PIN: the two entries differ")
+    else:
+        pin = sys.stdin.readline().strip()
+    print(hash_pin(pin))
+    return 0
+
+
+def _screenshots(args: argparse.Namespace) -> int:
+    from nojd.kiosk.screenshots import save_screenshots
+
+    config = load_config(args.config) if args.config else None
+    for path in save_screenshots(args.folder, args.size or [(800, 480)], config):
+        print(path)
+    return 0

@@ -1,0 +1,157 @@
+"""Screenshots of every kiosk screen, for checking wording and layout (``nojd kiosk screenshots``).
+
+Each screen is reached the way a visitor or staff member reaches it, through
+the session, on a throw-away outbox; nothing touches a real terminal's data.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pygame
+from gpiozero.pins.mock import MockFactory
+
+from nojd.kiosk.app import Kiosk
+from nojd.kiosk.clock import ManualClock
+from nojd.kiosk.config import DisplayConfig, GpioConfig, KioskConfig, hash_pin
+from nojd.kiosk.hours import OpeningHours
+
+#: A Tuesday morning, when the desk is open.
+OPEN_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+#: A Sunday, when it is closed.
+CLOSED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+SAMPLE_PIN = "2468"
+
+
+def example_config(data_dir: Path) -> KioskConfig:
+    """The example terminal, with a staff PIN and weekday opening hours."""
+    weekdays = {
+        day: ((datetime.min.time().replace(hour=8), datetime.min.time().replace(hour=17)),)
+        for day in range(5)
+    }
+    return KioskConfig(
+        device="hbg-kc-desk1",
+        site="kontaktcenter",
+        data_dir=data_dir,
+        gpio=GpioConfig(),
+        hours=OpeningHours(ZoneInfo("Europe/Stockholm"), weekdays),
+    )
+
+
+def save_screenshots(
+    folder: Path, sizes: Iterable[tuple[int, int]], config: KioskConfig | None = None
+) -> list[Path]:
+    """Save ``<W>x<H>-<lang>-<screen>.png`` for every screen, size and language."""
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    folder.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        base = config or example_config(Path(scratch))
+        base = replace(
+            base,
+            display=DisplayConfig(fullscreen=False),
+            staff=replace(base.staff, pin_hash=hash_pin(SAMPLE_PIN)),
+        )
+        for size in sizes:
+            for lang in base.languages:
+                data = Path(tempfile.mkdtemp(dir=scratch))
+                saved += _screens(folder, size, lang, replace(base, data_dir=data))
+            saved += _unusual(folder, size, base, Path(scratch))
+    return saved
+
+
+def _screens(folder: Path, size: tuple[int, int], lang: str, config: KioskConfig) -> list[Path]:
+    clock = ManualClock(OPEN_AT - timedelta(days=21))
+    factory = MockFactory()
+    kiosk = Kiosk(config, clock=clock, pin_factory=factory, window=size)
+    session = kiosk.session
+    assert session is not None
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        kiosk.pump()
+        path = folder / f"{size[0]}x{size[1]}-{lang}-{name}.png"
+        pygame.image.save(kiosk.surface, str(path))
+        shots.append(path)
+
+    try:
+        _fill(kiosk, clock)
+        if lang != session.default_lang:
+            session.open_languages()
+            session.choose_language(lang)
+        shot("welcome")
+        session.open_languages()
+        shot("language")
+        session.choose_language(lang)
+        session.start()
+        shot("question")
+        while session.view.question and session.view.question.kind == "rating":
+            session.answer(4)
+        if session.view.question is not None:
+            shot("choice")
+            session.answer(session.view.question.option_ids[0])
+        shot("thanks")
+        clock.advance(config.session.response_interval)
+        session.request_staff()
+        for digit in "13":
+            session.pin_digit(digit)
+        shot("pin")
+        session.pin_ok()
+        shot("pin-wrong")
+        for digit in SAMPLE_PIN:
+            session.pin_digit(digit)
+        session.pin_ok()
+        shot("staff")
+    finally:
+        kiosk.close()
+        factory.close()
+    return shots
+
+
+def _fill(kiosk: Kiosk, clock: ManualClock) -> None:
+    """Visitors over the past weeks and four this morning, so every period has figures.
+
+    Today's four stay below ``min_n``: the summary shows "too few answers" there.
+    """
+    session = kiosk.session
+    assert session is not None
+    for visitor in range(84):
+        if visitor == 80:
+            clock.advance((OPEN_AT - clock.now()).total_seconds() - 3600)
+        session.start()
+        for step in range(4):
+            session.answer((2, 3, 4, 5, 5, 4, 3, 5, 1)[(visitor + step) % 9])
+        if session.view.question is not None:
+            session.answer(session.view.question.option_ids[visitor % 3])
+        clock.advance(6 * 3600 if visitor < 80 else 120)
+        session.tick()
+    clock.advance((OPEN_AT - clock.now()).total_seconds())
+
+
+def _unusual(folder: Path, size: tuple[int, int], config: KioskConfig, scratch: Path) -> list[Path]:
+    """The closed screen and the out-of-order screen (an outbox folder that cannot exist)."""
+    blocker = scratch / "not-a-folder"
+    blocker.write_text("a file where the data folder should be\n")
+    cases = {
+        "closed": (config, CLOSED_AT),
+        "out-of-order": (replace(config, data_dir=blocker / "data"), OPEN_AT),
+    }
+    shots = []
+    for name, (case, moment) in cases.items():
+        factory = MockFactory()
+        kiosk = Kiosk(case, clock=ManualClock(moment), pin_factory=factory, window=size)
+        try:
+            kiosk.pump()
+            path = folder / f"{size[0]}x{size[1]}-{case.languages[0]}-{name}.png"
+            pygame.image.save(kiosk.surface, str(path))
+            shots.append(path)
+        finally:
+            kiosk.close()
+            factory.close()
+    return shots

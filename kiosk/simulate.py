@@ -1,0 +1,130 @@
+"""``nojd kiosk simulate``: the real kiosk, headless, with simulated visitors at the buttons.
+
+The kiosk runs as it does on a Pi, but with SDL's dummy video driver and
+gpiozero's ``MockFactory``; visitor threads press the mock pins the way a
+person would: they wait until the screen shows the question, then press.
+One JSON line ``{"seq": …, "id": …}`` is printed per committed response as
+soon as it is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import sys
+import threading
+import time
+from dataclasses import replace
+from typing import TextIO
+
+from gpiozero.pins.mock import MockFactory
+
+from nojd.kiosk.app import Kiosk
+from nojd.kiosk.config import DisplayConfig, KioskConfig
+from nojd.kiosk.session import Screen, View
+from nojd.survey import Response
+
+log = logging.getLogger("nojd.kiosk.simulate")
+
+#: How visitors grade: mostly content, as at a real desk.
+GRADE_WEIGHTS = (5, 8, 15, 32, 40)
+#: The share of visitors who walk away before the last question.
+LEAVE_EARLY = 0.05
+#: How long a visitor waits for the screen before giving up on it.
+PATIENCE = 120.0
+
+
+class Visitors:
+    """A thread of visitors arriving at ``rate`` per minute (Poisson), pressing mock pins."""
+
+    def __init__(
+        self, kiosk: Kiosk, factory: MockFactory, count: int, rate: float, seed: int | None
+    ) -> None:
+        self.kiosk = kiosk
+        self.pins = [factory.pin(pin) for pin in kiosk.config.gpio.buttons]
+        self.count = count
+        self.rate = rate
+        self.random = random.Random(seed)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="visitors", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        try:
+            for _ in range(self.count):
+                if self.stopped.wait(self.random.expovariate(self.rate / 60)):
+                    return
+                self._visit()
+            self.kiosk.wait_for(lambda view: view.screen is Screen.WELCOME, PATIENCE)
+        finally:
+            self.kiosk.stop()
+
+    def _visit(self) -> None:
+        if not self.kiosk.wait_for(lambda view: view.screen is Screen.WELCOME, PATIENCE):
+            log.warning("the kiosk did not return to the welcome screen")
+            return
+        if self.kiosk.config.mode == "buttons":
+            self._press(self._grade())
+            return
+        self._press(1)
+        leave_at = len(self.kiosk.session.questions) if self.kiosk.session else 0
+        if self.random.random() < LEAVE_EARLY:
+            leave_at = self.random.randrange(1, max(2, leave_at))
+        for step in range(1, leave_at + 1):
+            if not self.kiosk.wait_for(lambda view, step=step: _at_step(view, step), PATIENCE):
+                return
+            question = self.kiosk.view.question
+            options = len(question.options) if question and question.options else 0
+            self._press(self.random.randint(1, options) if options else self._grade())
+
+    def _grade(self) -> int:
+        return self.random.choices(range(1, 6), weights=GRADE_WEIGHTS)[0]
+
+    def _press(self, number: int) -> None:
+        pin = self.pins[number - 1]
+        pin.drive_low()
+        pin.drive_high()
+
+
+def _at_step(view: View, step: int) -> bool:
+    return view.screen is Screen.QUESTION and view.step == step
+
+
+def simulate(
+    config: KioskConfig,
+    visitors: int,
+    rate: float,
+    seed: int | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run the kiosk headless until ``visitors`` have passed; returns the exit code."""
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    headless = replace(config, display=DisplayConfig(fullscreen=False, size=config.display.size))
+    if not headless.gpio.buttons:
+        headless = replace(headless, gpio=replace(headless.gpio, buttons=(5, 6, 13, 19, 26)))
+    factory = MockFactory()
+
+    def committed(response: Response) -> None:
+        out.write(json.dumps({"seq": response.seq, "id": response.id}) + "\n")
+        out.flush()
+
+    kiosk = Kiosk(headless, pin_factory=factory, on_commit=committed)
+    crowd = Visitors(kiosk, factory, visitors, rate, seed)
+    started = time.monotonic()
+    try:
+        crowd.start()
+        kiosk.run()
+    finally:
+        crowd.stop()
+        kiosk.close()
+        factory.close()
+    log.info("%d visitors in %.1f s", visitors, time.monotonic() - started)
+    return 0
