@@ -177,7 +177,8 @@ class Kiosk:
         if session is None:
             return
         if event.type == PRESS:
-            if session.press(event.number):
+            # In buttons mode the thank-you blink after the commit is the confirmation.
+            if session.press(event.number) and self.config.mode == "display":
                 self.buttons.confirm()
         elif event.type == STAFF:
             session.request_staff(with_pin=False)

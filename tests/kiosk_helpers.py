@@ -1,0 +1,91 @@
+"""Helpers for driving a kiosk in tests: mock pins, a manual clock, pygame's dummy driver."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pygame
+from gpiozero.pins.mock import MockFactory
+
+from nojd.kiosk.app import Kiosk
+from nojd.kiosk.clock import ManualClock
+from nojd.kiosk.config import DisplayConfig, KioskConfig, hash_pin
+from nojd.kiosk.session import Screen
+
+PIN = "2468"
+PIN_HASH = hash_pin(PIN, salt="test")
+#: A Tuesday at 10:30 in Stockholm.
+TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+def base_config(data_dir: Path, **changes) -> KioskConfig:
+    config = KioskConfig(
+        device="test-desk",
+        site="kontaktcenter",
+        data_dir=data_dir,
+        display=DisplayConfig(fullscreen=False),
+    )
+    config = replace(config, staff=replace(config.staff, pin_hash=PIN_HASH))
+    return replace(config, **changes)
+
+
+class Rig:
+    """A kiosk with its mock pins and manual clock, pumped by hand."""
+
+    def __init__(self, config: KioskConfig, start: datetime = TUESDAY, size=(800, 480)) -> None:
+        self.clock = ManualClock(start)
+        self.factory = MockFactory()
+        self.committed = []
+        self.kiosk = Kiosk(
+            config,
+            clock=self.clock,
+            pin_factory=self.factory,
+            on_commit=self.committed.append,
+            window=size,
+        )
+
+    @property
+    def view(self):
+        return self.kiosk.view
+
+    @property
+    def screen(self) -> Screen:
+        return self.kiosk.view.screen
+
+    def pin(self, number: int):
+        return self.factory.pin(self.kiosk.config.gpio.buttons[number - 1])
+
+    def press(self, *numbers: int) -> None:
+        """Press and release grade buttons, one after the other, as a visitor does."""
+        for number in numbers:
+            pin = self.pin(number)
+            pin.drive_low()
+            pin.drive_high()
+            self.kiosk.pump()
+
+    def key(self, key: int, unicode: str = "") -> None:
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=unicode, mod=0))
+        self.kiosk.pump()
+
+    def tap_action(self, kind: str, value=None) -> None:
+        """Tap the centre of the target that does ``(kind, value)``."""
+        for hotspot in self.kiosk.hotspots:
+            if hotspot.action == (kind, value):
+                self.kiosk.tap(hotspot.rect.center)
+                self.kiosk.pump()
+                return
+        raise AssertionError(f"no target {kind} {value!r} on {self.screen}")
+
+    def wait(self, seconds: float) -> None:
+        """Let time pass on the kiosk's clocks, then let it react."""
+        self.clock.advance(seconds)
+        self.kiosk.pump()
+
+    def rows(self):
+        return self.kiosk.outbox.pending(limit=10_000)
+
+    def close(self) -> None:
+        self.kiosk.close()
+        self.factory.close()
