@@ -202,7 +202,9 @@ def _session(table: Table) -> SessionConfig:
     return SessionConfig(
         inactivity_timeout=table.get("inactivity_timeout", 20.0, number(1, 3600), seconds),
         response_interval=table.get("response_interval", 3.0, number(0, 3600), seconds),
-        rapid_repeat_limit=table.get("rapid_repeat_limit", 6, whole(1, 10_000), "a whole number"),
+        rapid_repeat_limit=table.get(
+            "rapid_repeat_limit", 6, whole(1, 1_000_000), "a whole number 1..1000000"
+        ),
         rapid_repeat_window=table.get("rapid_repeat_window", 60.0, number(0, 86_400), seconds),
     )
 

@@ -93,7 +93,10 @@ def test_counts_leave_out_flagged_and_the_newest(tmp_path):
         add(outbox, {"overall": 2}, at=T0 + timedelta(days=1))
         add(outbox, {"overall": 3})
         day = (T0, T0 + timedelta(hours=1))
-        assert outbox.counts(SURVEY, *day) == {"overall": {"5": 1, "4": 1}, "resolution": {"referred": 1}}
+        assert outbox.counts(SURVEY, *day) == {
+            "overall": {"5": 1, "4": 1},
+            "resolution": {"referred": 1},
+        }
         assert outbox.counts(SURVEY, *day, include_flagged=True, exclude_latest=False) == {
             "overall": {"5": 1, "4": 1, "1": 1, "3": 1},
             "resolution": {"referred": 1},
@@ -112,7 +115,9 @@ def test_a_full_database_is_an_outbox_error_and_loses_nothing(tmp_path):
         add(outbox, {"overall": 5})
         pages = outbox.db.execute("PRAGMA page_count").fetchone()[0]
         outbox.db.execute(f"PRAGMA max_page_count = {pages}")
-        with pytest.raises(OutboxError, match="the response was not saved .database or disk is full"):
+        with pytest.raises(
+            OutboxError, match="the response was not saved .database or disk is full"
+        ):
             for _ in range(200):
                 add(outbox, {"overall": 5, "wait_time": 4, "trust": 3, "reception": 2})
         kept = outbox.db["responses"].count
