@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nojd set-up: installs what the project needs, then runs one role.
 #
-#   ./setup.sh demo    install, then show what runs today (see README.md)
+#   ./setup.sh demo    install, then run a simulated terminal (see README.md)
 #   ./setup.sh test    install, then lint and run the whole test suite
 #   ./setup.sh install install only: apt packages, .venv, the project
 #
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-APT_PACKAGES=(python3 python3-venv python3-pip mosquitto)
+APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata)
 VENV=.venv
 STAMP=$VENV/.nojd-installed
 
@@ -78,12 +78,18 @@ case "$role" in
         ;;
     demo)
         install
-        # The broker, server and simulated terminals arrive with the kiosk and delivery
-        # issues; until then the demo shows the shared survey and its key figures.
-        say "the survey every terminal asks:"
-        "$VENV/bin/nojd" survey show
-        say "key figures of the worked example, counts 3,4,0,5,7 for grades 1..5:"
-        "$VENV/bin/nojd" figures 3,4,0,5,7
+        # The broker and server arrive with the delivery and server issues; until then
+        # the demo runs a simulated terminal and shows what its staff screen would.
+        config=firmware_config/demo-kiosk.toml
+        say "a simulated terminal at the desk: 30 visitors at 60 a minute;"
+        say "each line is one response, printed once it is committed to the outbox"
+        "$VENV/bin/nojd" kiosk simulate --config "$config" --visitors 30 --rate 60 --log-level WARNING
+        say "the terminal's staff summary (from data/demo-desk1/outbox.sqlite):"
+        "$VENV/bin/nojd" kiosk summary --config "$config"
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            say "a real terminal in a window: keys 1-5 or the mouse answer, F12 then PIN 1234 for the staff summary, Esc quits"
+            "$VENV/bin/nojd" kiosk run --config "$config" --window 800x480
+        fi
         ;;
     test)
         install

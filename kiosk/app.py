@@ -1,8 +1,13 @@
 """The kiosk's loop: pygame events in, session rules, a frame out only when something changed.
 
-An idle terminal sleeps in ``pygame.event.wait`` until the next input or the
-next deadline (a timeout, the thank-you screen's end, opening hours); it does
-not redraw sixty times a second.
+An idle terminal sleeps until the next input or the next deadline (a timeout,
+the thank-you screen's end, opening hours); it never redraws an unchanged
+screen.  It sleeps on a :class:`threading.Event`, not in ``pygame.event.wait``:
+with SDL's dummy and KMS/DRM video drivers (the Pi's console) SDL waits by
+polling every millisecond: 2.6 % of a core here, against 0.6 % for the whole
+idle kiosk looking at pygame's queue every ``TOUCH_POLL`` seconds
+(docs/benchmarks.md).
+Button presses set the event, so they are handled at once.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from gpiozero import Factory
 from nojd.kiosk import screens
 from nojd.kiosk.clock import SystemClock
 from nojd.kiosk.config import KioskConfig
-from nojd.kiosk.inputs import PRESS, STAFF, WAKE, Buttons
+from nojd.kiosk.inputs import PRESS, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
 from nojd.kiosk.staff import StaffSummary, summarize
@@ -31,6 +36,8 @@ from nojd.survey import Response
 log = logging.getLogger("nojd.kiosk")
 
 DEFAULT_ZONE = "Europe/Stockholm"
+#: How often a display kiosk looks for touches and keys while idle (seconds).
+TOUCH_POLL = 0.05
 _KEYS = {getattr(pygame, f"K_{n}"): n for n in range(1, 6)} | {
     getattr(pygame, f"K_KP{n}"): n for n in range(1, 6)
 }
@@ -62,12 +69,13 @@ class Kiosk:
         self.on_frame: Callable[[int, float], None] = lambda version, at: None
         self._changed = threading.Condition()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._hold_until: float | None = None
         self._summary: StaffSummary | None = None
         self._drawn = -1
         self.hotspots: list[screens.Hotspot] = []
         self.surface = self._open_display(window)
-        self.buttons = Buttons(config.gpio, pin_factory)
+        self.buttons = Buttons(config.gpio, pin_factory, wake=self._wake.set)
         self.outbox: Outbox | None = None
         self.session: Session | None = None
         self._broken = View(Screen.OUT_OF_ORDER, config.languages[0])
@@ -92,9 +100,10 @@ class Kiosk:
 
     def pump(self, timeout: float = 0.0) -> None:
         """Wait up to ``timeout`` seconds for input, handle all of it, apply timers, redraw."""
-        first = pygame.event.wait(max(1, round(timeout * 1000))) if timeout > 0 else None
-        events = ([first] if first is not None else []) + pygame.event.get()
-        for event in events:
+        if timeout > 0:
+            self._wake.wait(timeout if self.surface is None else min(timeout, TOUCH_POLL))
+        self._wake.clear()
+        for event in pygame.event.get():
             try:
                 self._handle(event)
             except Exception:  # a kiosk never stops for a bad press
@@ -105,7 +114,7 @@ class Kiosk:
     def stop(self) -> None:
         """End :meth:`run` from any thread."""
         self._stop.set()
-        pygame.event.post(pygame.event.Event(WAKE))
+        self._wake.set()
 
     def close(self) -> None:
         """Release pins, outbox and display; safe to call twice."""

@@ -7,6 +7,7 @@ import getpass
 import logging
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from nojd.kiosk.config import KioskConfig, hash_pin, load_config
 from nojd.survey.errors import ConfigError
@@ -42,6 +43,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("--seed", type=int, help="random seed, for a repeatable run")
     simulate.set_defaults(handler=_simulate)
+    summary = actions.add_parser(
+        "summary",
+        help="print the staff summary from a terminal's outbox",
+        description=(
+            "Print what the staff screen shows: today, this week and this month per question, "
+            "from the terminal's own outbox, with the same suppression of small numbers."
+        ),
+    )
+    summary.add_argument("--config", type=Path, required=True, help="kiosk TOML config")
+    summary.add_argument("--data", type=Path, help="override the data folder (the outbox)")
+    summary.add_argument("--lang", default="sv", help="language of the texts (default sv)")
+    summary.set_defaults(handler=_summary)
     pin = actions.add_parser(
         "hash-pin",
         help="hash a staff PIN for staff.pin_hash",
@@ -112,6 +125,22 @@ def _simulate(args: argparse.Namespace) -> int:
     return simulate(_config(args), args.visitors, args.rate, args.seed)
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from nojd.kiosk.app import DEFAULT_ZONE
+    from nojd.kiosk.outbox import Outbox
+    from nojd.kiosk.staff import summarize, summary_lines
+
+    config = load_config(args.config).with_overrides(data_dir=args.data)
+    survey = config.survey()
+    zone = config.hours.timezone if config.hours else ZoneInfo(DEFAULT_ZONE)
+    with Outbox(config.data_dir, config.device) as outbox:
+        summary = summarize(survey, outbox, datetime.now(UTC), zone, "offline")
+    print("\n".join(summary_lines(summary, survey, args.lang)))
+    return 0
+
+
 def _hash_pin(args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         pin = getpass.getpass("Staff PIN (4-8 digits): ")
@@ -127,6 +156,7 @@ def _screenshots(args: argparse.Namespace) -> int:
     from nojd.kiosk.screenshots import save_screenshots
 
     config = load_config(args.config) if args.config else None
+    logging.disable(logging.ERROR)  # the wrong PIN and the broken outbox are staged
     for path in save_screenshots(args.folder, args.size or [(800, 480)], config):
         print(path)
     return 0

@@ -1,7 +1,8 @@
 """The physical inputs: five grade buttons, a staff button and an LED, through gpiozero.
 
 Button presses arrive on gpiozero's threads; they are posted into pygame's
-event queue (thread-safe) so that only the UI thread touches the session.
+event queue (thread-safe) so that only the UI thread touches the session, and
+``wake`` is called so that the sleeping loop notices at once.
 The pin factory is gpiozero's choice (``GPIOZERO_PIN_FACTORY``) unless one is
 given: tests and ``nojd kiosk simulate`` pass a ``MockFactory``.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
 
 import pygame
@@ -23,25 +25,28 @@ log = logging.getLogger("nojd.kiosk")
 PRESS = pygame.event.custom_type()
 #: The staff button was pressed.
 STAFF = pygame.event.custom_type()
-#: Wakes the loop, e.g. to stop it.
-WAKE = pygame.event.custom_type()
 
 
 class Buttons:
     """The grade buttons (grade 1 first), the staff button and the confirmation LED."""
 
-    def __init__(self, gpio: GpioConfig, pin_factory: Factory | None = None) -> None:
+    def __init__(
+        self,
+        gpio: GpioConfig,
+        pin_factory: Factory | None = None,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.grades: list[Button] = []
         self.staff: Button | None = None
         self.led: LED | None = None
         try:
             for number, pin in enumerate(gpio.buttons, start=1):
                 button = Button(pin, bounce_time=gpio.bounce_time or None, pin_factory=pin_factory)
-                button.when_pressed = partial(_post, PRESS, number)
+                button.when_pressed = partial(_post, PRESS, number, wake)
                 self.grades.append(button)
             if gpio.staff_button is not None:
                 self.staff = Button(gpio.staff_button, hold_time=1, pin_factory=pin_factory)
-                self.staff.when_held = partial(_post, STAFF, 0)
+                self.staff.when_held = partial(_post, STAFF, 0, wake)
             if gpio.led is not None:
                 self.led = LED(gpio.led, pin_factory=pin_factory)
         except (GPIOZeroError, OSError, ImportError) as exc:
@@ -67,5 +72,6 @@ class Buttons:
         self.staff = self.led = None
 
 
-def _post(kind: int, number: int) -> None:
+def _post(kind: int, number: int, wake: Callable[[], None]) -> None:
     pygame.event.post(pygame.event.Event(kind, number=number, at=time.perf_counter()))
+    wake()

@@ -334,10 +334,11 @@ class _Painter:
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "erase", "0", "ok"]
         pad = self.area(0.3, 0.98)
         side = min(pad.width // 3, pad.height // 4)
-        left = pad.centerx - 3 * side // 2
+        wide = min(pad.width // 3, side * 8 // 5)
+        left = pad.centerx - 3 * wide // 2
         for index, key in enumerate(keys):
             rect = pygame.Rect(
-                left + (index % 3) * side, pad.top + (index // 3) * side, side, side
+                left + (index % 3) * wide, pad.top + (index // 3) * side, wide, side
             ).inflate(-self.px(1.5), -self.px(1.5))
             words = self.t(f"kiosk.{key}") if key in ("erase", "ok") else key
             action: Action = ("pin", key) if key.isdigit() else (f"pin_{key}", None)

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from nojd.kiosk.outbox import Outbox, OutboxError
-from nojd.survey import Survey, survey_figures
+from nojd.survey import Survey, format_number, format_percent, survey_figures
 from nojd.survey.figures import Figures
+from nojd.survey.translations import text
 
 PERIODS = ("today", "week", "month")
 _SIOCGIFADDR = 0x8915
@@ -79,3 +80,38 @@ def local_address() -> str:
                 continue
         return socket.inet_ntoa(array.array("B", reply[20:24]).tobytes())
     return "–"
+
+
+def summary_lines(summary: StaffSummary, survey: Survey, lang: str) -> list[str]:
+    """The staff summary as plain text, for ``nojd kiosk summary`` over SSH."""
+    when = summary.last_ack.isoformat(timespec="minutes") if summary.last_ack else None
+    lines = [
+        text("staff.backlog", lang, n=summary.backlog),
+        text("staff.last_ack", lang, at=when or text("staff.never", lang)),
+    ]
+    if summary.error:
+        return [*lines, text("staff.unavailable", lang, reason=summary.error)]
+    for period in PERIODS:
+        lines.append(text(f"staff.{period}", lang))
+        for question in survey.questions:
+            figures = summary.figures[period][question.id]
+            lines.append(f"  {question.text[lang]} {_figures_text(figures, question.target, lang)}")
+    return lines
+
+
+def _figures_text(figures: Figures, target: float | None, lang: str) -> str:
+    count = text("staff.cell_n", lang, n=figures["n"])
+    if figures["suppressed"]:
+        return f"{text('figures.too_few_answers', lang)} ({count})"
+    if "resolved_share" in figures:
+        parts = [
+            text("staff.resolved", lang, share=format_percent(figures["resolved_share"], lang))
+        ]
+    else:
+        parts = [text("staff.cell", lang, share=format_percent(figures["satisfied_share"], lang))]
+    if target is not None:
+        goal = text("staff.target", lang, target=format_percent(target, lang, 0))
+        parts.append(f"{'✓' if figures['target_met'] else '✗'} {goal}")
+    if "index" in figures:
+        parts.append(text("staff.index", lang, index=format_number(figures["index"], lang)))
+    return " · ".join([*parts, count])
