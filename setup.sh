@@ -81,9 +81,9 @@ case "$role" in
         # The broker and server arrive with the delivery and server issues; until then
         # the demo runs a simulated terminal and shows what its staff screen would.
         config=firmware_config/demo-kiosk.toml
-        say "a simulated terminal at the desk: 30 visitors at 60 a minute;"
+        say "a simulated terminal at the desk: 30 visitors at 120 a minute;"
         say "each line is one response, printed once it is committed to the outbox"
-        "$VENV/bin/nojd" kiosk simulate --config "$config" --visitors 30 --rate 60 --log-level WARNING
+        "$VENV/bin/nojd" kiosk simulate --config "$config" --visitors 30 --rate 120 --log-level WARNING
         say "the terminal's staff summary (from data/demo-desk1/outbox.sqlite):"
         "$VENV/bin/nojd" kiosk summary --config "$config"
         if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -32,6 +32,7 @@ from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
 from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.survey import Response
+from nojd.survey.errors import ConfigError
 
 log = logging.getLogger("nojd.kiosk")
 
@@ -139,15 +140,24 @@ class Kiosk:
     def _open_display(self, window: tuple[int, int] | None) -> pygame.Surface | None:
         if self.config.mode == "buttons":
             os.environ["SDL_VIDEODRIVER"] = "dummy"
-        pygame.display.init()
+        try:
+            pygame.display.init()
+        except pygame.error as exc:
+            raise ConfigError(f"display: SDL cannot start ({exc})") from None
         pygame.font.init()
         if self.config.mode == "buttons":
             return None
-        if window is None and self.config.display.fullscreen:
-            surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-            pygame.mouse.set_visible(False)
-        else:
-            surface = pygame.display.set_mode(window or self.config.display.size)
+        try:
+            if window is None and self.config.display.fullscreen:
+                surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+                pygame.mouse.set_visible(False)
+            else:
+                surface = pygame.display.set_mode(window or self.config.display.size)
+        except pygame.error as exc:
+            raise ConfigError(
+                f"display: cannot be opened ({exc}); for a terminal without a screen "
+                'set mode = "buttons" in the kiosk config'
+            ) from None
         pygame.display.set_caption(f"nojd {self.config.device}")
         pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
         return surface

@@ -333,3 +333,17 @@ def test_a_failing_input_handler_does_not_stop_the_kiosk(rig, caplog):
     assert "ignored an input that failed" in caplog.text
     kiosk.press(1)
     assert kiosk.screen is Screen.QUESTION
+
+
+def test_a_missing_display_is_a_clear_error(tmp_path, monkeypatch):
+    from kiosk_helpers import Rig, base_config
+
+    from nojd.survey import ConfigError
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "no-such-driver")
+    try:
+        Rig(base_config(tmp_path))
+    except ConfigError as error:
+        assert str(error).startswith("display: SDL cannot start")
+    else:
+        raise AssertionError("a kiosk started without a display")
