@@ -29,6 +29,7 @@ data_dir = "{data}"
 fullscreen = false
 [session]
 response_interval = 0.001
+settle_time = 0  # press at once: this measures the path from pin to frame
 rapid_repeat_limit = 1000000
 """
 

@@ -77,6 +77,13 @@ class Kiosk:
         self.hotspots: list[screens.Hotspot] = []
         self.surface = self._open_display(window)
         self.buttons = Buttons(config.gpio, pin_factory, wake=self._wake.set)
+        if config.mode == "buttons" and not self.buttons.grades:
+            self.buttons.close()
+            raise ConfigError(
+                'gpio.buttons: a terminal in mode = "buttons" needs its five buttons, '
+                "and none could be set up (see the warning above)"
+            )
+        self._alarm = False
         self.outbox: Outbox | None = None
         self.session: Session | None = None
         self._broken = View(Screen.OUT_OF_ORDER, config.languages[0])
@@ -109,8 +116,11 @@ class Kiosk:
                 self._handle(event)
             except Exception:  # a kiosk never stops for a bad press
                 log.exception("ignored an input that failed: %s", event)
-        self._tick()
-        self._redraw()
+        try:
+            self._tick()
+            self._redraw()
+        except Exception:  # nor for a screen that fails to draw
+            log.exception("the screen could not be updated")
 
     def stop(self) -> None:
         """End :meth:`run` from any thread."""
@@ -285,6 +295,9 @@ class Kiosk:
             return
         self._drawn = version
         view = self.view
+        if self.config.mode == "buttons" and (view.screen is Screen.OUT_OF_ORDER) != self._alarm:
+            self._alarm = not self._alarm
+            self.buttons.alarm(self._alarm)
         if view.screen is Screen.STAFF and self.session and self.outbox:
             self._summary = summarize(
                 self.survey, self.outbox, self.clock.now(), self.zone, self._connection()
@@ -307,6 +320,7 @@ class Kiosk:
             device=self.config.device,
             site=self.config.site,
             staff_timeout=self.config.staff.timeout,
+            has_buttons=bool(self.buttons.grades),
             next_opening=(lambda: hours.next_opening(self.clock.now()))
             if hours
             else (lambda: None),

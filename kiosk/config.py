@@ -42,6 +42,7 @@ class SessionConfig:
     response_interval: float = 3.0
     rapid_repeat_limit: int = 6
     rapid_repeat_window: float = 60.0
+    settle_time: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,11 @@ def _gpio(table: Table) -> GpioConfig:
 
 def _session(table: Table) -> SessionConfig:
     table.only(
-        "inactivity_timeout", "response_interval", "rapid_repeat_limit", "rapid_repeat_window"
+        "inactivity_timeout",
+        "response_interval",
+        "rapid_repeat_limit",
+        "rapid_repeat_window",
+        "settle_time",
     )
     seconds = "a number of seconds 0..3600"
     return SessionConfig(
@@ -206,6 +211,7 @@ def _session(table: Table) -> SessionConfig:
             "rapid_repeat_limit", 6, whole(1, 1_000_000), "a whole number 1..1000000"
         ),
         rapid_repeat_window=table.get("rapid_repeat_window", 60.0, number(0, 86_400), seconds),
+        settle_time=table.get("settle_time", 0.4, number(0, 5), "a number of seconds 0..5"),
     )
 
 

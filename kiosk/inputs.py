@@ -10,7 +10,6 @@ given: tests and ``nojd kiosk simulate`` pass a ``MockFactory``.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from functools import partial
 
@@ -21,7 +20,7 @@ from nojd.kiosk.config import GpioConfig
 
 log = logging.getLogger("nojd.kiosk")
 
-#: A grade button was pressed: ``event.number`` 1..5, ``event.at`` its perf_counter.
+#: A grade button was pressed: ``event.number`` 1..5.
 PRESS = pygame.event.custom_type()
 #: The staff button was pressed.
 STAFF = pygame.event.custom_type()
@@ -63,6 +62,14 @@ class Buttons:
         if self.led is not None:
             self.led.blink(on_time=0.2, off_time=0.2, n=3)
 
+    def alarm(self, on: bool) -> None:
+        """A fast blink that lasts while the terminal is out of order (no screen to say so)."""
+        if self.led is not None:
+            if on:
+                self.led.blink(on_time=0.1, off_time=0.1)
+            else:
+                self.led.off()
+
     def close(self) -> None:
         """Release the pins; safe to call twice."""
         for device in (*self.grades, self.staff, self.led):
@@ -73,5 +80,5 @@ class Buttons:
 
 
 def _post(kind: int, number: int, wake: Callable[[], None]) -> None:
-    pygame.event.post(pygame.event.Event(kind, number=number, at=time.perf_counter()))
+    pygame.event.post(pygame.event.Event(kind, number=number))
     wake()

@@ -60,6 +60,15 @@ def m001_responses(db: Database) -> None:
     db.execute("CREATE INDEX responses_at ON responses (at)")
 
 
+@migrations()
+def m002_owner(db: Database) -> None:
+    # One outbox belongs to one device: its seqs are that device's.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        "INSERT INTO meta (key, value) SELECT 'device', device FROM responses ORDER BY seq LIMIT 1"
+    )
+
+
 @dataclass(frozen=True)
 class Stamp:
     """Where a response was made in time: for correcting clocks later."""
@@ -84,8 +93,23 @@ class Outbox:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             migrations.apply(self.db)
+            owner = self._claim(device)
         except (sqlite3.Error, OSError) as exc:
             raise OutboxError(f"outbox {self.path}: cannot be opened for writing ({exc})") from None
+        if owner != device:
+            self.db.close()
+            raise OutboxError(
+                f"outbox {self.path}: belongs to device {owner!r}, not {device!r}; "
+                "give each device id its own data folder"
+            )
+
+    def _claim(self, device: str) -> str:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES ('device', ?) ON CONFLICT DO NOTHING",
+                [device],
+            )
+        return self.db.execute("SELECT value FROM meta WHERE key = 'device'").fetchone()[0]
 
     def close(self) -> None:
         """Close the file; safe to call twice."""
@@ -149,18 +173,12 @@ class Outbox:
 
     def backlog(self) -> int:
         """How many responses wait for the server's ack."""
-        return self._scalar("SELECT count(*) FROM responses WHERE acked_at IS NULL") or 0
+        return int(self._scalar("SELECT count(*) FROM responses WHERE acked_at IS NULL") or 0)
 
     def last_ack(self) -> datetime | None:
         """When the server last acknowledged a response."""
         value = self._scalar("SELECT max(acked_at) FROM responses")
         return None if value is None else datetime.fromisoformat(str(value))
-
-    def last_seq(self) -> int:
-        """The last seq handed out (0 before the first response)."""
-        return (
-            self._scalar("SELECT value FROM counters WHERE name = ?", [f"seq:{self.device}"]) or 0
-        )
 
     def counts(
         self,
@@ -169,28 +187,39 @@ class Outbox:
         until: datetime,
         *,
         include_flagged: bool = False,
-        exclude_latest: bool = True,
+        block: int = 1,
     ) -> dict[str, dict[str, int]]:
         """Answers per question and grade (or option) of responses made in ``[since, until)``.
 
-        ``exclude_latest`` leaves the newest response out, so that a staff
-        member opening the summary right after a visitor cannot read it off.
+        Only the oldest responses in whole blocks of ``block`` are counted: the
+        staff screen passes ``min_n``, so its figures change only when ``min_n``
+        new responses have arrived, and comparing two openings never shows one
+        visitor's answer.
         """
-        sql = """
-            SELECT a.key, a.value, count(*) FROM responses r, json_each(r.answers) a
+        chosen = """
+            SELECT seq FROM responses r
             WHERE r.at >= ? AND r.at < ? AND r.survey = ?
               AND (? OR NOT EXISTS (
                   SELECT 1 FROM json_each(r.flags) f WHERE f.value = 'rapid-repeat'))
-              AND (NOT ? OR r.seq < (SELECT max(seq) FROM responses))
+            ORDER BY seq
+        """
+        parameters = [format_time(since), format_time(until), survey.id, include_flagged]
+        total = int(self._scalar(f"SELECT count(*) FROM ({chosen})", parameters) or 0)
+        sql = f"""
+            SELECT a.key, a.value, count(*) FROM responses r, json_each(r.answers) a
+            WHERE r.seq IN ({chosen} LIMIT ?)
             GROUP BY a.key, a.value
         """
-        parameters = [
-            format_time(since), format_time(until), survey.id, include_flagged, exclude_latest,
-        ]  # fmt: skip
         result: dict[str, dict[str, int]] = {}
-        for key, value, count in self._read(sql, parameters):
-            result.setdefault(key, {})[str(value)] = count
+        for key, value, count in self._read(sql, [*parameters, total - total % block]):
+            result.setdefault(str(key), {})[str(value)] = int(count)
         return result
+
+    def flagged(self, since: datetime, until: datetime) -> int:
+        """How many responses made in ``[since, until)`` carry the ``rapid-repeat`` flag."""
+        sql = """SELECT count(*) FROM responses r WHERE r.at >= ? AND r.at < ? AND EXISTS (
+                 SELECT 1 FROM json_each(r.flags) f WHERE f.value = 'rapid-repeat')"""
+        return int(self._scalar(sql, [format_time(since), format_time(until)]) or 0)
 
     def _read(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple[object, ...]]:
         try:

@@ -30,6 +30,8 @@ PALETTE = {
     4: (86, 180, 233),
     5: (0, 114, 178),
 }
+#: Options of a choice question, in order (the shipped survey: answered, referred, unanswered).
+OPTION_COLOURS = (PALETTE[5], PALETTE[4], PALETTE[1])
 BACKGROUND = (18, 30, 56)
 PANEL = (38, 56, 94)
 TEXT = (255, 255, 255)
@@ -58,6 +60,7 @@ class Context:
     device: str
     site: str
     staff_timeout: float
+    has_buttons: bool
     next_opening: Callable[[], datetime | None]
     now: Callable[[], datetime]
 
@@ -166,7 +169,6 @@ class _Painter:
             centre = (inner.left + radius, inner.centery)
             pygame.draw.circle(self.surface, TEXT, centre, radius)
             self.label(badge, round(radius * 1.3), INK, bold=True, center=centre)
-            inner = inner.inflate(0, 0)
             inner.left += 2 * radius + self.px(2)
             inner.width -= 2 * radius + self.px(2)
         self.paragraph(words, inner, size)
@@ -195,13 +197,24 @@ class _Painter:
         self.paragraph(
             self.context.survey.welcome[self.lang], self.area(0.16, 0.42), self.px(11), bold=True
         )
-        faces = self.area(0.45, 0.75)
-        size = min(faces.height, faces.width // 6)
-        step = faces.width / 5
-        for grade in range(1, 6):
-            centre = (round(faces.left + step * (grade - 0.5)), faces.centery)
-            _face(self.surface, centre, size // 2, grade)
-        self.paragraph(self.t("kiosk.start"), self.area(0.78, 0.97), self.px(6))
+        # One big target: the whole screen starts, the button shows where to touch.
+        band = self.area(0.46, 0.74)
+        width = min(band.width, self.px(130))
+        button = pygame.Rect(band.centerx - width // 2, band.top, width, band.height)
+        pygame.draw.rect(self.surface, PALETTE[5], button, border_radius=self.px(4))
+        pygame.draw.rect(
+            self.surface, TEXT, button, width=max(3, self.px(0.8)), border_radius=self.px(4)
+        )
+        self.paragraph(
+            self.t("kiosk.start_button"),
+            button.inflate(-self.px(6), -self.px(3)),
+            self.px(8),
+            bold=True,
+        )
+        if self.context.has_buttons:
+            self.paragraph(
+                self.t("kiosk.start_buttons"), self.area(0.78, 0.97), self.px(6), colour=MUTED
+            )
         self.hotspots.append(Hotspot(self.surface.get_rect(), ("start", None)))
 
     def question(self, view: View) -> None:
@@ -346,79 +359,66 @@ class _Painter:
 
     def staff(self, summary: StaffSummary) -> None:
         self.top_bar(self.t("staff.title"), (self.t("kiosk.close"), ("close", None)))
-        table = self.area(0.15, 0.8 if self.portrait else 0.78)
+        table = self.area(0.12 if self.portrait else 0.15, 0.78)
         if summary.error:
             reason = self.t("staff.unavailable", reason=summary.error)
             self.paragraph(reason, table, self.px(4), colour=WARNING)
-        elif self.portrait:
-            self.staff_blocks(summary, table)
         else:
-            self.staff_grid(summary, table)
-        self.staff_footer(summary, self.area(0.82 if self.portrait else 0.8, 0.99))
+            self.staff_table(summary, table)
+        self.staff_footer(summary, self.area(0.8, 0.99))
 
-    def staff_grid(self, summary: StaffSummary, table: pygame.Rect) -> None:
-        """Landscape: a row per question, a column per period."""
-        questions = [q for q in self.context.survey.questions if q.kind == "rating"]
-        width = table.width // (1 + len(PERIODS))
-        heading = font(self.px(4.2), bold=True).get_linesize()
+    def staff_table(self, summary: StaffSummary, table: pygame.Rect) -> None:
+        """A column per period; a row per question, its name to the left (landscape) or above."""
+        questions = self.context.survey.questions
+        name_width = 0 if self.portrait else table.width // 4
+        width = (table.width - name_width) // len(PERIODS)
+        size = self.px(3.6)
+        heading = font(size, bold=True).get_linesize()
+        for column, period in enumerate(PERIODS):
+            where = (table.left + name_width + column * width, table.top)
+            self.label(
+                self.t(f"staff.{period}"), size, MUTED, True, width - self.px(2), topleft=where
+            )
         row = (table.height - heading) // len(questions)
-        for column, period in enumerate(PERIODS, start=1):
-            where = (table.left + column * width, table.top)
-            self.label(self.t(f"staff.{period}"), self.px(4.2), MUTED, True, width, topleft=where)
         for index, question in enumerate(questions):
             top = table.top + heading + index * row
-            name = pygame.Rect(table.left, top, width - self.px(2), row)
-            self.paragraph(question.text[self.lang], name, self.px(3.6), bold=True)
-            for column, period in enumerate(PERIODS, start=1):
-                cell = pygame.Rect(table.left + column * width, top, width - self.px(2), row)
+            if self.portrait:
+                name = question.text[self.lang]
+                self.label(name, size, TEXT, True, table.width, topleft=(table.left, top))
+                cells_top, cells_height = top + heading, row - heading
+            else:
+                box = pygame.Rect(table.left, top, name_width - self.px(2), row)
+                self.paragraph(question.text[self.lang], box, self.px(3.4), bold=True)
+                cells_top, cells_height = top, row
+            for column, period in enumerate(PERIODS):
+                left = table.left + name_width + column * width
+                cell = pygame.Rect(left, cells_top, width - self.px(2), cells_height)
                 figures = summary.figures.get(period, {}).get(question.id)
                 self.staff_cell(cell, figures, question.target)
 
-    def staff_blocks(self, summary: StaffSummary, table: pygame.Rect) -> None:
-        """Portrait: a block per question, two lines per period."""
-        questions = [q for q in self.context.survey.questions if q.kind == "rating"]
-        block = table.height // len(questions)
-        heading = font(self.px(4.2), bold=True).get_linesize()
-        line = (block - heading) // len(PERIODS)
-        for index, question in enumerate(questions):
-            top = table.top + index * block
-            self.label(
-                question.text[self.lang], self.px(4.2), TEXT, True, table.width,
-                topleft=(table.left, top),
-            )  # fmt: skip
-            for row, period in enumerate(PERIODS):
-                cell = pygame.Rect(table.left, top + heading + row * line, table.width, line)
-                figures = summary.figures.get(period, {}).get(question.id)
-                self.staff_cell(cell, figures, question.target, self.t(f"staff.{period}"))
-
-    def staff_cell(
-        self, cell: pygame.Rect, figures: Figures | None, target: float | None, title: str = ""
-    ) -> None:
-        """Share satisfied against target, index, n and a bar of the grades; or "too few"."""
-        size = self.px(3.6) if not title else max(8, cell.height * 2 // 5)
-        prefix = f"{title}: " if title else ""
-        count = self.t("staff.cell_n", n=0 if figures is None else figures["n"])
+    def staff_cell(self, cell: pygame.Rect, figures: Figures | None, target: float | None) -> None:
+        """Two lines: the share (see the legend) and its verdict; a bar of grades, index and n."""
+        size = max(8, min(self.px(3.6), cell.height // 2 - 3))
         if figures is None or figures["suppressed"]:
-            few = f"{prefix}{text('figures.too_few_answers', self.lang)} ({count})"
+            few = text("figures.too_few_answers", self.lang)
             self.label(few, size, MUTED, width=cell.width, topleft=cell.topleft)
             return
-        share = self.t("staff.cell", share=format_percent(figures["satisfied_share"], self.lang))
-        details = [self.t("staff.index", index=format_number(figures["index"], self.lang))]
+        key = "resolved_share" if "resolved_share" in figures else "satisfied_share"
+        first = [format_percent(figures[key], self.lang)]
         if target is not None:
+            mark = "✓" if figures["target_met"] else "✗"
             goal = self.t("staff.target", target=format_percent(target, self.lang, 0))
-            details.insert(0, f"{'✓' if figures['target_met'] else '✗'} {goal}")
+            first.append(mark if self.portrait else f"{mark} {goal}")
+        self.label(" ".join(first), size, TEXT, True, cell.width, topleft=cell.topleft)
         line = font(size).get_linesize()
-        if title:
-            first = " · ".join([f"{prefix}{share}", *details])
-            self.label(first, size, TEXT, True, cell.width, topleft=cell.topleft)
-        else:
-            self.label(share, size, TEXT, True, cell.width, topleft=cell.topleft)
-            below = (cell.left, cell.top + 2 * line + 4)
-            self.label(" · ".join(details), size, MUTED, width=cell.width, topleft=below)
-        bar = pygame.Rect(cell.left, cell.top + line + 2, cell.width * 3 // 5, max(6, line - 6))
-        _distribution(self.surface, bar, figures["counts"], figures["n"])
+        bar = pygame.Rect(cell.left, cell.top + line + 1, cell.width * 2 // 5, max(6, line - 6))
+        _distribution(self.surface, bar, figures["percent"])
+        rest = [self.t("staff.cell_n", n=figures["n"])]
+        if "index" in figures and not self.portrait:
+            rest.insert(0, self.t("staff.index", index=format_number(figures["index"], self.lang)))
         after = cell.right - bar.right - self.px(1)
-        self.label(count, size, MUTED, width=after, midleft=(bar.right + self.px(1), bar.centery))
+        where = (bar.right + self.px(1), bar.centery)
+        self.label(" · ".join(rest), size, MUTED, width=after, midleft=where)
 
     def staff_footer(self, summary: StaffSummary, rect: pygame.Rect) -> None:
         when = (
@@ -426,15 +426,17 @@ class _Painter:
         )
         connection = self.t("connection." + summary.connection)
         lines = [
+            self.t("staff.legend"),
             self.t("staff.backlog", n=summary.backlog),
             self.t("staff.last_ack", at=when or self.t("staff.never")),
             self.t("staff.connection", state=connection),
+            self.t("staff.flagged", n=summary.flagged),
             self.t("staff.device", device=self.context.device, site=self.context.site,
                    address=summary.address),
             self.t("staff.closes", seconds=round(self.context.staff_timeout)),
         ]  # fmt: skip
         if not self.portrait:
-            lines = [f"{lines[0]} · {lines[1]}", f"{lines[2]} · {lines[4]}", lines[3]]
+            lines = [lines[0], f"{lines[1]} · {lines[2]}", f"{lines[3]} · {lines[4]}", lines[5]]
         size = min(self.px(3.4), rect.height // len(lines) - 2)
         step = font(size).get_linesize()
         for index, line in enumerate(lines):
@@ -473,16 +475,18 @@ def _face(surface: pygame.Surface, centre: tuple[int, int], radius: int, grade: 
     pygame.draw.lines(surface, INK, False, points, max(3, radius // 9))
 
 
-def _distribution(
-    surface: pygame.Surface, rect: pygame.Rect, counts: dict[str, int], n: int
-) -> None:
-    """A stacked bar of the grades 1..5, each segment in its grade's colour with a divider."""
+def _distribution(surface: pygame.Surface, rect: pygame.Rect, percent: dict[str, float]) -> None:
+    """A stacked bar of the shares of each grade (or option) in order, with dividers."""
+    colours = [
+        PALETTE[int(key)] if key.isdigit() else OPTION_COLOURS[i % 3]
+        for i, key in enumerate(percent)
+    ]
     left = rect.left
-    for grade in range(1, 6):
-        width = round(rect.width * counts[str(grade)] / n)
+    for colour, share in zip(colours, percent.values(), strict=True):
+        width = round(rect.width * share / 100)
         if width:
             segment = pygame.Rect(left, rect.top, width, rect.height)
-            pygame.draw.rect(surface, PALETTE[grade], segment)
+            pygame.draw.rect(surface, colour, segment)
             pygame.draw.line(surface, INK, segment.topright, segment.bottomright, 2)
             left += width
     pygame.draw.rect(surface, MUTED, rect, width=1)

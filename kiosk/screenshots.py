@@ -57,6 +57,7 @@ def save_screenshots(
             base,
             display=DisplayConfig(fullscreen=False),
             staff=replace(base.staff, pin_hash=hash_pin(SAMPLE_PIN)),
+            session=replace(base.session, settle_time=0),  # screens are reached at once
         )
         for size in sizes:
             for lang in base.languages:

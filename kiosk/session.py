@@ -11,8 +11,13 @@ timed rules.  Rules (DESIGN.md and the kiosk issue):
 - responses beyond ``rapid_repeat_limit`` within ``rapid_repeat_window`` are
   kept but flagged ``rapid-repeat``;
 - outside opening hours the closed screen is shown;
-- if the outbox cannot be written the out-of-order screen is shown, the answer
-  is kept in memory and the commit is retried.
+- a press or tap within ``settle_time`` of a new question is ignored, so a
+  double tap or a shaking hand does not answer the next question too;
+- if the outbox cannot be written the out-of-order screen is shown and stays
+  until every answer kept in memory meanwhile is committed (retried every
+  ``RETRY_SECONDS``);
+- after ``MAX_PIN_ATTEMPTS`` wrong staff PINs the PIN keypad is locked for
+  ``PIN_LOCKOUT`` seconds.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ log = logging.getLogger("nojd.kiosk")
 
 RETRY_SECONDS = 10.0
 MAX_PIN_ATTEMPTS = 5
+PIN_LOCKOUT = 300.0
 MAX_PIN_DIGITS = 8
+
+Answers = dict[str, int | str]
 
 
 class Screen(Enum):
@@ -72,7 +80,7 @@ class View:
 
 @dataclass
 class _Visit:
-    answers: dict[str, int | str] = field(default_factory=dict)
+    answers: Answers = field(default_factory=dict)
     step: int = 0
 
 
@@ -102,9 +110,12 @@ class Session:
         self._last_input = clock.monotonic()
         self._until = 0.0
         self._recent: deque[float] = deque()
-        self._unsaved: tuple[dict[str, int | str], list[str], str] | None = None
+        self._unsaved: list[tuple[Answers, list[str], str]] = []
+        self._reason = ""
+        self._shown_at = clock.monotonic()
         self._pin = ""
         self._pin_failures = 0
+        self._pin_locked_until = 0.0
         self._before_language = Screen.WELCOME
         self.tick()
 
@@ -134,7 +145,7 @@ class Session:
 
     def answer(self, value: int | str) -> bool:
         """A tap on an answer target: a grade, or an option id."""
-        if self.view.screen is not Screen.QUESTION:
+        if self.view.screen is not Screen.QUESTION or self._settling():
             return False
         question = self.questions[self._visit.step]
         valid = value in question.option_ids if question.kind == "choice" else value in range(1, 6)
@@ -173,10 +184,12 @@ class Session:
         if with_pin and not self.config.staff.pin_hash:
             log.info("staff long press ignored: no staff.pin_hash configured")
             return False
+        if with_pin and self.clock.monotonic() < self._pin_locked_until:
+            log.warning("staff long press ignored: the PIN is locked after wrong attempts")
+            return False
         self._save_partial()
         self._touch()
         self._pin = ""
-        self._pin_failures = 0
         screen = Screen.PIN if with_pin else Screen.STAFF
         self._show(View(screen, self.default_lang))
         return True
@@ -206,6 +219,7 @@ class Session:
         self._touch()
         if verify_pin(self._pin, self.config.staff.pin_hash):
             self._pin = ""
+            self._pin_failures = 0
             log.info("staff summary opened")
             self._show(View(Screen.STAFF, self.default_lang))
             return True
@@ -213,6 +227,9 @@ class Session:
         self._pin_failures += 1
         log.warning("wrong staff PIN (%d in a row)", self._pin_failures)
         if self._pin_failures >= MAX_PIN_ATTEMPTS:
+            self._pin_failures = 0
+            self._pin_locked_until = self.clock.monotonic() + PIN_LOCKOUT
+            log.warning("staff PIN locked for %d s", PIN_LOCKOUT)
             self._welcome()
         else:
             self._show(replace(self.view, pin_digits=0, pin_error=True))
@@ -265,8 +282,13 @@ class Session:
         self._last_input = self.clock.monotonic()
 
     def _show(self, view: View) -> None:
+        if view.screen is not self.view.screen or view.step != self.view.step:
+            self._shown_at = self.clock.monotonic()
         self.view = view
         self.version += 1
+
+    def _settling(self) -> bool:
+        return self.clock.monotonic() - self._shown_at < self.config.session.settle_time
 
     def _show_question(self) -> None:
         step = self._visit.step
@@ -283,6 +305,9 @@ class Session:
     def _welcome(self) -> None:
         self._visit = _Visit()
         self._pin = ""
+        if self._unsaved:
+            self._out_of_order(self._reason)
+            return
         self._show(View(Screen.WELCOME, self.default_lang))
         self._follow_hours()
 
@@ -294,6 +319,8 @@ class Session:
             self._show(View(Screen.WELCOME, self.default_lang))
 
     def _answer_by_number(self, number: int) -> bool:
+        if self._settling():
+            return False
         question = self.questions[self._visit.step]
         if question.kind == "choice":
             if not 1 <= number <= len(question.options):
@@ -302,7 +329,7 @@ class Session:
         return self.answer(number)
 
     def _buttons_only(self, number: int) -> bool:
-        if self.view.screen is not Screen.WELCOME or not 1 <= number <= 5:
+        if self.view.screen is not Screen.WELCOME or not 1 <= number <= 5 or self._settling():
             return False
         self._visit = _Visit(answers={self.config.buttons_question: number})
         self._finish([])
@@ -318,7 +345,7 @@ class Session:
             self._until = self.clock.monotonic() + self.config.session.response_interval
             self._show(View(Screen.THANKS, self.view.lang))
 
-    def _commit(self, answers: dict[str, int | str], flags: list[str], lang: str) -> bool:
+    def _commit(self, answers: Answers, flags: list[str], lang: str) -> bool:
         now = self.clock.monotonic()
         window = self.config.session.rapid_repeat_window
         while self._recent and now - self._recent[0] > window:
@@ -326,18 +353,25 @@ class Session:
         if len(self._recent) >= self.config.session.rapid_repeat_limit:
             flags = [*flags, "rapid-repeat"]
         self._recent.append(now)
+        if self._unsaved:  # keep the order: older answers are saved first
+            self._unsaved.append((answers, flags, lang))
+            return False
         try:
             response = self._save(answers, flags, lang)
         except OutboxError as exc:
             log.error("out of order: %s", exc)
-            self._unsaved = (answers, flags, lang)
-            self._until = now + RETRY_SECONDS
-            self._show(View(Screen.OUT_OF_ORDER, self.default_lang, reason=str(exc)))
+            self._unsaved.append((answers, flags, lang))
+            self._out_of_order(str(exc))
             return False
         self.on_commit(response)
         return True
 
-    def _save(self, answers: dict[str, int | str], flags: list[str], lang: str) -> Response:
+    def _out_of_order(self, reason: str) -> None:
+        self._reason = reason
+        self._until = self.clock.monotonic() + RETRY_SECONDS
+        self._show(View(Screen.OUT_OF_ORDER, self.default_lang, reason=reason))
+
+    def _save(self, answers: Answers, flags: list[str], lang: str) -> Response:
         stamp = self.clock.stamp()
 
         def build(seq: int) -> Response:
@@ -356,18 +390,15 @@ class Session:
         return self.outbox.commit(build, stamp)
 
     def _retry(self) -> None:
-        if self._unsaved is None:
-            self._welcome()
-            return
-        answers, flags, lang = self._unsaved
-        try:
-            response = self._save(answers, flags, lang)
-        except OutboxError as exc:
-            log.error("still out of order: %s", exc)
-            self._until = self.clock.monotonic() + RETRY_SECONDS
-            self._show(replace(self.view, reason=str(exc)))
-            return
-        log.info("outbox writable again; the kept response is saved as seq %d", response.seq)
-        self._unsaved = None
-        self.on_commit(response)
+        while self._unsaved:
+            answers, flags, lang = self._unsaved[0]
+            try:
+                response = self._save(answers, flags, lang)
+            except OutboxError as exc:
+                log.error("still out of order, %d answers kept: %s", len(self._unsaved), exc)
+                self._out_of_order(str(exc))
+                return
+            self._unsaved.pop(0)
+            log.info("outbox writable again; a kept response is saved as seq %d", response.seq)
+            self.on_commit(response)
         self._welcome()

@@ -34,6 +34,8 @@ GRADE_WEIGHTS = (5, 8, 15, 32, 40)
 LEAVE_EARLY = 0.05
 #: How long a visitor waits for the screen before giving up on it.
 PATIENCE = 120.0
+#: How long, beyond the kiosk's settle time, a visitor looks before pressing.
+READ_TIME = 0.01
 
 
 class Visitors:
@@ -47,6 +49,7 @@ class Visitors:
         self.count = count
         self.rate = rate
         self.random = random.Random(seed)
+        self.turned_away = 0
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="visitors", daemon=True)
 
@@ -63,13 +66,17 @@ class Visitors:
                 if self.stopped.wait(self.random.expovariate(self.rate / 60)):
                     return
                 self._visit()
-            self.kiosk.wait_for(lambda view: view.screen is Screen.WELCOME, PATIENCE)
+            self.kiosk.wait_for(lambda view: view.screen in _IDLE, PATIENCE)
         finally:
             self.kiosk.stop()
 
     def _visit(self) -> None:
+        if self.kiosk.view.screen in (Screen.CLOSED, Screen.OUT_OF_ORDER):
+            self.turned_away += 1  # a visitor does not wait for opening hours
+            return
         if not self.kiosk.wait_for(lambda view: view.screen is Screen.WELCOME, PATIENCE):
             log.warning("the kiosk did not return to the welcome screen")
+            self.turned_away += 1
             return
         if self.kiosk.config.mode == "buttons":
             self._press(self._grade())
@@ -89,9 +96,18 @@ class Visitors:
         return self.random.choices(range(1, 6), weights=GRADE_WEIGHTS)[0]
 
     def _press(self, number: int) -> None:
+        # A person reads the screen before pressing; the kiosk ignores faster presses.
+        self.stopped.wait(self.kiosk.config.session.settle_time + READ_TIME)
+        session = self.kiosk.session
+        before = session.version if session else 0
         pin = self.pins[number - 1]
         pin.drive_low()
         pin.drive_high()
+        # like a person, wait to see the press taken before the next move (or leaving)
+        self.kiosk.wait_for(lambda view: session is None or session.version != before, 5)
+
+
+_IDLE = (Screen.WELCOME, Screen.CLOSED, Screen.OUT_OF_ORDER)
 
 
 def _at_step(view: View, step: int) -> bool:
@@ -127,4 +143,8 @@ def simulate(
         kiosk.close()
         factory.close()
     log.info("%d visitors in %.1f s", visitors, time.monotonic() - started)
+    if crowd.turned_away:
+        reason = kiosk.view.reason or kiosk.view.screen.value
+        log.error("%d of %d visitors could not answer: %s", crowd.turned_away, visitors, reason)
+        return 1
     return 0

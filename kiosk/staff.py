@@ -12,12 +12,13 @@ import fcntl
 import socket
 import struct
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from nojd.kiosk.outbox import Outbox, OutboxError
-from nojd.survey import Survey, format_number, format_percent, survey_figures
+from nojd.kiosk.outbox import Outbox
+from nojd.survey import NojdError, Survey, format_number, format_percent, survey_figures
 from nojd.survey.figures import Figures
+from nojd.survey.periods import period_start
 from nojd.survey.translations import text
 
 PERIODS = ("today", "week", "month")
@@ -31,40 +32,35 @@ class StaffSummary:
     figures: dict[str, dict[str, Figures]] = field(default_factory=dict)
     backlog: int = 0
     last_ack: datetime | None = None
+    flagged: int = 0
     connection: str = "offline"
     address: str = ""
     error: str = ""
-
-
-def period_starts(now: datetime, zone: ZoneInfo) -> dict[str, datetime]:
-    """Local midnight today, Monday this week and the first of this month, as aware times."""
-    local = now.astimezone(zone)
-    midnight = datetime.combine(local.date(), datetime.min.time(), zone)
-    return {
-        "today": midnight,
-        "week": midnight - timedelta(days=local.weekday()),
-        "month": midnight.replace(day=1),
-    }
 
 
 def summarize(
     survey: Survey, outbox: Outbox, now: datetime, zone: ZoneInfo, connection: str
 ) -> StaffSummary:
     """Gather the summary once, when the staff screen opens."""
+    address = local_address()
     try:
-        figures = {
-            period: survey_figures(survey, outbox.counts(survey, start, now))
-            for period, start in period_starts(now, zone).items()
-        }
+        figures = {}
+        for period, kind in zip(PERIODS, ("day", "week", "month"), strict=True):
+            counts = outbox.counts(survey, period_start(kind, now, zone), now, block=survey.min_n)
+            # answers to questions the survey no longer has are not the survey's figures
+            known = {key: value for key, value in counts.items() if key in survey.question_ids}
+            figures[period] = survey_figures(survey, known)
+        month = period_start("month", now, zone)
         return StaffSummary(
             figures=figures,
             backlog=outbox.backlog(),
             last_ack=outbox.last_ack(),
+            flagged=outbox.flagged(month, now),
             connection=connection,
-            address=local_address(),
+            address=address,
         )
-    except OutboxError as exc:
-        return StaffSummary(connection=connection, address=local_address(), error=str(exc))
+    except NojdError as exc:
+        return StaffSummary(connection=connection, address=address, error=str(exc))
 
 
 def local_address() -> str:
@@ -88,6 +84,7 @@ def summary_lines(summary: StaffSummary, survey: Survey, lang: str) -> list[str]
     lines = [
         text("staff.backlog", lang, n=summary.backlog),
         text("staff.last_ack", lang, at=when or text("staff.never", lang)),
+        text("staff.flagged", lang, n=summary.flagged),
     ]
     if summary.error:
         return [*lines, text("staff.unavailable", lang, reason=summary.error)]
@@ -102,7 +99,7 @@ def summary_lines(summary: StaffSummary, survey: Survey, lang: str) -> list[str]
 def _figures_text(figures: Figures, target: float | None, lang: str) -> str:
     count = text("staff.cell_n", lang, n=figures["n"])
     if figures["suppressed"]:
-        return f"{text('figures.too_few_answers', lang)} ({count})"
+        return text("figures.too_few_answers", lang)
     if "resolved_share" in figures:
         parts = [
             text("staff.resolved", lang, share=format_percent(figures["resolved_share"], lang))

@@ -15,6 +15,8 @@ from nojd.kiosk.config import DisplayConfig, KioskConfig, hash_pin
 from nojd.kiosk.session import Screen
 
 PIN = "2468"
+#: How long a visitor looks at a screen before pressing: past the settle time.
+READ_TIME = 0.5
 PIN_HASH = hash_pin(PIN, salt="test")
 #: A Tuesday at 10:30 in Stockholm.
 TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -60,12 +62,14 @@ class Rig:
     def press(self, *numbers: int) -> None:
         """Press and release grade buttons, one after the other, as a visitor does."""
         for number in numbers:
+            self.clock.advance(READ_TIME)
             pin = self.pin(number)
             pin.drive_low()
             pin.drive_high()
             self.kiosk.pump()
 
     def key(self, key: int, unicode: str = "") -> None:
+        self.clock.advance(READ_TIME)
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=unicode, mod=0))
         self.kiosk.pump()
 
@@ -73,6 +77,7 @@ class Rig:
         """Tap the centre of the target that does ``(kind, value)``."""
         for hotspot in self.kiosk.hotspots:
             if hotspot.action == (kind, value):
+                self.clock.advance(READ_TIME)
                 self.kiosk.tap(hotspot.rect.center)
                 self.kiosk.pump()
                 return

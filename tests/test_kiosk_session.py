@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -169,9 +170,9 @@ def test_staff_screen_after_long_press_and_pin(rig):
     assert kiosk.screen is Screen.STAFF
     summary = kiosk.kiosk._summary
     overall = summary.figures["today"]["overall"]
-    # the newest response (all 1s) is left out: 8 fives remain
-    assert overall["n"] == 8
-    assert overall["counts"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 8}
+    # counted in whole blocks of min_n = 7: the two newest (a five and the ones) wait
+    assert overall["n"] == 7
+    assert overall["counts"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 7}
     assert summary.backlog == 9
     kiosk.wait(59)
     assert kiosk.screen is Screen.STAFF
@@ -190,9 +191,10 @@ def test_staff_summary_suppresses_small_numbers(rig):
     kiosk.key(pygame.K_RETURN)
     assert kiosk.screen is Screen.STAFF
     figures = kiosk.kiosk._summary.figures["month"]["overall"]
-    assert figures["n"] == 4
+    assert figures["n"] == 0  # five responses: no whole block of seven yet
     assert figures["suppressed"] is True
     assert figures["counts"] is None
+    assert figures["mean"] is None
 
 
 def test_five_wrong_pins_return_to_welcome(rig):
@@ -347,3 +349,109 @@ def test_a_missing_display_is_a_clear_error(tmp_path, monkeypatch):
         assert str(error).startswith("display: SDL cannot start")
     else:
         raise AssertionError("a kiosk started without a display")
+
+
+def test_a_partial_answer_that_cannot_be_saved_is_kept_until_it_can(rig):
+    kiosk = rig(ask_optional=False)
+    outbox = kiosk.kiosk.outbox
+    kiosk.press(1, 5, 5, 5, 5)
+    kiosk.wait(3)
+    before = len(kiosk.rows())
+    outbox.db.execute("PRAGMA query_only = 1")  # the storage turns read-only
+    kiosk.press(1, 2, 3)
+    kiosk.wait(20)  # the visitor leaves; the partial answer cannot be saved
+    assert kiosk.screen is Screen.OUT_OF_ORDER
+    kiosk.key(pygame.K_F12)  # staff look in
+    for digit in PIN:
+        kiosk.key(pygame.K_0, digit)
+    kiosk.key(pygame.K_RETURN)
+    assert kiosk.screen is Screen.STAFF
+    kiosk.tap_action("close")
+    assert kiosk.screen is Screen.OUT_OF_ORDER  # not welcome: an answer is still unsaved
+    assert "readonly database" in kiosk.view.reason
+    outbox.db.execute("PRAGMA query_only = 0")
+    kiosk.wait(10)
+    assert kiosk.screen is Screen.WELCOME
+    rows = kiosk.rows()
+    assert len(rows) == before + 1
+    assert (answers(rows[-1]), flags(rows[-1])) == ({"wait_time": 2, "reception": 3}, ["partial"])
+
+
+def test_a_double_tap_answers_one_question(rig):
+    kiosk = rig()
+    kiosk.press(1)
+    kiosk.clock.advance(2)  # the visitor reads the question, then taps twice
+    for _ in range(2):  # two presses within a tenth of a second
+        pin = kiosk.pin(4)
+        pin.drive_low()
+        pin.drive_high()
+        kiosk.kiosk.pump()
+        kiosk.clock.advance(0.1)
+    assert kiosk.view.step == 2
+    kiosk.press(4)
+    assert kiosk.view.step == 3
+
+
+def test_the_pin_locks_after_five_wrong_tries(rig):
+    kiosk = rig()
+    for _ in range(5):
+        kiosk.key(pygame.K_F12)
+        kiosk.key(pygame.K_0, "9")
+        kiosk.key(pygame.K_RETURN)
+        kiosk.key(pygame.K_ESCAPE)
+    assert kiosk.screen is Screen.WELCOME
+    kiosk.key(pygame.K_F12)
+    assert kiosk.screen is Screen.WELCOME  # locked
+    kiosk.wait(300)
+    kiosk.key(pygame.K_F12)
+    assert kiosk.screen is Screen.PIN
+
+
+def test_buttons_only_mode_blinks_an_alarm_when_out_of_order(rig, tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    kiosk = rig(mode="buttons", data_dir=blocker / "data")
+    assert kiosk.screen is Screen.OUT_OF_ORDER
+    led = kiosk.kiosk.buttons.led
+    assert led.is_active or led._blink_thread is not None
+    blocker.unlink()
+    kiosk.wait(10)
+    assert kiosk.screen is Screen.WELCOME
+    assert not led.is_active
+
+
+def test_buttons_only_mode_without_buttons_refuses_to_start(rig):
+    from nojd.survey import ConfigError
+
+    try:
+        rig(mode="buttons", gpio=GpioConfig(buttons=()))
+    except ConfigError as error:
+        assert "needs its five buttons" in str(error)
+    else:
+        raise AssertionError("a buttons-only terminal started without buttons")
+
+
+def test_a_survey_that_lost_a_question_does_not_break_the_summary(rig, tmp_path):
+    from nojd.kiosk.staff import summarize
+    from nojd.survey import load_survey
+
+    kiosk = rig(ask_optional=False, session=SessionConfig(rapid_repeat_limit=100))
+    for _ in range(7):
+        kiosk.press(1, 4, 4, 4, 4)
+        kiosk.wait(3)
+    smaller = tmp_path / "smaller.toml"
+    text = Path(default_survey().source).read_text(encoding="utf-8")
+    smaller.write_text(
+        text.split('[[questions]]\nid = "reception"')[0]
+        + (
+            '[[questions]]\nid = "overall"\nkind = "rating"\ntext.sv = "Helhet?"\ntext.en = "Overall?"\n'
+        ),
+        encoding="utf-8",
+    )
+    survey = load_survey(smaller)
+    summary = summarize(
+        survey, kiosk.kiosk.outbox, kiosk.clock.now(), ZoneInfo("Europe/Stockholm"), "offline"
+    )
+    assert summary.error == ""
+    assert set(summary.figures["today"]) == {"wait_time", "overall"}
+    assert summary.figures["today"]["overall"]["n"] == 7

@@ -23,6 +23,7 @@ data_dir = "{data}"
 response_interval = 0.01
 inactivity_timeout = 1
 rapid_repeat_limit = 100000
+settle_time = 0
 """
 
 
@@ -137,3 +138,13 @@ def test_sigkill_loses_nothing_that_was_printed(simulation, config, tmp_path):
     )
     assert seqs == sorted(set(seqs)), "seq went back or was used twice"
     assert sorted(rows.values()) == list(range(1, len(rows) + 1)), "the outbox has gaps"
+
+
+def test_simulate_fails_when_the_terminal_is_closed(simulation, config):
+    config.write_text(
+        config.read_text() + '\n[hours]\ntimezone = "Europe/Stockholm"\n', encoding="utf-8"
+    )
+    run = simulation(config, "--visitors", "3", "--rate", "3000")
+    assert run.rest() == []
+    assert run.process.wait(timeout=30) == 1
+    assert "3 of 3 visitors could not answer: closed" in run.process.stderr.read()

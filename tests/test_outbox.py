@@ -29,9 +29,9 @@ def test_settings_and_migrations(tmp_path):
         assert outbox.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert outbox.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         applied = [row["name"] for row in outbox.db["_sqlite_migrations"].rows]
-        assert applied == ["m001_responses"]
+        assert applied == ["m001_responses", "m002_owner"]
     with Outbox(tmp_path, "desk") as again:  # opening twice applies nothing twice
-        assert again.db["_sqlite_migrations"].count == 1
+        assert again.db["_sqlite_migrations"].count == 2
 
 
 def test_seq_counts_from_one_and_survives_reopening(tmp_path):
@@ -39,7 +39,6 @@ def test_seq_counts_from_one_and_survives_reopening(tmp_path):
         assert [add(outbox, {"overall": 5}).seq for _ in range(3)] == [1, 2, 3]
     with Outbox(tmp_path, "desk") as outbox:
         assert add(outbox, {"overall": 4}).seq == 4
-        assert outbox.last_seq() == 4
 
 
 def test_seq_is_not_reused_after_rows_are_gone(tmp_path):
@@ -85,7 +84,7 @@ def test_acknowledge_marks_rows_and_keeps_them(tmp_path):
         assert outbox.db["responses"].count == 5
 
 
-def test_counts_leave_out_flagged_and_the_newest(tmp_path):
+def test_counts_leave_out_flagged(tmp_path):
     with Outbox(tmp_path, "desk") as outbox:
         add(outbox, {"overall": 5, "resolution": "referred"})
         add(outbox, {"overall": 4}, flags=["partial"])
@@ -94,13 +93,38 @@ def test_counts_leave_out_flagged_and_the_newest(tmp_path):
         add(outbox, {"overall": 3})
         day = (T0, T0 + timedelta(hours=1))
         assert outbox.counts(SURVEY, *day) == {
-            "overall": {"5": 1, "4": 1},
+            "overall": {"5": 1, "4": 1, "3": 1},
             "resolution": {"referred": 1},
         }
-        assert outbox.counts(SURVEY, *day, include_flagged=True, exclude_latest=False) == {
+        assert outbox.counts(SURVEY, *day, include_flagged=True) == {
             "overall": {"5": 1, "4": 1, "1": 1, "3": 1},
             "resolution": {"referred": 1},
         }
+        assert outbox.flagged(*day) == 1
+
+
+def test_counts_in_whole_blocks_of_the_oldest_responses(tmp_path):
+    with Outbox(tmp_path, "desk") as outbox:
+        for grade in (5, 5, 4, 4, 3, 3, 2, 1, 1):
+            add(outbox, {"overall": grade})
+        day = (T0, T0 + timedelta(hours=1))
+        assert outbox.counts(SURVEY, *day, block=7) == {"overall": {"5": 2, "4": 2, "3": 2, "2": 1}}
+        assert outbox.counts(SURVEY, *day, block=3) == {
+            "overall": {"5": 2, "4": 2, "3": 2, "2": 1, "1": 2}
+        }
+        assert outbox.counts(SURVEY, *day, block=10) == {}
+
+
+def test_an_outbox_belongs_to_one_device(tmp_path):
+    with Outbox(tmp_path, "desk-1") as outbox:
+        add(outbox, {"overall": 5})
+    with pytest.raises(
+        OutboxError,
+        match="belongs to device 'desk-1', not 'desk-2'; give each device id its own data folder",
+    ):
+        Outbox(tmp_path, "desk-2")
+    with Outbox(tmp_path, "desk-1") as outbox:
+        assert add(outbox, {"overall": 4}).seq == 2
 
 
 def test_a_folder_that_cannot_exist_is_an_outbox_error(tmp_path):
