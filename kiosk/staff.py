@@ -1,8 +1,9 @@
 """The staff summary: today, this week and this month, from the local outbox.
 
 Figures come from :mod:`nojd.survey.figures` like every other view, so
-suppression below ``min_n`` holds here too; the newest response is left out
-so that nobody can read the last visitor's answer off the screen.
+suppression below ``min_n`` holds here too; responses are counted in whole
+blocks of ``min_n``, so nobody can read the last visitor's answer off the
+screen by comparing two openings.
 """
 
 from __future__ import annotations
