@@ -4,7 +4,7 @@ An idle terminal sleeps until the next input or the next deadline (a timeout,
 the thank-you screen's end, opening hours); it never redraws an unchanged
 screen.  It sleeps on a :class:`threading.Event`, not in ``pygame.event.wait``:
 with SDL's dummy and KMS/DRM video drivers (the Pi's console) SDL waits by
-polling every millisecond: 2.6 % of a core here, against 0.6 % for the whole
+polling every millisecond: 2.6 % of a core here, against 0.7 % for the whole
 idle kiosk looking at pygame's queue every ``TOUCH_POLL`` seconds
 (docs/benchmarks.md).
 Button presses set the event, so they are handled at once.
