@@ -31,6 +31,7 @@ from nojd.kiosk.inputs import PRESS, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
 from nojd.kiosk.staff import StaffSummary, summarize
+from nojd.kiosk.uplink import Uplink
 from nojd.survey import Response
 from nojd.survey.errors import ConfigError
 
@@ -86,6 +87,7 @@ class Kiosk:
         self._alarm = False
         self.outbox: Outbox | None = None
         self.session: Session | None = None
+        self.uplink: Uplink | None = None
         self._broken = View(Screen.OUT_OF_ORDER, config.languages[0])
         self._retry_at = 0.0
         self._open_outbox()
@@ -127,8 +129,15 @@ class Kiosk:
         self._stop.set()
         self._wake.set()
 
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stop.is_set()
+
     def close(self) -> None:
-        """Release pins, outbox and display; safe to call twice."""
+        """Release pins, uplink, outbox and display; safe to call twice."""
+        if self.uplink is not None:
+            self.uplink.stop()
         self.buttons.close()
         if self.outbox is not None:
             self.outbox.close()
@@ -180,6 +189,15 @@ class Kiosk:
             self._broken = View(Screen.OUT_OF_ORDER, self.config.languages[0], reason=str(exc))
             self._retry_at = self.clock.monotonic() + RETRY_SECONDS
             return
+        if self.config.broker:
+            self.uplink = Uplink(
+                self.config.uplink_config(),
+                self.config.device,
+                self.outbox,
+                self.survey,
+                self.clock,
+            )
+            self.uplink.start()
         hours = self.config.hours
         self.session = Session(
             self.config,
@@ -191,6 +209,8 @@ class Kiosk:
         )
 
     def _committed(self, response: Response) -> None:
+        if self.uplink is not None:
+            self.uplink.notify(response.seq)
         if self.config.mode == "buttons":
             self.buttons.thank()
         self.external_on_commit(response)
@@ -310,7 +330,7 @@ class Kiosk:
             self._changed.notify_all()
 
     def _connection(self) -> str:
-        return "disconnected" if self.config.broker else "offline"
+        return self.uplink.state if self.uplink is not None else "offline"
 
     def _context(self) -> screens.Context:
         hours = self.config.hours

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import signal
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -110,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     from nojd.kiosk.app import Kiosk
 
     kiosk = Kiosk(_config(args), window=args.window)
+    signal.signal(signal.SIGTERM, lambda *_: kiosk.stop())
     try:
         kiosk.run()
     finally:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nojd.kiosk.hours import OpeningHours, parse_hours
+from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.survey import Survey, default_survey, load_survey
 from nojd.survey.errors import ConfigError
 from nojd.survey.message import DEVICE_PATTERN, SITE_PATTERN
@@ -63,6 +64,17 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class UplinkConfig:
+    """How the kiosk talks to the broker; ``broker`` (the URL) comes from the top level."""
+
+    broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(""))
+    prefix: str = "nojd/v1"
+    max_in_flight: int = 100
+    resend_after: float = 30.0
+    heartbeat: float = 60.0
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     """Everything one terminal needs to know."""
 
@@ -80,7 +92,12 @@ class KioskConfig:
     staff: StaffConfig = field(default_factory=StaffConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     hours: OpeningHours | None = None
+    uplink: UplinkConfig = field(default_factory=UplinkConfig)
     source: str = "<defaults>"
+
+    def uplink_config(self) -> UplinkConfig:
+        """The uplink settings with the broker URL filled in."""
+        return replace(self.uplink, broker=replace(self.uplink.broker, url=self.broker))
 
     def survey(self) -> Survey:
         """The survey this terminal asks."""
@@ -94,6 +111,8 @@ class KioskConfig:
         data_dir: Path | None = None,
     ) -> KioskConfig:
         """The config with command-line flags applied and checked."""
+        if broker:
+            parse_broker_url(broker)
         changed = replace(
             self,
             device=self.device if device is None else device,
@@ -110,7 +129,7 @@ def load_config(path: str | Path) -> KioskConfig:
     top = Table.load(path, "kiosk config")
     top.only(
         "device", "site", "data_dir", "survey", "languages", "ask_optional", "mode",
-        "buttons_question", "broker", "gpio", "session", "staff", "display", "hours",
+        "buttons_question", "broker", "gpio", "session", "staff", "display", "hours", "uplink",
     )  # fmt: skip
     survey_file = top.get("survey", "", text, "a path to a survey TOML file")
     config = KioskConfig(
@@ -128,10 +147,16 @@ def load_config(path: str | Path) -> KioskConfig:
         staff=_staff(top.table("staff")),
         display=_display(top.table("display")),
         hours=parse_hours(top.table("hours")) if "hours" in top.data else None,
+        uplink=_uplink(top.table("uplink")),
         source=top.label,
     )
     _check_ids(config, top.label)
     _check_survey(config, top)
+    if config.broker:
+        try:
+            parse_broker_url(config.broker)
+        except ConfigError as exc:
+            raise top.fail("broker", str(exc).removeprefix("broker: ")) from None
     return config
 
 
@@ -182,6 +207,21 @@ def _pins(value: object) -> tuple[int, ...]:
     if len(set(pins)) != len(pins):
         raise ValueError(value)
     return pins
+
+
+def _uplink(table: Table) -> UplinkConfig:
+    if "url" in table.data:
+        raise table.fail("url", "the broker URL is the top-level key 'broker'")
+    settings = settings_from_table(
+        table, "", "prefix", "max_in_flight", "resend_after", "heartbeat"
+    )
+    return UplinkConfig(
+        broker=settings,
+        prefix=table.get("prefix", "nojd/v1", text, "a topic prefix like 'nojd/v1'"),
+        max_in_flight=table.get("max_in_flight", 100, whole(1, 10_000), "a whole number 1..10000"),
+        resend_after=table.get("resend_after", 30.0, number(0.1, 3600), "seconds 0.1..3600"),
+        heartbeat=table.get("heartbeat", 60.0, number(1, 3600), "seconds 1..3600"),
+    )
 
 
 def _gpio(table: Table) -> GpioConfig:

@@ -160,6 +160,32 @@ class Outbox:
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
+    def row(self, seq: int) -> dict[str, object] | None:
+        """One row by seq, or None."""
+        with self._lock:
+            cursor = self.db.execute("SELECT * FROM responses WHERE seq = ?", [seq])
+            columns = [c[0] for c in cursor.description]
+            found = cursor.fetchone()
+        return None if found is None else dict(zip(columns, found, strict=True))
+
+    def correct(self, seq: int, at: datetime) -> None:
+        """Replace an unsynced time stamp by one worked out from the monotonic clock."""
+        with self._lock, self.db.atomic():
+            self.db.execute(
+                """UPDATE responses SET at = ?, clock = 'corrected'
+                   WHERE seq = ? AND clock = 'unsynced'""",
+                [format_time(at), seq],
+            )
+
+    def mark_sent(self, seqs: Iterable[int], at: datetime) -> None:
+        """Count a send of these rows (for diagnosing a terminal whose acks never come)."""
+        stamp = format_time(at)
+        with self._lock, self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE responses SET send_count = send_count + 1, last_sent_at = ? WHERE seq = ?",
+                [(stamp, seq) for seq in seqs],
+            )
+
     def acknowledge(self, seqs: Iterable[int], at: datetime | None = None) -> int:
         """Mark rows delivered; returns how many were newly marked."""
         stamp = format_time(at or datetime.now(UTC))

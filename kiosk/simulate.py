@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -133,11 +134,17 @@ def simulate(
         out.flush()
 
     kiosk = Kiosk(headless, pin_factory=factory, on_commit=committed)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: (stopped.set(), kiosk.stop()))
     crowd = Visitors(kiosk, factory, visitors, rate, seed)
     started = time.monotonic()
     try:
         crowd.start()
         kiosk.run()
+        if kiosk.uplink is not None:
+            log.info("visitors done; sending the backlog until every response is acknowledged")
+            while not kiosk.uplink.drained.wait(0.5) and not stopped.is_set():
+                pass
     finally:
         crowd.stop()
         kiosk.close()

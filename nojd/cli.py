@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nojd import __version__
 from nojd.kiosk.commands import add_commands as add_kiosk_commands
+from nojd.server.commands import add_commands as add_server_commands
 from nojd.survey import (
     FiguresError,
     NojdError,
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_message(commands)
     _add_figures(commands)
     add_kiosk_commands(commands)
+    add_server_commands(commands)
     return parser
 
 

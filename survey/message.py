@@ -118,21 +118,7 @@ def decode(
     topic_device: str | None = None,
 ) -> Response:
     """Parse and validate a payload; ``topic_device`` must match ``device`` when given."""
-    size = len(payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else payload)
-    if size > MAX_PAYLOAD:
-        raise MessageError("payload", f"{size} bytes is over the limit of {MAX_PAYLOAD}")
-    try:
-        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-    except UnicodeDecodeError as exc:
-        raise MessageError("payload", f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
-    except MessageError:
-        raise
-    except json.JSONDecodeError as exc:
-        raise MessageError("payload", f"not JSON ({exc.msg} at character {exc.pos})") from None
-    except (RecursionError, ValueError, TypeError) as exc:
-        raise MessageError("payload", f"not JSON ({type(exc).__name__})") from None
+    data = _parse(payload, MAX_PAYLOAD)
     response = validate(data, surveys)
     if topic_device is not None and response.device != topic_device:
         raise MessageError(
@@ -296,3 +282,106 @@ def _flags(value: object) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise MessageError("flags", f"{_show(value)} names a flag twice")
     return tuple(value)
+
+
+#: The topic prefix of DESIGN.md; configurable per installation.
+PREFIX = "nojd/v1"
+TOPIC_KINDS = ("response", "ack", "status")
+STATUS_STATES = ("online", "offline")
+MAX_ACK_SEQS = 10_000
+
+
+def topic(kind: str, device: str, prefix: str = PREFIX) -> str:
+    """``nojd/v1/<device>/<kind>``."""
+    return f"{prefix}/{device}/{kind}"
+
+
+def parse_topic(name: str, prefix: str = PREFIX) -> tuple[str, str]:
+    """``(device, kind)`` of a topic; :class:`MessageError` if it is not one of ours."""
+    head, _, rest = name.partition(f"{prefix}/")
+    device, _, kind = rest.partition("/")
+    if head or not DEVICE_PATTERN.fullmatch(device) or kind not in TOPIC_KINDS:
+        raise MessageError("topic", f"{_clip(name)!r} is not {prefix}/<device>/response|ack|status")
+    return device, kind
+
+
+def encode_ack(seqs: Iterable[int]) -> bytes:
+    """``{"v": 1, "seqs": [...]}``: these responses are committed at the server."""
+    return json.dumps({"v": VERSION, "seqs": sorted(set(seqs))}, separators=(",", ":")).encode()
+
+
+def decode_ack(payload: bytes | str) -> list[int]:
+    """The seqs of an ack; :class:`MessageError` for anything else."""
+    data = _object(payload)
+    _fields(data, ("v", "seqs"))
+    seqs = data["seqs"]
+    if not isinstance(seqs, list) or len(seqs) > MAX_ACK_SEQS:
+        raise MessageError("seqs", f"expected a list of at most {MAX_ACK_SEQS} seqs")
+    return [_seq(seq) for seq in seqs]
+
+
+def encode_status(state: str, at: datetime, backlog: int, version: str) -> bytes:
+    """The retained status of a kiosk: online (with its backlog) or offline (its last will)."""
+    message = {
+        "v": VERSION,
+        "state": state,
+        "at": format_time(at),
+        "backlog": backlog,
+        "version": version,
+    }
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def decode_status(payload: bytes | str) -> dict[str, Any]:
+    """A status message as a dict with ``at`` parsed; :class:`MessageError` for anything else."""
+    data = _object(payload)
+    _fields(data, ("v", "state", "at", "backlog", "version"))
+    backlog = data["backlog"]
+    if not _is_int(backlog) or not 0 <= backlog <= MAX_SEQ:
+        raise MessageError("backlog", f"{_show(backlog)} is not a count")
+    if not isinstance(data["version"], str) or len(data["version"]) > 64:
+        raise MessageError("version", f"{_show(data['version'])} is not a version string")
+    return {
+        "state": _one_of(data["state"], "state", STATUS_STATES),
+        "at": _time(data["at"]),
+        "backlog": backlog,
+        "version": data["version"],
+    }
+
+
+def _object(payload: bytes | str) -> dict[str, Any]:
+    data = _parse(payload, MAX_PAYLOAD * 8)
+    if not isinstance(data, dict):
+        raise MessageError("payload", f"expected a JSON object, got {_kind(data)}")
+    return data
+
+
+def _parse(payload: bytes | str, limit: int) -> object:
+    """JSON from strict UTF-8, at most ``limit`` bytes, unique keys, no NaN."""
+    size = len(payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else payload)
+    if size > limit:
+        raise MessageError("payload", f"{size} bytes is over the limit of {limit}")
+    try:
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    except UnicodeDecodeError as exc:
+        raise MessageError("payload", f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except MessageError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise MessageError("payload", f"not JSON ({exc.msg} at character {exc.pos})") from None
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise MessageError("payload", f"not JSON ({type(exc).__name__})") from None
+
+
+def _fields(data: dict[str, Any], fields: tuple[str, ...]) -> None:
+    version = data.get("v")
+    if not _is_int(version) or version != VERSION:
+        raise MessageError("v", f"{_show(version)} is not a supported version (expected {VERSION})")
+    for key in data:
+        if key not in fields:
+            raise MessageError(_clip(key), f"unknown field (expected {', '.join(fields)})")
+    for key in fields:
+        if key not in data:
+            raise MessageError(key, "missing")

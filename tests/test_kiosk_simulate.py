@@ -1,19 +1,11 @@
 """``nojd kiosk simulate`` as a process: what it prints as committed is in the outbox, even after SIGKILL."""
 
 import json
-import os
-import queue
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import threading
-from pathlib import Path
 
 import pytest
-
-NOJD = str(Path(sys.executable).with_name("nojd"))
+from processes import Process, wait_until
 
 CONFIG = """
 device = "sim-desk"
@@ -34,56 +26,14 @@ def config(tmp_path):
     return path
 
 
-class Simulation:
-    """A running ``nojd kiosk simulate`` whose printed lines arrive on a queue."""
-
-    def __init__(self, config, *args):
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
-        self.process = subprocess.Popen(
-            [NOJD, "kiosk", "simulate", "--config", str(config), "--log-level", "WARNING", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        self.lines: queue.Queue = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.put(json.loads(line))
-        self.lines.put(None)
-
-    def take(self, count, timeout=30):
-        taken = []
-        for _ in range(count):
-            item = self.lines.get(timeout=timeout)
-            if item is None:
-                break
-            taken.append(item)
-        return taken
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=30)
-        self.reader.join(timeout=30)
-        self.process.stdout.close()
-        self.process.stderr.close()
-
-    def rest(self, timeout=30):
-        """Everything printed until the process's stdout closed."""
-        taken = []
-        while (item := self.lines.get(timeout=timeout)) is not None:
-            taken.append(item)
-        return taken
-
-
 @pytest.fixture
 def simulation():
     """Start simulations; each is killed if still running, and its pipes closed."""
     started = []
 
     def start(config, *args):
-        started.append(Simulation(config, *args))
+        command = ("kiosk", "simulate", "--config", str(config), "--log-level", "WARNING", *args)
+        started.append(Process(*command))
         return started[-1]
 
     yield start
@@ -99,7 +49,7 @@ def outbox_rows(tmp_path):
 def test_simulate_prints_each_committed_response(simulation, config, tmp_path):
     run = simulation(config, "--visitors", "6", "--rate", "3000", "--seed", "7")
     printed = run.rest()
-    assert run.process.wait(timeout=30) == 0, run.process.stderr.read()
+    assert run.process.wait(timeout=30) == 0, run.log
     assert [line["seq"] for line in printed] == [1, 2, 3, 4, 5, 6]
     assert outbox_rows(tmp_path) == {line["id"]: line["seq"] for line in printed}
 
@@ -124,8 +74,7 @@ def test_sigkill_loses_nothing_that_was_printed(simulation, config, tmp_path):
     for attempt in range(6):
         run = simulation(config, "--visitors", "100000", "--rate", "100000", "--seed", str(attempt))
         printed += run.take(chance.randint(0, 40))
-        run.process.send_signal(signal.SIGKILL)
-        run.process.wait(timeout=30)
+        run.kill()
         printed += run.rest()  # lines already in the pipe were committed too
     final = simulation(config, "--visitors", "3", "--rate", "3000")
     printed += final.rest()
@@ -147,4 +96,4 @@ def test_simulate_fails_when_the_terminal_is_closed(simulation, config):
     run = simulation(config, "--visitors", "3", "--rate", "3000")
     assert run.rest() == []
     assert run.process.wait(timeout=30) == 1
-    assert "3 of 3 visitors could not answer: closed" in run.process.stderr.read()
+    assert wait_until(lambda: "3 of 3 visitors could not answer: closed" in run.log, 10)

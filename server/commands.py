@@ -1,0 +1,80 @@
+"""The ``nojd server`` subcommands: run (ingest now, web with the server issue) and ingest."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from nojd.server.config import ServerConfig, load_server_config
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``nojd server …`` to the ``nojd`` parser."""
+    server = commands.add_parser(
+        "server", help="the server: ingest and store", description="Run the server's parts."
+    )
+    actions = server.add_subparsers(title="actions", metavar="ACTION", required=True)
+    run = actions.add_parser(
+        "run",
+        help="run the server (ingest into the store)",
+        description="Run the server: ingest from the broker into the store, ack after commit.",
+    )
+    _common(run)
+    run.set_defaults(handler=_ingest)
+    ingest = actions.add_parser(
+        "ingest",
+        help="one extra ingest worker",
+        description=(
+            "Run one ingest worker; several share the load through the shared subscription "
+            "$share/nojd-ingest/nojd/v1/+/response."
+        ),
+    )
+    _common(ingest)
+    ingest.add_argument("--client-id", help="MQTT client id (default: nojd-ingest-HOST-PID)")
+    ingest.set_defaults(handler=_ingest)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, help="server TOML config (default: built-in defaults)"
+    )
+    parser.add_argument("--broker", help="override the broker URL (mqtt://host:port)")
+    parser.add_argument("--db", help="override the database URL (sqlite:///path)")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+
+
+def _config(args: argparse.Namespace) -> ServerConfig:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    return load_server_config(args.config).with_overrides(broker=args.broker, db=args.db)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from nojd.server.ingest import Ingest
+    from nojd.server.store import open_store
+
+    config = _config(args)
+    store = open_store(config.db, config.zone)
+    ingest = Ingest(
+        store,
+        config.surveys(),
+        config.broker,
+        prefix=config.prefix,
+        group=config.ingest.group,
+        batch_size=config.ingest.batch_size,
+        batch_wait=config.ingest.batch_wait,
+        client_id=getattr(args, "client_id", None),
+    )
+    signal.signal(signal.SIGTERM, lambda *_: ingest.stop())
+    signal.signal(signal.SIGINT, lambda *_: ingest.stop())
+    try:
+        ingest.run()
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,303 @@
+"""The server's store: responses, rollup counts, device state and quarantine.
+
+One small interface (:class:`Store`) with plain SQL (``INSERT … ON CONFLICT``)
+so that PostgreSQL can follow without touching ingest or figures.  SQLite is
+the default (``sqlite:///path``), in WAL mode.  A batch from ingest is one
+transaction: the responses, their rollup counts and the device state are
+committed together, and only then are acks sent.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from nojd.survey import Response
+from nojd.survey.errors import ConfigError
+from nojd.survey.message import format_time, topic
+
+#: How much of a refused payload the quarantine keeps.
+PAYLOAD_HEAD = 1024
+migrations = Migrations("nojd-server-store")
+
+
+@migrations()
+def m001_store(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE responses (
+            id TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            site TEXT NOT NULL,
+            survey TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            at TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            UNIQUE (device, seq)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE rollups (
+            day TEXT NOT NULL,
+            device TEXT NOT NULL,
+            site TEXT NOT NULL,
+            survey TEXT NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (day, device, site, survey, question, answer, flagged)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE devices (
+            device TEXT PRIMARY KEY,
+            site TEXT,
+            first_seen TEXT,
+            last_seen TEXT,
+            highest_seq INTEGER NOT NULL DEFAULT 0,
+            received INTEGER NOT NULL DEFAULT 0,
+            state TEXT,
+            status_at TEXT,
+            backlog INTEGER,
+            version TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            received_at TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            device TEXT,
+            size INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A message ingest cannot accept: it goes to quarantine with the reason."""
+
+    topic: str
+    payload: bytes
+    reason: str
+    device: str | None = None
+
+
+@dataclass
+class Batch:
+    """What ingest hands the store in one transaction."""
+
+    responses: list[tuple[Response, bytes]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    statuses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+class Store(Protocol):
+    """What ingest, figures and views need of a store."""
+
+    def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...
+
+    def devices(self) -> list[dict[str, Any]]: ...
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str, zone: ZoneInfo) -> Store:
+    """The store at ``url``: ``sqlite:///path/to/file.sqlite``."""
+    if url.startswith("sqlite:///"):
+        return SqliteStore(Path(url.removeprefix("sqlite://")), zone)
+    raise ConfigError(
+        f"db: {url!r} is not a database URL like sqlite:///var/lib/nojd/server.sqlite"
+    )
+
+
+class SqliteStore:
+    """The embedded store; one connection, guarded by a lock."""
+
+    def __init__(self, path: Path, zone: ZoneInfo) -> None:
+        self.path = path
+        self.zone = zone
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = Database(sqlite3.connect(path, check_same_thread=False, timeout=30))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        """Close the file; safe to call twice."""
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self.db.atomic():
+            yield self.db.conn
+
+    def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]:
+        """Store a batch in one transaction; returns the seqs to ack per device.
+
+        A duplicate (same id, same device and seq) is acked again and changes
+        nothing.  A response whose id or (device, seq) is already taken by
+        another response is kept whole in quarantine, and acked: the kiosk
+        must not send it forever, and nothing is lost.
+        """
+        acks: dict[str, list[int]] = {}
+        stamp = format_time(received_at)
+        with self._transaction() as conn:
+            for response, payload in batch.responses:
+                if not self._insert(conn, response, stamp):
+                    clash = self._clash(conn, response)
+                    if clash:
+                        self._quarantine(
+                            conn,
+                            Reject(
+                                topic("response", response.device), payload, clash, response.device
+                            ),
+                            stamp,
+                            whole=True,
+                        )
+                acks.setdefault(response.device, []).append(response.seq)
+            for reject in batch.rejects:
+                self._quarantine(conn, reject, stamp)
+            for device, status in batch.statuses:
+                conn.execute(
+                    """INSERT INTO devices (device, state, status_at, backlog, version)
+                       VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (device) DO UPDATE SET state = excluded.state,
+                       status_at = excluded.status_at, backlog = excluded.backlog,
+                       version = excluded.version""",
+                    [
+                        device,
+                        status["state"],
+                        format_time(status["at"]),
+                        status["backlog"],
+                        status["version"],
+                    ],
+                )
+        return acks
+
+    def _insert(self, conn: sqlite3.Connection, response: Response, stamp: str) -> bool:
+        flagged = int("rapid-repeat" in response.flags)
+        cursor = conn.execute(
+            """INSERT INTO responses (id, device, seq, site, survey, lang, at, clock, answers,
+               flags, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
+            [
+                response.id, response.device, response.seq, response.site, response.survey,
+                response.lang, format_time(response.at), response.clock,
+                json.dumps(dict(response.answers)), json.dumps(list(response.flags)), stamp,
+            ],
+        )  # fmt: skip
+        if cursor.rowcount != 1:
+            return False
+        day = response.at.astimezone(self.zone).date().isoformat()
+        conn.executemany(
+            """INSERT INTO rollups (day, device, site, survey, question, answer, flagged, n)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+               ON CONFLICT (day, device, site, survey, question, answer, flagged)
+               DO UPDATE SET n = n + 1""",
+            [
+                (
+                    day,
+                    response.device,
+                    response.site,
+                    response.survey,
+                    question,
+                    str(answer),
+                    flagged,
+                )
+                for question, answer in response.answers.items()
+            ],
+        )
+        conn.execute(
+            """INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)
+               VALUES (?, ?, ?, ?, ?, 1)
+               ON CONFLICT (device) DO UPDATE SET site = excluded.site,
+               first_seen = coalesce(devices.first_seen, excluded.first_seen),
+               last_seen = excluded.last_seen,
+               highest_seq = max(devices.highest_seq, excluded.highest_seq),
+               received = devices.received + 1""",
+            [response.device, response.site, stamp, stamp, response.seq],
+        )
+        return True
+
+    def _clash(self, conn: sqlite3.Connection, response: Response) -> str:
+        """Why a response that was not inserted is not a plain duplicate ('' if it is one)."""
+        row = conn.execute(
+            "SELECT device, seq FROM responses WHERE id = ?", [response.id]
+        ).fetchone()
+        if row is None:
+            return f"seq {response.seq} of {response.device} is already stored with another id"
+        if tuple(row) != (response.device, response.seq):
+            return f"id {response.id} is already stored as seq {row[1]} of {row[0]}"
+        return ""
+
+    def _quarantine(
+        self, conn: sqlite3.Connection, reject: Reject, stamp: str, whole: bool = False
+    ) -> None:
+        kept = reject.payload if whole else reject.payload[:PAYLOAD_HEAD]
+        conn.execute(
+            """INSERT INTO quarantine (received_at, topic, device, size, payload, reason)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [stamp, reject.topic[:256], reject.device, len(reject.payload), kept, reject.reason],
+        )
+
+    def devices(self) -> list[dict[str, Any]]:
+        """Every device seen, with what it last said and how many responses are missing."""
+        return self._rows(
+            """SELECT d.*, d.highest_seq - d.received AS missing,
+                      (SELECT count(*) FROM quarantine q WHERE q.device = d.device) AS quarantined
+               FROM devices d ORDER BY d.device"""
+        )
+
+    def missing_seqs(self, device: str, limit: int = 1000) -> list[tuple[int, int]]:
+        """Ranges ``(first, last)`` of seqs of ``device`` that never arrived."""
+        rows = self._rows(
+            """SELECT seq + 1 AS first,
+                      (SELECT min(b.seq) FROM responses b WHERE b.device = a.device AND b.seq > a.seq) - 1 AS last
+               FROM responses a WHERE a.device = ?
+                 AND NOT EXISTS (SELECT 1 FROM responses c WHERE c.device = a.device AND c.seq = a.seq + 1)
+                 AND a.seq < (SELECT max(seq) FROM responses WHERE device = a.device)
+               UNION ALL
+               SELECT 1, min(seq) - 1 FROM responses WHERE device = ? HAVING min(seq) > 1
+               ORDER BY first LIMIT ?""",  # noqa: E501
+            [device, device, limit],
+        )
+        return [(row["first"], row["last"]) for row in rows]
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest quarantined messages."""
+        return self._rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
+
+    def response_keys(self) -> list[tuple[str, int, str]]:
+        """``(device, seq, id)`` of every stored response, for checks and tests."""
+        return [
+            (r["device"], r["seq"], r["id"])
+            for r in self._rows("SELECT device, seq, id FROM responses ORDER BY device, seq")
+        ]
+
+    def _rows(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            cursor = self.db.execute(sql, parameters or [])
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

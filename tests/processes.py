@@ -1,0 +1,194 @@
+"""Real processes for end-to-end tests: a Mosquitto broker on a free port, nojd servers and kiosks."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+NOJD = str(Path(sys.executable).with_name("nojd"))
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 30.0, every: float = 0.05) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
+
+
+class Broker:
+    """A Mosquitto of our own: its own config, port, persistence folder and log."""
+
+    def __init__(self, folder: Path, extra: str = "", port: int | None = None) -> None:
+        self.folder = folder
+        self.port = port or free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.conf = folder / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            f"persistence true\npersistence_location {folder}/\n"
+            f"log_dest file {folder}/mosquitto.log\nlog_type all\n"
+            + (extra or "allow_anonymous true\n"),
+            encoding="utf-8",
+        )
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> Broker:
+        self.process = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.conf)], stderr=subprocess.DEVNULL
+        )
+        assert wait_until(self._listening, 10), "mosquitto did not start"
+        return self
+
+    def _listening(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError((self.folder / "mosquitto.log").read_text(errors="replace")[-2000:])
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+class Process:
+    """A nojd process whose stdout lines arrive on a queue (JSON lines are parsed)."""
+
+    def __init__(self, *args: str, env: dict | None = None) -> None:
+        self.args = args
+        self.process = subprocess.Popen(
+            [NOJD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "SDL_VIDEODRIVER": "dummy", **(env or {})},
+        )  # fmt: skip
+        self.lines: queue.Queue = queue.Queue()
+        self.errors: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(json.loads(line) if line.startswith("{") else line)
+        self.lines.put(None)
+
+    def _read_errors(self) -> None:
+        for line in self.process.stderr:
+            self.errors.append(line)
+
+    @property
+    def log(self) -> str:
+        return "".join(self.errors)
+
+    def take(self, count: int, timeout: float = 60) -> list:
+        taken = []
+        for _ in range(count):
+            item = self.lines.get(timeout=timeout)
+            if item is None:
+                break
+            taken.append(item)
+        return taken
+
+    def rest(self, timeout: float = 120) -> list:
+        """Everything printed until the process's stdout closed."""
+        taken = []
+        while (item := self.lines.get(timeout=timeout)) is not None:
+            taken.append(item)
+        return taken
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def terminate(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=30)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        for reader in self._readers:
+            reader.join(timeout=30)
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+
+KIOSK = """
+device = "{device}"
+site = "{site}"
+data_dir = "{data}"
+broker = "{broker}"
+[session]
+response_interval = 0.01
+inactivity_timeout = 1
+settle_time = 0
+rapid_repeat_limit = 100000
+[uplink]
+resend_after = {resend_after}
+heartbeat = 5
+{uplink}
+"""
+
+
+def kiosk_config(folder: Path, device: str, broker: str, site: str = "kontaktcenter",
+                 resend_after: float = 2, uplink: str = "") -> Path:  # fmt: skip
+    path = folder / f"{device}.toml"
+    path.write_text(
+        KIOSK.format(device=device, site=site, data=folder / device, broker=broker,
+                     resend_after=resend_after, uplink=uplink),
+        encoding="utf-8",
+    )  # fmt: skip
+    return path
+
+
+def outbox_rows(data: Path) -> list[tuple[str, int, str, str | None]]:
+    """``(device, seq, id, acked_at)`` of every row of a kiosk's outbox."""
+    with sqlite3.connect(data / "outbox.sqlite") as db:
+        return db.execute("SELECT device, seq, id, acked_at FROM responses ORDER BY seq").fetchall()
+
+
+def most_sends(data: Path) -> int:
+    """The largest number of times one row of a kiosk's outbox was sent."""
+    with sqlite3.connect(data / "outbox.sqlite") as db:
+        return db.execute("SELECT max(send_count) FROM responses").fetchone()[0] or 0
+
+
+def server_rows(db: Path) -> list[tuple[str, int, str]]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT device, seq, id FROM responses ORDER BY device, seq"
+        ).fetchall()
