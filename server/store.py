@@ -9,6 +9,7 @@ committed together, and only then are acks sent.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -139,9 +140,12 @@ class SqliteStore:
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(sqlite3.connect(path, check_same_thread=False, timeout=30))
-        self.db.execute("PRAGMA journal_mode=WAL")
+        # Several ingest processes may open a new store at once: one migrates at a time.
+        with open(path.with_name(path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            migrations.apply(self.db)
         self.db.execute("PRAGMA synchronous=FULL")
-        migrations.apply(self.db)
 
     def close(self) -> None:
         """Close the file; safe to call twice."""

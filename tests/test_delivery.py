@@ -149,7 +149,7 @@ def test_two_ingest_processes_share_the_load(tmp_path, started, broker):
         finish(run)
     assert assert_delivered(tmp_path, db, ["desk-1", "desk-2"]) == 80
     for worker in workers:
-        assert worker.terminate() == 0
+        assert worker.terminate() == 0, worker.log[-3000:]
     counts = [int(w.log.rsplit("stopped after ", 1)[1].split()[0]) for w in workers]
     assert all(count > 0 for count in counts), counts
     assert sum(counts) >= 80
