@@ -15,6 +15,7 @@ from pathlib import Path
 from nojd import __version__
 from nojd.kiosk.commands import add_commands as add_kiosk_commands
 from nojd.server.commands import add_commands as add_server_commands
+from nojd.server.commands import add_device_commands
 from nojd.survey import (
     FiguresError,
     NojdError,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_figures(commands)
     add_kiosk_commands(commands)
     add_server_commands(commands)
+    add_device_commands(commands)
     return parser
 
 

@@ -47,7 +47,8 @@ class Broker:
             f"listener {self.port} 127.0.0.1\n"
             f"persistence true\npersistence_location {folder}/\n"
             f"log_dest file {folder}/mosquitto.log\nlog_type all\n"
-            + (extra or "allow_anonymous true\n"),
+            # as root, stay root: the test's files belong to root
+            "user root\n" + (extra or "allow_anonymous true\n"),
             encoding="utf-8",
         )
         self.process: subprocess.Popen | None = None
