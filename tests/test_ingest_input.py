@@ -1,0 +1,198 @@
+"""Ingest against bad and repeated input, through a real broker and a real `nojd server ingest`."""
+
+import json
+import sqlite3
+import threading
+
+import paho.mqtt.client as mqtt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from processes import Broker, Process, kiosk_config, outbox_rows, server_rows, wait_until
+
+GOOD = {
+    "v": 1, "id": "0b7f6c1e-3d2a-4f5b-9c8d-7e6f5a4b3c2d", "device": "desk-9", "seq": 1,
+    "site": "kontaktcenter", "survey": "service", "lang": "sv", "at": "2026-11-22T09:15:03.120Z",
+    "clock": "synced", "answers": {"wait_time": 4, "overall": 5}, "flags": [],
+}  # fmt: skip
+
+
+class Publisher:
+    """A raw client that publishes anything and listens to acks."""
+
+    def __init__(self, broker):
+        self.client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+        )
+        self.acks = []
+        self.ready = threading.Event()
+        self.client.on_connect = lambda *a: self.ready.set()
+        self.client.on_subscribe = lambda *a: self.ready.set()
+        self.client.on_message = lambda c, u, m: self.acks.append(json.loads(m.payload)["seqs"])
+        self.client.connect("127.0.0.1", broker.port)
+        self.client.loop_start()
+        assert self.ready.wait(10)
+        self.ready.clear()
+        self.client.subscribe("nojd/v1/+/ack", qos=1)
+        assert self.ready.wait(10)
+
+    def send(self, topic, payload, retain=False):
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ingest")
+    broker = Broker(folder / "broker").start()
+    db = folder / "server.sqlite"
+    ingest = Process("server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}")
+    publisher = Publisher(broker)
+    # ingest is listening once a status published now reaches the store
+    probe = (
+        b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
+    )
+    publisher.send("nojd/v1/probe/status", probe, retain=True)
+
+    def probed():
+        if not db.exists():
+            return False
+        with sqlite3.connect(db) as connection:
+            return connection.execute("SELECT 1 FROM devices WHERE device = 'probe'").fetchone()
+
+    assert wait_until(probed, 30), ingest.log
+    yield broker, db, ingest, publisher, folder
+    publisher.close()
+    ingest.close()
+    broker.stop()
+
+
+def quarantine(db):
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT topic, payload, reason, size FROM quarantine ORDER BY id"
+        ).fetchall()
+
+
+def message(**changes):
+    return json.dumps({**GOOD, **changes}).encode()
+
+
+HAND_PICKED = [
+    ("nojd/v1/desk-9/response", b"not json", "payload: not JSON"),
+    ("nojd/v1/desk-9/response", b"x" * (1024 * 1024), "payload: 1048576 bytes is over the limit"),
+    ("nojd/v1/desk-9/response", message(seq="7"), 'seq: "7" is not a whole number'),
+    ("nojd/v1/desk-9/response", message(answers={"colour": 3}), "answers.colour: unknown question"),
+    (
+        "nojd/v1/desk-9/response",
+        message(answers={"overall": 0}),
+        "answers.overall: 0 is outside 1..5",
+    ),
+    (
+        "nojd/v1/desk-9/response",
+        message(answers={"overall": 6}),
+        "answers.overall: 6 is outside 1..5",
+    ),
+    (
+        "nojd/v1/desk-8/response",
+        message(),
+        "device: 'desk-9' differs from the topic's device 'desk-8'",
+    ),
+    (
+        "nojd/v1/desk-9/status",
+        b'{"v":1,"state":"asleep","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"x"}',
+        'state: "asleep" is not one of online, offline',
+    ),
+]
+
+
+def test_hand_picked_bad_messages_are_quarantined_and_good_ones_still_arrive(system):
+    broker, db, ingest, publisher, folder = system
+    before = len(quarantine(db)) if db.exists() else 0
+    for topic, payload, _ in HAND_PICKED:
+        publisher.send(topic, payload)
+    assert wait_until(lambda: db.exists() and len(quarantine(db)) >= before + len(HAND_PICKED), 30)
+    kept = quarantine(db)[before:]
+    for (topic, payload, reason), (q_topic, q_payload, q_reason, size) in zip(
+        HAND_PICKED, kept, strict=True
+    ):
+        assert q_topic == topic
+        assert q_reason.startswith(reason)
+        assert q_payload == payload[:1024]
+        assert size == len(payload)
+    publisher.send("nojd/v1/desk-9/response", message())
+    assert wait_until(lambda: ("desk-9", 1, GOOD["id"]) in server_rows(db), 30)
+    assert wait_until(lambda: [1] in publisher.acks, 30)
+    assert ingest.process.poll() is None
+    assert "quarantined a message on nojd/v1/desk-9/response" in ingest.log
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    payload=st.binary(max_size=600)
+    | st.builds(
+        lambda v: json.dumps(v).encode(),
+        st.dictionaries(
+            st.sampled_from(list(GOOD)), st.integers() | st.text(max_size=5), max_size=11
+        ),
+    )
+)
+def test_fuzzed_payloads_are_quarantined_with_a_reason(system, payload):
+    broker, db, ingest, publisher, folder = system
+    before = len(quarantine(db)) if db.exists() else 0
+    publisher.send("nojd/v1/desk-7/response", payload)
+    assert wait_until(lambda: db.exists() and len(quarantine(db)) > before, 30)
+    topic, kept, reason, size = quarantine(db)[-1]
+    assert topic == "nojd/v1/desk-7/response"
+    assert reason and ":" in reason
+    assert ingest.process.poll() is None
+
+
+def test_replayed_and_duplicated_messages_are_stored_once_and_acked_again(system):
+    broker, db, ingest, publisher, folder = system
+    config = kiosk_config(folder, "desk-5", broker.url)
+    run = Process("kiosk", "simulate", "--config", str(config), "--visitors", "8", "--rate", "600")
+    try:
+        run.rest(120)
+        assert run.process.wait(timeout=60) == 0
+    finally:
+        run.close()
+    stored = [row for row in server_rows(db) if row[0] == "desk-5"]
+    assert len(stored) == 8
+    with sqlite3.connect(folder / "desk-5" / "outbox.sqlite") as outbox:
+        rows = outbox.execute("SELECT * FROM responses").fetchall()
+        columns = [c[0] for c in outbox.execute("SELECT * FROM responses").description]
+    publisher.acks.clear()
+    for row in rows * 3:  # every message three more times
+        data = dict(zip(columns, row, strict=True))
+        payload = {
+            key: data[key]
+            for key in ("id", "device", "seq", "site", "survey", "lang", "at", "clock")
+        }
+        payload |= {
+            "v": 1,
+            "answers": json.loads(data["answers"]),
+            "flags": json.loads(data["flags"]),
+        }
+        publisher.send("nojd/v1/desk-5/response", json.dumps(payload).encode())
+    # duplicates in one batch share one ack; every seq is acked again
+    assert wait_until(
+        lambda: {seq for seqs in publisher.acks for seq in seqs} == set(range(1, 9)), 30
+    )
+    assert [row for row in server_rows(db) if row[0] == "desk-5"] == stored
+    assert all(acked for *_, acked in outbox_rows(folder / "desk-5"))
+
+
+def test_the_same_seq_with_another_id_is_kept_in_quarantine(system):
+    broker, db, ingest, publisher, folder = system
+    other = message(id="1c8e7d2f-4e3b-4a6c-8d9e-0f1a2b3c4d5e")  # seq 1 of desk-9 is taken
+    publisher.send("nojd/v1/desk-9/response", message())
+    before = len(quarantine(db)) if db.exists() else 0
+    publisher.send("nojd/v1/desk-9/response", other)
+    assert wait_until(lambda: len(quarantine(db)) > before, 30)
+    topic, kept, reason, size = quarantine(db)[-1]
+    assert reason == "seq 1 of desk-9 is already stored with another id"
+    assert kept == other  # kept whole: nothing is lost
