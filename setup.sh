@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nojd set-up: installs what the project needs, then runs one role.
 #
-#   ./setup.sh demo    install, then run a simulated terminal (see README.md)
+#   ./setup.sh demo    install, then run broker, server and simulated terminals (nojd demo)
 #   ./setup.sh test    install, then lint and run the whole test suite
 #   ./setup.sh install install only: apt packages, .venv, the project
 #
@@ -78,18 +78,8 @@ case "$role" in
         ;;
     demo)
         install
-        # The broker and server arrive with the delivery and server issues; until then
-        # the demo runs a simulated terminal and shows what its staff screen would.
-        config=firmware_config/demo-kiosk.toml
-        say "a simulated terminal at the desk: 30 visitors at 120 a minute;"
-        say "each line is one response, printed once it is committed to the outbox"
-        "$VENV/bin/nojd" kiosk simulate --config "$config" --visitors 30 --rate 120 --log-level WARNING
-        say "the terminal's staff summary (from data/demo-desk1/outbox.sqlite):"
-        "$VENV/bin/nojd" kiosk summary --config "$config"
-        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-            say "a real terminal in a window: keys 1-5 or the mouse answer, F12 then PIN 1234 for the staff summary, Esc quits"
-            "$VENV/bin/nojd" kiosk run --config "$config" --window 800x480
-        fi
+        # Broker, server and three simulated terminals; the dashboard joins with the server issue.
+        exec "$VENV/bin/nojd" demo "$@"
         ;;
     test)
         install

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kiosk_commands(commands)
     add_server_commands(commands)
     add_device_commands(commands)
+    _add_demo(commands)
     return parser
 
 
@@ -124,6 +126,30 @@ def _add_figures(commands: argparse._SubParsersAction) -> None:
     figures.add_argument("--format", choices=("text", "json"), default="text")
     figures.add_argument("--lang", default="sv", choices=languages())
     figures.set_defaults(handler=_figures)
+
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="broker, server and simulated terminals on this machine",
+        description=(
+            "Start a Mosquitto on a free port, the server's ingest with embedded SQLite and three "
+            "simulated terminals at two sites; print what the server holds when all is delivered."
+        ),
+    )
+    demo.add_argument(
+        "--data", type=Path, default=Path("data/demo"), help="folder (default data/demo)"
+    )
+    demo.add_argument("--visitors", type=int, default=20, help="visitors per terminal (default 20)")
+    demo.add_argument("--rate", type=float, default=120, help="visitors a minute (default 120)")
+    demo.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from nojd.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return run_demo(args.data, args.visitors, args.rate)
 
 
 def _survey(path: Path | None) -> Survey:

@@ -289,6 +289,19 @@ class SqliteStore:
         )
         return [(row["first"], row["last"]) for row in rows]
 
+    def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Rollup counts of unflagged answers: site → question → answer → n."""
+        rows = self._rows(
+            """SELECT site, question, answer, sum(n) AS n FROM rollups WHERE flagged = 0
+               GROUP BY site, question, answer"""
+        )
+        counts: dict[str, dict[str, dict[str, int]]] = {}
+        for row in rows:
+            counts.setdefault(row["site"], {}).setdefault(row["question"], {})[row["answer"]] = row[
+                "n"
+            ]
+        return counts
+
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest quarantined messages."""
         return self._rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
