@@ -84,7 +84,7 @@ class Uplink:
             try:
                 self._session()
             except (OSError, ConnectionError, mqtt.WebsocketConnectionError) as exc:
-                log.warning("broker %s: %s", self.config.broker.url, exc)
+                log.warning("broker %s: %s", self.config.broker.url, str(exc))
             except Exception:  # the uplink never dies: the outbox keeps everything
                 log.exception("uplink failed; reconnecting")
             self.state = "disconnected"
@@ -113,7 +113,17 @@ class Uplink:
         client.on_connect = on_connect
         client.on_message = self._on_ack
         self.state = "connecting"
-        client.connect(host, port, keepalive=30)
+        try:
+            client.connect(host, port, keepalive=30)
+            self._serve(client, connected, refused, status)
+        finally:
+            sock = client.socket()
+            if sock is not None:  # a failed TLS handshake or a lost connection leaves it open
+                sock.close()
+
+    def _serve(
+        self, client: mqtt.Client, connected: threading.Event, refused: list[str], status: str
+    ) -> None:
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while not connected.is_set():
             if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS or time.monotonic() > deadline:

@@ -121,7 +121,10 @@ class Ingest:
                 return
             except OSError as exc:
                 log.warning(
-                    "broker %s not reachable (%s); retrying in %.1f s", self.broker.url, exc, delay
+                    "broker %s not reachable (%s); retrying in %.1f s",
+                    self.broker.url,
+                    str(exc),
+                    delay,
                 )
                 self.stopped.wait(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 2, MAX_BACKOFF)
