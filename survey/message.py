@@ -131,16 +131,7 @@ def validate(data: object, surveys: Survey | Mapping[str, Survey]) -> Response:
     """Check a parsed message against the protocol and its survey."""
     if not isinstance(data, dict):
         raise MessageError("payload", f"expected a JSON object, got {_kind(data)}")
-    # The version first: a message of another version has another shape.
-    version = data.get("v")
-    if "v" in data and (not _is_int(version) or version != VERSION):
-        raise MessageError("v", f"{_show(version)} is not a supported version (expected {VERSION})")
-    for key in data:
-        if key not in FIELDS:
-            raise MessageError(_clip(key), f"unknown field (expected {', '.join(FIELDS)})")
-    for key in FIELDS:
-        if key not in data:
-            raise MessageError(key, "missing")
+    _fields(data, FIELDS)
     survey = _survey(data["survey"], surveys)
     return Response(
         id=_response_id(data["id"]),
@@ -376,8 +367,10 @@ def _parse(payload: bytes | str, limit: int) -> object:
 
 
 def _fields(data: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """Version, then unknown fields, then missing ones: the first problem is reported."""
+    # The version first: a message of another version has another shape.
     version = data.get("v")
-    if not _is_int(version) or version != VERSION:
+    if "v" in data and (not _is_int(version) or version != VERSION):
         raise MessageError("v", f"{_show(version)} is not a supported version (expected {VERSION})")
     for key in data:
         if key not in fields:

@@ -217,3 +217,34 @@ def test_text_payload_is_accepted_like_bytes():
 def test_message_error_is_a_value_error():
     with pytest.raises(ValueError, match="seq"):
         decode(payload(seq=-1), SURVEY)
+
+
+def test_ack_and_status_round_trip_and_refusals():
+    from nojd.survey.message import (
+        decode_ack,
+        decode_status,
+        encode_ack,
+        encode_status,
+        parse_topic,
+        topic,
+    )
+
+    assert decode_ack(encode_ack([3, 1, 2, 3])) == [1, 2, 3]
+    at = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    status = decode_status(encode_status("offline", at, 12, "0.1.0"))
+    assert status == {"state": "offline", "at": at, "backlog": 12, "version": "0.1.0"}
+    assert parse_topic(topic("ack", "desk-1")) == ("desk-1", "ack")
+    for payload, reason in [
+        (b'{"v":1,"seqs":[0]}', "seq: 0 is outside 1.."),
+        (b'{"v":1}', "seqs: missing"),
+        (b'{"v":2,"seqs":[]}', "v: 2 is not a supported version"),
+        (b"[]", "payload: expected a JSON object, got a list"),
+    ]:
+        with pytest.raises(MessageError, match=reason):
+            decode_ack(payload)
+    with pytest.raises(MessageError, match='state: "asleep" is not one of online, offline'):
+        decode_status(encode_status("online", at, 0, "x").replace(b"online", b"asleep"))
+    with pytest.raises(
+        MessageError, match="topic: 'nojd/v1/Desk/response' is not nojd/v1/<device>/"
+    ):
+        parse_topic("nojd/v1/Desk/response")
