@@ -72,6 +72,7 @@ class UplinkConfig:
     max_in_flight: int = 100
     resend_after: float = 30.0
     heartbeat: float = 60.0
+    keepalive: int = 30
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _uplink(table: Table) -> UplinkConfig:
     if "url" in table.data:
         raise table.fail("url", "the broker URL is the top-level key 'broker'")
     settings = settings_from_table(
-        table, "", "prefix", "max_in_flight", "resend_after", "heartbeat"
+        table, "", "prefix", "max_in_flight", "resend_after", "heartbeat", "keepalive"
     )
     return UplinkConfig(
         broker=settings,
@@ -221,6 +222,7 @@ def _uplink(table: Table) -> UplinkConfig:
         max_in_flight=table.get("max_in_flight", 100, whole(1, 10_000), "a whole number 1..10000"),
         resend_after=table.get("resend_after", 30.0, number(0.1, 3600), "seconds 0.1..3600"),
         heartbeat=table.get("heartbeat", 60.0, number(1, 3600), "seconds 1..3600"),
+        keepalive=table.get("keepalive", 30, whole(2, 3600), "whole seconds 2..3600"),
     )
 
 

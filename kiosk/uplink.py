@@ -114,7 +114,7 @@ class Uplink:
         client.on_message = self._on_ack
         self.state = "connecting"
         try:
-            client.connect(host, port, keepalive=30)
+            client.connect(host, port, keepalive=self.config.keepalive)
             self._serve(client, connected, refused, status)
         finally:
             sock = client.socket()

@@ -153,3 +153,24 @@ def test_two_ingest_processes_share_the_load(tmp_path, started, broker):
     counts = [int(w.log.rsplit("stopped after ", 1)[1].split()[0]) for w in workers]
     assert all(count > 0 for count in counts), counts
     assert sum(counts) >= 80
+
+
+def test_a_crashed_kiosk_is_reported_offline_by_its_last_will(tmp_path, started, broker):
+    import sqlite3
+
+    db = tmp_path / "server.sqlite"
+    server(started, broker, db)
+    config = kiosk_config(tmp_path, "desk-1", broker.url, uplink="keepalive = 2")
+
+    def state():
+        if not db.exists():
+            return None
+        with sqlite3.connect(db) as connection:
+            row = connection.execute("SELECT state FROM devices WHERE device = 'desk-1'").fetchone()
+        return row and row[0]
+
+    run = kiosk(started, config, 100000, rate=60)
+    assert wait_until(lambda: state() == "online", 30)
+    run.kill()
+    # killed, it cannot say offline itself: the broker publishes its last will
+    assert wait_until(lambda: state() == "offline", 15)
