@@ -165,8 +165,13 @@ def test_a_crashed_kiosk_is_reported_offline_by_its_last_will(tmp_path, started,
     def state():
         if not db.exists():
             return None
-        with sqlite3.connect(db) as connection:
-            row = connection.execute("SELECT state FROM devices WHERE device = 'desk-1'").fetchone()
+        try:
+            with sqlite3.connect(db) as connection:
+                row = connection.execute(
+                    "SELECT state FROM devices WHERE device = 'desk-1'"
+                ).fetchone()
+        except sqlite3.OperationalError:  # the store is not migrated yet
+            return None
         return row and row[0]
 
     run = kiosk(started, config, 100000, rate=60)

@@ -51,23 +51,28 @@ def system(tmp_path_factory):
     db = folder / "server.sqlite"
     ingest = Process("server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}")
     publisher = Publisher(broker)
-    # ingest is listening once a status published now reaches the store
-    probe = (
-        b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
-    )
-    publisher.send("nojd/v1/probe/status", probe, retain=True)
+    try:
+        # ingest is listening once a retained status published now reaches the store
+        probe = b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
+        publisher.send("nojd/v1/probe/status", probe, retain=True)
 
-    def probed():
-        if not db.exists():
-            return False
-        with sqlite3.connect(db) as connection:
-            return connection.execute("SELECT 1 FROM devices WHERE device = 'probe'").fetchone()
+        def probed():
+            if not db.exists():
+                return False
+            try:
+                with sqlite3.connect(db) as connection:
+                    return connection.execute(
+                        "SELECT 1 FROM devices WHERE device = 'probe'"
+                    ).fetchone()
+            except sqlite3.OperationalError:  # not created, or not migrated yet
+                return False
 
-    assert wait_until(probed, 30), ingest.log
-    yield broker, db, ingest, publisher, folder
-    publisher.close()
-    ingest.close()
-    broker.stop()
+        assert wait_until(probed, 30), ingest.log
+        yield broker, db, ingest, publisher, folder
+    finally:
+        publisher.close()
+        ingest.close()
+        broker.stop()
 
 
 def quarantine(db):
