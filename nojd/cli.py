@@ -16,7 +16,7 @@ from pathlib import Path
 from nojd import __version__
 from nojd.kiosk.commands import add_commands as add_kiosk_commands
 from nojd.server.commands import add_commands as add_server_commands
-from nojd.server.commands import add_device_commands
+from nojd.server.commands import add_device_commands, add_report_command
 from nojd.survey import (
     FiguresError,
     NojdError,
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kiosk_commands(commands)
     add_server_commands(commands)
     add_device_commands(commands)
+    add_report_command(commands)
     _add_demo(commands)
     return parser
 

@@ -6,9 +6,11 @@ import argparse
 import logging
 import signal
 import sys
+from datetime import date
 from pathlib import Path
 
 from nojd.server.config import ServerConfig, load_server_config
+from nojd.survey.errors import ConfigError
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -35,6 +37,73 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _common(ingest)
     ingest.add_argument("--client-id", help="MQTT client id (default: nojd-ingest-HOST-PID)")
     ingest.set_defaults(handler=_ingest)
+
+
+def add_report_command(commands: argparse._SubParsersAction) -> None:
+    """Add ``nojd report`` to the ``nojd`` parser."""
+    report = commands.add_parser(
+        "report",
+        help="key figures from the server's store as JSON, CSV or Markdown",
+        description=(
+            "Key figures per device, site, unit or all, per period, for local days FROM..TO "
+            "(both included), from the server's rollups; the same JSON as /api/v1/figures."
+        ),
+    )
+    report.add_argument("--config", type=Path, help="server TOML config (organisation, time zone)")
+    report.add_argument("--db", help="database URL (default: the config's)")
+    report.add_argument(
+        "--from", dest="first", required=True, type=_day, help="first day, YYYY-MM-DD"
+    )
+    report.add_argument("--to", dest="last", required=True, type=_day, help="last day, YYYY-MM-DD")
+    report.add_argument("--by", default="site", choices=("device", "site", "unit", "all"))
+    report.add_argument(
+        "--period", default="total", choices=("total", "day", "week", "month", "tertial", "year")
+    )
+    report.add_argument("--format", default="json", choices=("json", "csv", "md"))
+    report.add_argument("--survey", default="service", help="survey id (default service)")
+    report.add_argument("--lang", default="sv", choices=("sv", "en"), help="language of CSV and md")
+    report.add_argument(
+        "--include-flagged", action="store_true", help="count rapid-repeat responses"
+    )
+    report.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+    report.set_defaults(handler=_report)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day like 2026-01-31") from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from nojd.server.figures import report
+    from nojd.server.report import to_csv, to_json, to_markdown
+    from nojd.server.store import open_store
+
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    surveys = config.surveys()
+    if args.survey not in surveys:
+        raise ConfigError(f"survey: {args.survey!r} is not one of {', '.join(surveys)}")
+    survey = surveys[args.survey]
+    store = open_store(config.db, config.zone)
+    try:
+        figures = report(
+            store, survey, config.organisation, first=args.first, last=args.last, by=args.by,
+            period=args.period, include_flagged=args.include_flagged,
+        )  # fmt: skip
+    finally:
+        store.close()
+    output = {
+        "json": lambda: to_json(figures).encode(),
+        "csv": lambda: to_csv(figures, survey, args.lang),
+        "md": lambda: to_markdown(figures, survey, args.lang).encode(),
+    }[args.format]()
+    if args.output:
+        args.output.write_bytes(output)
+    else:
+        sys.stdout.buffer.write(output)
+    return 0
 
 
 def add_device_commands(commands: argparse._SubParsersAction) -> None:

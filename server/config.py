@@ -22,6 +22,45 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class Site:
+    """A site (desk, office) with its unit, display name, devices and target overrides."""
+
+    id: str
+    name: str
+    unit: str = ""
+    devices: tuple[str, ...] = ()
+    targets: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Which device stands at which site, and which unit each site belongs to."""
+
+    sites: dict[str, Site] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+    def site_of(self, device: str, reported: str) -> str:
+        """The configured site of a device, or the site its messages name."""
+        for site in self.sites.values():
+            if device in site.devices:
+                return site.id
+        return reported
+
+    def unit_of(self, site: str) -> str:
+        """The unit of a site; a site without one is its own unit."""
+        found = self.sites.get(site)
+        return found.unit if found and found.unit else site
+
+    def name(self, by: str, key: str) -> str:
+        """A display name for a group key."""
+        if by == "site" and key in self.sites:
+            return self.sites[key].name
+        if by == "unit" and key in self.units:
+            return self.units[key]
+        return key
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """Everything the server needs to know."""
 
@@ -31,6 +70,7 @@ class ServerConfig:
     survey_files: tuple[Path, ...] = ()
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings("mqtt://127.0.0.1:1883"))
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    organisation: Organisation = field(default_factory=Organisation)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -73,7 +113,48 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
         ),
         broker=settings_from_table(top.table("broker"), "mqtt://127.0.0.1:1883"),
         ingest=_ingest(top.table("ingest")),
+        organisation=_organisation(top.table("organisation")),
     )
+
+
+def _organisation(table: Table) -> Organisation:
+    table.only("sites", "units")
+    sites = {}
+    for index, item in enumerate(
+        table.get("sites", [], _tables, "a list of [[organisation.sites]]")
+    ):
+        site = Table(item, table.label, f"organisation.sites[{index}]")
+        site.only("id", "name", "unit", "devices", "targets")
+        site_id = site.require("id", text, "a site id like 'kontaktcenter'")
+        targets = site.get("targets", {}, _targets, "a table of question = percent")
+        sites[site_id] = Site(
+            id=site_id,
+            name=site.get("name", site_id, text, "a display name"),
+            unit=site.get("unit", "", text, "a unit id"),
+            devices=tuple(site.get("devices", [], _paths, "a list of device ids")),
+            targets=targets,
+        )
+    units = {}
+    for index, item in enumerate(
+        table.get("units", [], _tables, "a list of [[organisation.units]]")
+    ):
+        unit = Table(item, table.label, f"organisation.units[{index}]")
+        unit.only("id", "name")
+        unit_id = unit.require("id", text, "a unit id")
+        units[unit_id] = unit.get("name", unit_id, text, "a display name")
+    return Organisation(sites, units)
+
+
+def _tables(value: object) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(value)
+    return value
+
+
+def _targets(value: object) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    return {str(key): number(0, 100)(target) for key, target in value.items()}
 
 
 def _paths(value: object) -> list[str]:

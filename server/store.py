@@ -27,7 +27,16 @@ from sqlite_utils.migrations import Migrations
 from nojd.survey import Response
 from nojd.survey.errors import ConfigError
 from nojd.survey.message import format_time, topic
+from nojd.survey.periods import period_keys
 
+#: The ``days`` column of each period (``total`` needs none).
+PERIOD_COLUMNS = {
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "tertial": "tertial",
+    "year": "year",
+}
 #: How much of a refused payload the quarantine keeps.
 PAYLOAD_HEAD = 1024
 migrations = Migrations("nojd-server-store")
@@ -87,6 +96,25 @@ def m001_store(db: Database) -> None:
             size INTEGER NOT NULL,
             payload BLOB NOT NULL,
             reason TEXT NOT NULL
+        )"""
+    )
+
+
+@migrations()
+def m002_periods(db: Database) -> None:
+    # Every local day seen, with the ISO week, month, tertial and year it belongs to,
+    # so that figures group by period in SQL; and responses per day (not answers).
+    db.execute(
+        """CREATE TABLE days (day TEXT PRIMARY KEY, week TEXT NOT NULL, month TEXT NOT NULL,
+           tertial TEXT NOT NULL, year TEXT NOT NULL)"""
+    )
+    for (day,) in db.execute("SELECT DISTINCT day FROM rollups").fetchall():
+        db.execute("INSERT INTO days VALUES (?, ?, ?, ?, ?)", period_keys(day))
+    db.execute(
+        """CREATE TABLE response_rollups (
+            day TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (day, device, site, survey, flagged)
         )"""
     )
 
@@ -234,6 +262,15 @@ class SqliteStore:
             ],
         )
         conn.execute(
+            "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", period_keys(day)
+        )
+        conn.execute(
+            """INSERT INTO response_rollups (day, device, site, survey, flagged, n)
+               VALUES (?, ?, ?, ?, ?, 1)
+               ON CONFLICT (day, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
+            [day, response.device, response.site, response.survey, flagged],
+        )
+        conn.execute(
             """INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)
                VALUES (?, ?, ?, ?, ?, 1)
                ON CONFLICT (device) DO UPDATE SET site = excluded.site,
@@ -305,6 +342,33 @@ class SqliteStore:
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest quarantined messages."""
         return self._rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
+
+    def grouped_counts(
+        self, survey: str, first: str, last: str, period: str, include_flagged: bool
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Answer counts and response counts per period × device × site, from the rollups.
+
+        ``period`` is ``total``, ``day``, ``week``, ``month``, ``tertial`` or ``year``;
+        ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included.
+        """
+        key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
+        answers = self._rows(
+            f"""SELECT {key} AS period, r.device, r.site, r.question, r.answer, sum(r.n) AS n
+                FROM rollups r JOIN days d ON d.day = r.day
+                WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?)
+                GROUP BY 1, r.device, r.site, r.question, r.answer""",
+            [first, last, survey, include_flagged],
+        )
+        responses = self._rows(
+            f"""SELECT {key} AS period, r.device, r.site,
+                       sum(CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END) AS responses,
+                       sum(CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END) AS flagged
+                FROM response_rollups r JOIN days d ON d.day = r.day
+                WHERE r.day BETWEEN ? AND ? AND r.survey = ?
+                GROUP BY 1, r.device, r.site""",
+            [include_flagged, include_flagged, first, last, survey],
+        )
+        return answers, responses
 
     def response_keys(self) -> list[tuple[str, int, str]]:
         """``(device, seq, id)`` of every stored response, for checks and tests."""

@@ -26,3 +26,15 @@ def period_start(period: str, moment: datetime, zone: ZoneInfo) -> datetime:
     if period not in starts:
         raise ValueError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
     return datetime.combine(starts[period], time(), zone)
+
+
+def period_keys(day: str) -> tuple[str, str, str, str, str]:
+    """Labels of a local day: ``("2026-01-01", "2026-W01", "2026-01", "2026-T1", "2026")``.
+
+    Weeks are ISO weeks (the last days of December can belong to week 1 of the
+    next year); tertials are T1 January–April, T2 May–August, T3 September–December.
+    """
+    moment = date.fromisoformat(day)
+    year, week, _ = moment.isocalendar()
+    tertial = (moment.month - 1) // 4 + 1
+    return day, f"{year}-W{week:02d}", day[:7], f"{day[:4]}-T{tertial}", day[:4]

@@ -1,0 +1,96 @@
+"""Key figures from the rollups: by device, site, unit or all, per period.
+
+The counts come from the store's rollups (never a scan of every response);
+the figures themselves come only from :mod:`nojd.survey.figures`.  The
+result is the report JSON of DESIGN.md, the same for the API, ``nojd report``
+and the exports.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from nojd.server.config import Organisation
+from nojd.server.store import SqliteStore
+from nojd.survey import Survey, survey_figures
+from nojd.survey.errors import ConfigError
+
+GROUPINGS = ("device", "site", "unit", "all")
+PERIODS = ("total", "day", "week", "month", "tertial", "year")
+
+Report = dict[str, Any]
+
+
+def report(
+    store: SqliteStore,
+    survey: Survey,
+    organisation: Organisation,
+    *,
+    first: date,
+    last: date,
+    by: str = "site",
+    period: str = "total",
+    include_flagged: bool = False,
+) -> Report:
+    """The figures of ``survey`` for local days ``first``..``last`` (both included)."""
+    if by not in GROUPINGS:
+        raise ConfigError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    if period not in PERIODS:
+        raise ConfigError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
+    if last < first:
+        raise ConfigError(f"to: {last} is before from: {first}")
+    answers, responses = store.grouped_counts(
+        survey.id, first.isoformat(), last.isoformat(), period, include_flagged
+    )
+    counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+    totals: dict[tuple[str, str], list[int]] = {}
+    sites: dict[str, str] = {}
+    for row in answers:
+        key = (_group(organisation, by, row["device"], row["site"]), row["period"])
+        question = counts.setdefault(key, {}).setdefault(row["question"], {})
+        question[row["answer"]] = question.get(row["answer"], 0) + row["n"]
+    for row in responses:
+        group = _group(organisation, by, row["device"], row["site"])
+        sites[group] = organisation.site_of(row["device"], row["site"])
+        total = totals.setdefault((group, row["period"]), [0, 0])
+        total[0] += row["responses"]
+        total[1] += row["flagged"]
+    known = set(survey.question_ids)
+    groups = []
+    for key in sorted(set(totals) | set(counts)):
+        group, label = key
+        site = organisation.sites.get(sites.get(group, "")) if by in ("device", "site") else None
+        question_counts = {q: c for q, c in counts.get(key, {}).items() if q in known}
+        groups.append(
+            {
+                "key": group,
+                "name": organisation.name(by, group),
+                "period": label,
+                "responses": totals.get(key, [0, 0])[0],
+                "flagged": totals.get(key, [0, 0])[1],
+                "questions": survey_figures(
+                    survey, question_counts, site.targets if site else None
+                ),
+            }
+        )
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "by": by,
+        "period": period,
+        "survey": survey.id,
+        "include_flagged": include_flagged,
+        "groups": groups,
+    }
+
+
+def _group(organisation: Organisation, by: str, device: str, reported_site: str) -> str:
+    if by == "device":
+        return device
+    site = organisation.site_of(device, reported_site)
+    if by == "site":
+        return site
+    if by == "unit":
+        return organisation.unit_of(site)
+    return "all"
