@@ -13,7 +13,10 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import paho.mqtt.client as mqtt
 
 NOJD = str(Path(sys.executable).with_name("nojd"))
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -193,3 +196,61 @@ def server_rows(db: Path) -> list[tuple[str, int, str]]:
         return connection.execute(
             "SELECT device, seq, id FROM responses ORDER BY device, seq"
         ).fetchall()
+
+
+class Publisher:
+    """A raw client that publishes anything and listens to acks."""
+
+    def __init__(self, broker):
+        self.client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+        )
+        self.acks = []
+        self.ready = threading.Event()
+        self.client.on_connect = lambda *a: self.ready.set()
+        self.client.on_subscribe = lambda *a: self.ready.set()
+        self.client.on_message = lambda c, u, m: self.acks.append(json.loads(m.payload)["seqs"])
+        self.client.connect("127.0.0.1", broker.port)
+        self.client.loop_start()
+        assert self.ready.wait(10)
+        self.ready.clear()
+        self.client.subscribe("nojd/v1/+/ack", qos=1)
+        assert self.ready.wait(10)
+
+    def send(self, topic, payload, retain=False):
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@contextmanager
+def running_ingest(folder: Path):
+    """A broker, a `nojd server ingest` on a fresh store, and a raw publisher, all listening."""
+    broker = Broker(folder / "broker").start()
+    db = folder / "server.sqlite"
+    ingest = Process("server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}")
+    publisher = Publisher(broker)
+    try:
+        # ingest is listening once a retained status published now reaches the store
+        probe = b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
+        publisher.send("nojd/v1/probe/status", probe, retain=True)
+
+        def probed():
+            if not db.exists():
+                return False
+            try:
+                with sqlite3.connect(db) as connection:
+                    return connection.execute(
+                        "SELECT 1 FROM devices WHERE device = 'probe'"
+                    ).fetchone()
+            except sqlite3.OperationalError:  # not created, or not migrated yet
+                return False
+
+        assert wait_until(probed, 30), ingest.log
+        yield broker, db, ingest, publisher
+    finally:
+        publisher.close()
+        ingest.close()
+        broker.stop()

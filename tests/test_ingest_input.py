@@ -2,13 +2,11 @@
 
 import json
 import sqlite3
-import threading
 
-import paho.mqtt.client as mqtt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from processes import Broker, Process, kiosk_config, outbox_rows, server_rows, wait_until
+from processes import Process, kiosk_config, outbox_rows, running_ingest, server_rows, wait_until
 
 GOOD = {
     "v": 1, "id": "0b7f6c1e-3d2a-4f5b-9c8d-7e6f5a4b3c2d", "device": "desk-9", "seq": 1,
@@ -17,62 +15,11 @@ GOOD = {
 }  # fmt: skip
 
 
-class Publisher:
-    """A raw client that publishes anything and listens to acks."""
-
-    def __init__(self, broker):
-        self.client = mqtt.Client(
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
-        )
-        self.acks = []
-        self.ready = threading.Event()
-        self.client.on_connect = lambda *a: self.ready.set()
-        self.client.on_subscribe = lambda *a: self.ready.set()
-        self.client.on_message = lambda c, u, m: self.acks.append(json.loads(m.payload)["seqs"])
-        self.client.connect("127.0.0.1", broker.port)
-        self.client.loop_start()
-        assert self.ready.wait(10)
-        self.ready.clear()
-        self.client.subscribe("nojd/v1/+/ack", qos=1)
-        assert self.ready.wait(10)
-
-    def send(self, topic, payload, retain=False):
-        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)
-
-    def close(self):
-        self.client.disconnect()
-        self.client.loop_stop()
-
-
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ingest")
-    broker = Broker(folder / "broker").start()
-    db = folder / "server.sqlite"
-    ingest = Process("server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}")
-    publisher = Publisher(broker)
-    try:
-        # ingest is listening once a retained status published now reaches the store
-        probe = b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
-        publisher.send("nojd/v1/probe/status", probe, retain=True)
-
-        def probed():
-            if not db.exists():
-                return False
-            try:
-                with sqlite3.connect(db) as connection:
-                    return connection.execute(
-                        "SELECT 1 FROM devices WHERE device = 'probe'"
-                    ).fetchone()
-            except sqlite3.OperationalError:  # not created, or not migrated yet
-                return False
-
-        assert wait_until(probed, 30), ingest.log
+    with running_ingest(folder) as (broker, db, ingest, publisher):
         yield broker, db, ingest, publisher, folder
-    finally:
-        publisher.close()
-        ingest.close()
-        broker.stop()
 
 
 def quarantine(db):

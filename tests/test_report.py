@@ -1,0 +1,179 @@
+"""Key figures from a store filled through the real ingest path (broker → nojd server ingest),
+compared field by field with values computed by hand."""
+
+import json
+import subprocess
+import sys
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from processes import running_ingest, server_rows, wait_until
+
+from nojd.server.config import load_server_config
+from nojd.server.figures import report
+from nojd.server.store import SqliteStore
+from nojd.survey import build_response, default_survey, encode
+
+NOJD = str(Path(sys.executable).with_name("nojd"))
+SURVEY = default_survey()
+KC_GRADES = [1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5]  # counts 3,4,0,5,7
+CONFIG = """
+timezone = "Europe/Stockholm"
+[[organisation.sites]]
+id = "kontaktcenter"
+name = "Kontaktcenter"
+unit = "medborgarservice"
+devices = ["kc-1"]
+targets = { overall = 60 }
+[[organisation.units]]
+id = "medborgarservice"
+name = "Medborgarservice"
+"""
+
+
+def responses():
+    """(device, site, at, overall grade, flags) of every test response."""
+    april_30 = datetime(2026, 4, 30, 21, 30, tzinfo=UTC)  # 23:30 in Stockholm: tertial 1
+    may_1 = datetime(2026, 4, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 May: tertial 2
+    made = [
+        ("kc-1", "kontaktcenter", april_30 if i < 10 else may_1, g, [])
+        for i, g in enumerate(KC_GRADES)
+    ]
+    made.append(("kc-1", "kontaktcenter", april_30 + timedelta(minutes=10), 1, ["rapid-repeat"]))
+    made += [
+        ("bib-1", "bibliotek", datetime(2025, 12, 28, 12, tzinfo=UTC), 4, [])
+    ] * 3  # ISO 2025-W52
+    made += [
+        ("bib-1", "bibliotek", datetime(2025, 12, 29, 12, tzinfo=UTC), 5, [])
+    ] * 3  # ISO 2026-W01
+    made += [
+        ("dst-1", "dst", datetime(2026, 3, 29, 22, 30, tzinfo=UTC), 3, []),  # 00:30 CEST 30 March
+        ("dst-1", "dst", datetime(2026, 10, 25, 22, 30, tzinfo=UTC), 3, []),  # 23:30 CET 25 October
+        ("dst-1", "dst", datetime(2026, 10, 25, 23, 30, tzinfo=UTC), 3, []),  # 00:30 CET 26 October
+    ]
+    return made
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    (folder / "server.toml").write_text(CONFIG, encoding="utf-8")
+    with running_ingest(folder) as (broker, db, ingest, publisher):
+        seqs = {}
+        for device, site, at, grade, flags in responses():
+            seqs[device] = seqs.get(device, 0) + 1
+            message = build_response(
+                SURVEY, device=device, seq=seqs[device], site=site, lang="sv",
+                answers={"overall": grade}, flags=flags, at=at, response_id=str(uuid.uuid4()),
+            )  # fmt: skip
+            publisher.send(f"nojd/v1/{device}/response", encode(message))
+        assert wait_until(lambda: len(server_rows(db)) == len(responses()), 30)
+        opened = SqliteStore(db, ZoneInfo("Europe/Stockholm"))
+        yield opened, folder
+        opened.close()
+
+
+def figures(store, **options):
+    config = load_server_config(store[1] / "server.toml")
+    options = {"first": date(2025, 12, 1), "last": date(2026, 12, 31)} | options
+    return report(store[0], SURVEY, config.organisation, **options)
+
+
+def group(result, key, period="total"):
+    [found] = [g for g in result["groups"] if g["key"] == key and g["period"] == period]
+    return found
+
+
+def test_worked_example_by_site_with_the_target_override(store):
+    kc = group(figures(store, by="site"), "kontaktcenter")
+    assert (kc["name"], kc["responses"], kc["flagged"]) == ("Kontaktcenter", 19, 1)
+    overall = kc["questions"]["overall"]
+    assert overall["n"] == 19
+    assert overall["counts"] == {"1": 3, "2": 4, "3": 0, "4": 5, "5": 7}
+    assert overall["mean"] == pytest.approx(66 / 19)
+    assert overall["index"] == pytest.approx(25 * (66 - 19) / 19)
+    assert [round(x, 1) for x in overall["satisfied_ci"]] == [41.0, 80.9]
+    assert overall["satisfied_share"] == pytest.approx(1200 / 19)
+    assert (overall["target"], overall["target_met"]) == (60, True)  # the site's override
+    assert kc["questions"]["wait_time"]["n"] == 0
+
+
+def test_fewer_than_seven_answers_show_only_n(store):
+    bib = group(figures(store, by="site"), "bibliotek")
+    overall = bib["questions"]["overall"]
+    assert (bib["responses"], overall["n"], overall["suppressed"]) == (6, 6, True)
+    assert overall["counts"] is None and overall["mean"] is None and overall["target_met"] is None
+
+
+def test_tertial_boundary_is_local_midnight(store):
+    result = figures(store, by="site", period="tertial")
+    t1, t2 = group(result, "kontaktcenter", "2026-T1"), group(result, "kontaktcenter", "2026-T2")
+    assert (t1["responses"], t1["flagged"], t2["responses"], t2["flagged"]) == (10, 1, 9, 0)
+    assert t1["questions"]["overall"]["counts"] == {"1": 3, "2": 4, "3": 0, "4": 3, "5": 0}
+    assert t2["questions"]["overall"]["counts"] == {"1": 0, "2": 0, "3": 0, "4": 2, "5": 7}
+
+
+def test_flagged_responses_only_when_asked(store):
+    t1 = group(
+        figures(store, by="site", period="tertial", include_flagged=True),
+        "kontaktcenter",
+        "2026-T1",
+    )
+    assert (t1["responses"], t1["flagged"]) == (11, 0)
+    assert t1["questions"]["overall"]["counts"]["1"] == 4
+
+
+def test_iso_weeks_at_the_turn_of_the_year(store):
+    result = figures(store, by="device", period="week")
+    assert group(result, "bib-1", "2025-W52")["responses"] == 3
+    assert group(result, "bib-1", "2026-W01")["responses"] == 3
+
+
+def test_days_around_daylight_saving_changes(store):
+    result = figures(store, by="device", period="day")
+    days = sorted(g["period"] for g in result["groups"] if g["key"] == "dst-1")
+    assert days == ["2026-03-30", "2026-10-25", "2026-10-26"]
+
+
+def test_units_and_all(store):
+    by_unit = figures(store, by="unit")
+    assert group(by_unit, "medborgarservice")["name"] == "Medborgarservice"
+    assert group(by_unit, "medborgarservice")["responses"] == 19
+    assert group(by_unit, "bibliotek")["responses"] == 6  # a site without a unit is its own
+    assert group(figures(store, by="all"), "all")["responses"] == 28
+
+
+def test_the_cli_prints_the_same_json(store):
+    db, folder = store[0].path, store[1]
+    result = subprocess.run(
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", f"sqlite:///{db}",
+         "--from", "2025-12-01", "--to", "2026-12-31", "--by", "site", "--period", "tertial"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert json.loads(result.stdout) == figures(store, by="site", period="tertial")
+
+
+def test_csv_for_swedish_excel(store, tmp_path):
+    db, folder = store[0].path, store[1]
+    out = tmp_path / "report.csv"
+    subprocess.run(
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", f"sqlite:///{db}",
+         "--from", "2025-12-01", "--to", "2026-12-31", "--format", "csv", "-o", str(out)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    rows = [line.split(";") for line in raw.decode("utf-8-sig").splitlines()]
+    header = rows[0]
+    [kc] = [
+        r
+        for r in rows
+        if r[0] == "kontaktcenter" and r[3] == "Hur upplevde du servicen som helhet?"
+    ]
+    cell = dict(zip(header, kc, strict=True))
+    assert (cell["Svar"], cell["Antal 1"], cell["Antal 5"]) == ("19", "3", "7")
+    assert (cell["Index"], cell["KI låg (%)"], cell["KI hög (%)"]) == ("61,8", "41,0", "80,9")
+    assert (cell["Mål (%)"], cell["Målet nått"], cell["För få svar"]) == ("60,0", "ja", "nej")
