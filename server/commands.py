@@ -21,11 +21,17 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     actions = server.add_subparsers(title="actions", metavar="ACTION", required=True)
     run = actions.add_parser(
         "run",
-        help="run the server (ingest into the store)",
-        description="Run the server: ingest from the broker into the store, ack after commit.",
+        help="run the server: ingest and the HTTP API",
+        description=(
+            "Run the server: ingest from the broker into the store (ack after commit) and "
+            "serve the HTTP API (/healthz, /api/v1/figures, /api/v1/devices)."
+        ),
     )
     _common(run)
-    run.set_defaults(handler=_ingest)
+    run.add_argument(
+        "--listen", default="127.0.0.1:8080", help="HOST:PORT (default 127.0.0.1:8080)"
+    )
+    run.set_defaults(handler=_run)
     ingest = actions.add_parser(
         "ingest",
         help="one extra ingest worker",
@@ -37,6 +43,34 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _common(ingest)
     ingest.add_argument("--client-id", help="MQTT client id (default: nojd-ingest-HOST-PID)")
     ingest.set_defaults(handler=_ingest)
+    token = actions.add_parser(
+        "token", help="API bearer tokens", description="Manage API bearer tokens."
+    )
+    token_actions = token.add_subparsers(title="actions", metavar="ACTION", required=True)
+    create = token_actions.add_parser(
+        "create",
+        help="make a token for the API (shown once)",
+        description="Make a random API token, print it once and store only its hash.",
+    )
+    create.add_argument("name", help="who or what uses it, e.g. 'excel-rapport'")
+    create.add_argument("--config", type=Path, help="server TOML config")
+    create.add_argument("--db", help="database URL (default: the config's)")
+    create.set_defaults(handler=_token_create)
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from nojd.server.store import open_store
+    from nojd.server.web import create_token
+
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    store = open_store(config.db, config.zone)
+    try:
+        token = create_token(store, args.name)
+    finally:
+        store.close()
+    print(token)
+    print(f"token {args.name!r} made; it is shown only this once", file=sys.stderr)
+    return 0
 
 
 def add_report_command(commands: argparse._SubParsersAction) -> None:
@@ -163,6 +197,36 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         format="%(levelname)s %(name)s: %(message)s",
     )
     return load_server_config(args.config).with_overrides(broker=args.broker, db=args.db)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import threading
+
+    import uvicorn
+
+    from nojd.server.ingest import Ingest
+    from nojd.server.store import open_store
+    from nojd.server.web import create_app
+
+    config = _config(args)
+    host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"listen: {args.listen!r} is not HOST:PORT like 127.0.0.1:8080")
+    store = open_store(config.db, config.zone)
+    ingest = Ingest(
+        store, config.surveys(), config.broker, prefix=config.prefix, group=config.ingest.group,
+        batch_size=config.ingest.batch_size, batch_wait=config.ingest.batch_wait,
+    )  # fmt: skip
+    worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
+    worker.start()
+    try:
+        app = create_app(config, store)  # type: ignore[arg-type]
+        uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning")).run()
+    finally:
+        ingest.stop()
+        worker.join(10)
+        store.close()
+    return 0
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -119,6 +119,15 @@ def m002_periods(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_tokens(db: Database) -> None:
+    # API bearer tokens, stored only as SHA-256 of a random secret.
+    db.execute(
+        """CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
+           created_at TEXT NOT NULL)"""
+    )
+
+
 @dataclass(frozen=True)
 class Reject:
     """A message ingest cannot accept: it goes to quarantine with the reason."""
@@ -369,6 +378,22 @@ class SqliteStore:
             [include_flagged, include_flagged, first, last, survey],
         )
         return answers, responses
+
+    def add_token(self, name: str, token_hash: str, created_at: datetime) -> None:
+        """Store an API token's hash under a name; an existing name is refused."""
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)",
+                    [name, token_hash, format_time(created_at)],
+                )
+        except sqlite3.IntegrityError:
+            raise ConfigError(f"token: {name!r} exists already (choose another name)") from None
+
+    def token_name(self, token_hash: str) -> str | None:
+        """The name of the token with this hash, or None."""
+        rows = self._rows("SELECT name FROM tokens WHERE hash = ?", [token_hash])
+        return rows[0]["name"] if rows else None
 
     def response_keys(self) -> list[tuple[str, int, str]]:
         """``(device, seq, id)`` of every stored response, for checks and tests."""

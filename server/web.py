@@ -1,0 +1,96 @@
+"""The server's HTTP API (FastAPI): figures, devices, health.
+
+Every route but ``/healthz`` needs ``Authorization: Bearer <token>``; tokens
+are made with ``nojd server token create NAME``, shown once and stored as a
+SHA-256 hash.  ``/api/v1/figures`` answers with the same JSON as
+``nojd report --format json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from nojd import __version__
+from nojd.server.config import ServerConfig
+from nojd.server.figures import GROUPINGS, PERIODS, report
+from nojd.server.store import SqliteStore
+from nojd.survey.errors import ConfigError
+
+bearer = HTTPBearer(auto_error=False)
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(store: SqliteStore, name: str) -> str:
+    """A new random API token under ``name``; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    store.add_token(name, token_hash(token), datetime.now(UTC))
+    return token
+
+
+def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
+    """The API on ``store``."""
+    # The schema is served behind the token too: nothing but /healthz answers without one.
+    app = FastAPI(
+        title="nojd",
+        version=__version__,
+        description="Key figures of nojd terminals.",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    surveys = config.surveys()
+
+    def client(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+        name = store.token_name(token_hash(credentials.credentials)) if credentials else None
+        if name is None:
+            raise HTTPException(
+                401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"}
+            )
+        return name
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """Whether the server answers; needs no token."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/v1/figures", dependencies=[Depends(client)])
+    def figures(
+        first: Annotated[date, Query(alias="from", description="first local day")],
+        last: Annotated[date, Query(alias="to", description="last local day")],
+        by: Annotated[str, Query(description=" | ".join(GROUPINGS))] = "site",
+        period: Annotated[str, Query(description=" | ".join(PERIODS))] = "total",
+        survey: str = "service",
+        include_flagged: bool = False,
+    ) -> dict[str, Any]:
+        """Key figures: the report JSON of DESIGN.md."""
+        if survey not in surveys:
+            raise HTTPException(400, f"survey: {survey!r} is not one of {', '.join(surveys)}")
+        try:
+            return report(
+                store, surveys[survey], config.organisation, first=first, last=last, by=by,
+                period=period, include_flagged=include_flagged,
+            )  # fmt: skip
+        except ConfigError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    @app.get("/api/v1/devices", dependencies=[Depends(client)])
+    def devices() -> list[dict[str, Any]]:
+        """Every terminal: state, last seen, backlog, missing responses, quarantined messages."""
+        return store.devices()
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False, dependencies=[Depends(client)])
+    def schema() -> dict[str, Any]:
+        """The OpenAPI schema of this API."""
+        return app.openapi()
+
+    return app
