@@ -93,7 +93,7 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--period", default="total", choices=("total", "day", "week", "month", "tertial", "year")
     )
-    report.add_argument("--format", default="json", choices=("json", "csv", "md"))
+    report.add_argument("--format", default="json", choices=("json", "csv", "md", "xlsx"))
     report.add_argument("--survey", default="service", help="survey id (default service)")
     report.add_argument("--lang", default="sv", choices=("sv", "en"), help="language of CSV and md")
     report.add_argument(
@@ -112,7 +112,7 @@ def _day(value: str) -> date:
 
 def _report(args: argparse.Namespace) -> int:
     from nojd.server.figures import report
-    from nojd.server.report import to_csv, to_json, to_markdown
+    from nojd.server.report import to_csv, to_json, to_markdown, to_xlsx
     from nojd.server.store import open_store
 
     config = load_server_config(args.config).with_overrides(db=args.db)
@@ -132,7 +132,10 @@ def _report(args: argparse.Namespace) -> int:
         "json": lambda: to_json(figures).encode(),
         "csv": lambda: to_csv(figures, survey, args.lang),
         "md": lambda: to_markdown(figures, survey, args.lang).encode(),
+        "xlsx": lambda: to_xlsx(figures, survey, args.lang),
     }[args.format]()
+    if args.format == "xlsx" and not args.output:
+        raise ConfigError("format: xlsx is a binary workbook; give -o FILE.xlsx")
     if args.output:
         args.output.write_bytes(output)
     else:

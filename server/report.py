@@ -10,6 +10,8 @@ import csv
 import io
 import json
 
+from openpyxl import Workbook
+
 from nojd.server.figures import Report
 from nojd.survey import Survey, format_number
 from nojd.survey.formatting import figures_lines
@@ -79,3 +81,70 @@ def to_markdown(report: Report, survey: Survey, lang: str = "sv") -> str:
 
 def _number(value: float | None, lang: str) -> str:
     return "" if value is None else format_number(value, lang)
+
+
+def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
+    """A workbook: a summary sheet, then one sheet per question with the report table.
+
+    Cells hold numbers (not text), rounded to one decimal like every report,
+    so Excel can chart and sum them; a suppressed group shows only its n.
+    """
+    book = Workbook()
+    summary = book.active
+    summary.title = text("report.summary", lang)[:31]
+    summary.append(
+        [text(f"report.{key}", lang) for key in ("group", "name", "period", "responses", "flagged")]
+    )
+    for group in report["groups"]:
+        summary.append(
+            [group["key"], group["name"], group["period"], group["responses"], group["flagged"]]
+        )
+    for question in survey.questions:
+        sheet = book.create_sheet(question.id[:31])
+        sheet.append([question.text[lang]])
+        labels = (
+            [str(grade) for grade in range(1, 6)]
+            if question.kind == "rating"
+            else list(question.option_ids)
+        )
+        keys = (
+            "n",
+            "share",
+            "ci_low",
+            "ci_high",
+            "mean",
+            "index",
+            "target",
+            "target_met",
+            "suppressed",
+        )
+        sheet.append(
+            [text("report.group", lang), text("report.period", lang)]
+            + [f"{text('report.count', lang)} {label}" for label in labels]
+            + [f"{text('report.percent', lang)} {label}" for label in labels]
+            + [text(f"report.{key}", lang) for key in keys]
+        )
+        for group in report["groups"]:
+            figures = group["questions"][question.id]
+            counts, percent = figures["counts"] or {}, figures["percent"] or {}
+            share = figures.get("satisfied_share", figures.get("resolved_share"))
+            interval = figures.get("satisfied_ci", figures.get("resolved_ci")) or [None, None]
+            met = figures.get("target_met")
+            sheet.append(
+                [group["name"], group["period"]]
+                + [counts.get(label) for label in labels]
+                + [_rounded(percent.get(label)) for label in labels]
+                + [figures["n"], _rounded(share), _rounded(interval[0]), _rounded(interval[1]),
+                   _rounded(figures.get("mean")), _rounded(figures.get("index")),
+                   figures.get("target"),
+                   None if met is None else text("report.yes" if met else "report.no", lang),
+                   text("report.yes" if figures["suppressed"] else "report.no", lang)]
+            )  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _rounded(value: float | None) -> float | None:
+    """One decimal, half up, as a number: the same rounding as the text reports."""
+    return None if value is None else float(format_number(value, "en"))

@@ -177,3 +177,39 @@ def test_csv_for_swedish_excel(store, tmp_path):
     assert (cell["Svar"], cell["Antal 1"], cell["Antal 5"]) == ("19", "3", "7")
     assert (cell["Index"], cell["KI låg (%)"], cell["KI hög (%)"]) == ("61,8", "41,0", "80,9")
     assert (cell["Mål (%)"], cell["Målet nått"], cell["För få svar"]) == ("60,0", "ja", "nej")
+
+
+def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
+    import openpyxl
+
+    db, folder = store[0].path, store[1]
+    out = tmp_path / "report.xlsx"
+    subprocess.run(
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", f"sqlite:///{db}",
+         "--from", "2025-12-01", "--to", "2026-12-31", "--by", "site", "--format", "xlsx", "-o", str(out)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    expected = figures(store, by="site")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Sammanfattning", *SURVEY.question_ids]
+    summary = {row[0]: row for row in book["Sammanfattning"].iter_rows(min_row=2, values_only=True)}
+    for each in expected["groups"]:
+        assert summary[each["key"]][3:5] == (each["responses"], each["flagged"])
+    sheet = book["overall"]
+    header = [cell.value for cell in sheet[2]]
+    rows = {
+        row[0]: dict(zip(header, row, strict=True))
+        for row in sheet.iter_rows(min_row=3, values_only=True)
+    }
+    kc, json_kc = rows["Kontaktcenter"], group(expected, "kontaktcenter")["questions"]["overall"]
+    assert [kc[f"Antal {g}"] for g in range(1, 6)] == [
+        json_kc["counts"][str(g)] for g in range(1, 6)
+    ]
+    assert kc["Antal svar på frågan"] == json_kc["n"]
+    assert kc["Index"] == round(json_kc["index"], 1) == 61.8
+    assert (kc["KI låg (%)"], kc["KI hög (%)"]) == (41.0, 80.9)
+    assert kc["Mål (%)"] == json_kc["target"] == 60
+    bib = rows["bibliotek"]
+    assert (
+        bib["Antal 1"] is None and bib["Antal svar på frågan"] == 6 and bib["För få svar"] == "ja"
+    )
