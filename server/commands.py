@@ -99,6 +99,7 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--include-flagged", action="store_true", help="count rapid-repeat responses"
     )
+    report.add_argument("--device", help="only this terminal")
     report.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
     report.set_defaults(handler=_report)
 
@@ -124,7 +125,7 @@ def _report(args: argparse.Namespace) -> int:
     try:
         figures = report(
             store, survey, config.organisation, first=args.first, last=args.last, by=args.by,
-            period=args.period, include_flagged=args.include_flagged,
+            period=args.period, include_flagged=args.include_flagged, device=args.device,
         )  # fmt: skip
     finally:
         store.close()

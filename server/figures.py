@@ -32,8 +32,10 @@ def report(
     by: str = "site",
     period: str = "total",
     include_flagged: bool = False,
+    device: str | None = None,
 ) -> Report:
-    """The figures of ``survey`` for local days ``first``..``last`` (both included)."""
+    """The figures of ``survey`` for local days ``first``..``last`` (both included);
+    ``device`` limits them to one terminal."""
     if by not in GROUPINGS:
         raise ConfigError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
     if period not in PERIODS:
@@ -41,8 +43,9 @@ def report(
     if last < first:
         raise ConfigError(f"to: {last} is before from: {first}")
     answers, responses = store.grouped_counts(
-        survey.id, first.isoformat(), last.isoformat(), period, include_flagged
-    )
+        survey.id, first.isoformat(), last.isoformat(), period, include_flagged,
+        (device,) if device else (),
+    )  # fmt: skip
     counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     totals: dict[tuple[str, str], list[int]] = {}
     sites: dict[str, str] = {}
@@ -81,6 +84,7 @@ def report(
         "period": period,
         "survey": survey.id,
         "include_flagged": include_flagged,
+        "device": device,
         "groups": groups,
     }
 

@@ -13,7 +13,7 @@ import fcntl
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -353,29 +353,37 @@ class SqliteStore:
         return self._rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
 
     def grouped_counts(
-        self, survey: str, first: str, last: str, period: str, include_flagged: bool
+        self,
+        survey: str,
+        first: str,
+        last: str,
+        period: str,
+        include_flagged: bool,
+        devices: Sequence[str] = (),
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Answer counts and response counts per period × device × site, from the rollups.
 
         ``period`` is ``total``, ``day``, ``week``, ``month``, ``tertial`` or ``year``;
-        ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included.
+        ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included; ``devices``,
+        when given, limits the counts to those devices.
         """
         key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
+        only = f" AND r.device IN ({', '.join('?' * len(devices))})" if devices else ""
         answers = self._rows(
             f"""SELECT {key} AS period, r.device, r.site, r.question, r.answer, sum(r.n) AS n
                 FROM rollups r JOIN days d ON d.day = r.day
-                WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?)
+                WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
                 GROUP BY 1, r.device, r.site, r.question, r.answer""",
-            [first, last, survey, include_flagged],
+            [first, last, survey, include_flagged, *devices],
         )
         responses = self._rows(
             f"""SELECT {key} AS period, r.device, r.site,
                        sum(CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END) AS responses,
                        sum(CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END) AS flagged
                 FROM response_rollups r JOIN days d ON d.day = r.day
-                WHERE r.day BETWEEN ? AND ? AND r.survey = ?
+                WHERE r.day BETWEEN ? AND ? AND r.survey = ?{only}
                 GROUP BY 1, r.device, r.site""",
-            [include_flagged, include_flagged, first, last, survey],
+            [include_flagged, include_flagged, first, last, survey, *devices],
         )
         return answers, responses
 

@@ -71,6 +71,7 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         period: Annotated[str, Query(description=" | ".join(PERIODS))] = "total",
         survey: str = "service",
         include_flagged: bool = False,
+        device: str | None = None,
     ) -> dict[str, Any]:
         """Key figures: the report JSON of DESIGN.md."""
         if survey not in surveys:
@@ -78,7 +79,7 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         try:
             return report(
                 store, surveys[survey], config.organisation, first=first, last=last, by=by,
-                period=period, include_flagged=include_flagged,
+                period=period, include_flagged=include_flagged, device=device,
             )  # fmt: skip
         except ConfigError as exc:
             raise HTTPException(400, str(exc)) from None

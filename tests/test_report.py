@@ -213,3 +213,9 @@ def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
     assert (
         bib["Antal 1"] is None and bib["Antal svar på frågan"] == 6 and bib["För få svar"] == "ja"
     )
+
+
+def test_one_device_only(store):
+    result = figures(store, by="site", device="bib-1")
+    assert result["device"] == "bib-1"
+    assert [(g["key"], g["responses"]) for g in result["groups"]] == [("bibliotek", 6)]
