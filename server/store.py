@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -36,6 +36,15 @@ PERIOD_COLUMNS = {
     "month": "month",
     "tertial": "tertial",
     "year": "year",
+}
+#: Period labels from a month_rollups ``month`` (tertials: T1 January–April, …).
+MONTH_PERIODS = {
+    "total": "'total'",
+    "month": "r.month",
+    "tertial": (
+        "substr(r.month, 1, 4) || '-T' || ((CAST(substr(r.month, 6, 2) AS INTEGER) + 3) / 4)"
+    ),
+    "year": "substr(r.month, 1, 4)",
 }
 #: How much of a refused payload the quarantine keeps.
 PAYLOAD_HEAD = 1024
@@ -125,6 +134,35 @@ def m003_tokens(db: Database) -> None:
     db.execute(
         """CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
            created_at TEXT NOT NULL)"""
+    )
+
+
+@migrations()
+def m004_months(db: Database) -> None:
+    # The same counts per local month: a year by month reads about 14,000 rows
+    # instead of 400,000 days' worth.
+    db.execute(
+        """CREATE TABLE month_rollups (
+            month TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            question TEXT NOT NULL, answer TEXT NOT NULL, flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, device, site, survey, question, answer, flagged)
+        )"""
+    )
+    db.execute(
+        """INSERT INTO month_rollups SELECT substr(day, 1, 7), device, site, survey, question,
+           answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+    )
+    db.execute(
+        """CREATE TABLE month_responses (
+            month TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (month, device, site, survey, flagged)
+        )"""
+    )
+    db.execute(
+        """INSERT INTO month_responses SELECT substr(day, 1, 7), device, site, survey, flagged,
+           sum(n) FROM response_rollups GROUP BY 1, 2, 3, 4, 5"""
     )
 
 
@@ -270,6 +308,31 @@ class SqliteStore:
                 for question, answer in response.answers.items()
             ],
         )
+        month = day[:7]
+        conn.executemany(
+            """INSERT INTO month_rollups (month, device, site, survey, question, answer, flagged, n)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+               ON CONFLICT (month, device, site, survey, question, answer, flagged)
+               DO UPDATE SET n = n + 1""",
+            [
+                (
+                    month,
+                    response.device,
+                    response.site,
+                    response.survey,
+                    question,
+                    str(answer),
+                    flagged,
+                )
+                for question, answer in response.answers.items()
+            ],
+        )
+        conn.execute(
+            """INSERT INTO month_responses (month, device, site, survey, flagged, n)
+               VALUES (?, ?, ?, ?, ?, 1)
+               ON CONFLICT (month, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
+            [month, response.device, response.site, response.survey, flagged],
+        )
         conn.execute(
             "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", period_keys(day)
         )
@@ -367,23 +430,31 @@ class SqliteStore:
         ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included; ``devices``,
         when given, limits the counts to those devices.
         """
-        key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
         only = f" AND r.device IN ({', '.join('?' * len(devices))})" if devices else ""
+        if period != "day" and period != "week" and _whole_months(first, last):
+            answers_from, responses_from, span = "month_rollups r", "month_responses r", "r.month"
+            key = MONTH_PERIODS[period]
+            bounds = [first[:7], last[:7]]
+        else:
+            answers_from = "rollups r JOIN days d ON d.day = r.day"
+            responses_from = "response_rollups r JOIN days d ON d.day = r.day"
+            key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
+            span, bounds = "r.day", [first, last]
         answers = self._rows(
             f"""SELECT {key} AS period, r.device, r.site, r.question, r.answer, sum(r.n) AS n
-                FROM rollups r JOIN days d ON d.day = r.day
-                WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
+                FROM {answers_from}
+                WHERE {span} BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
                 GROUP BY 1, r.device, r.site, r.question, r.answer""",
-            [first, last, survey, include_flagged, *devices],
+            [*bounds, survey, include_flagged, *devices],
         )
         responses = self._rows(
             f"""SELECT {key} AS period, r.device, r.site,
                        sum(CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END) AS responses,
                        sum(CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END) AS flagged
-                FROM response_rollups r JOIN days d ON d.day = r.day
-                WHERE r.day BETWEEN ? AND ? AND r.survey = ?{only}
+                FROM {responses_from}
+                WHERE {span} BETWEEN ? AND ? AND r.survey = ?{only}
                 GROUP BY 1, r.device, r.site""",
-            [include_flagged, include_flagged, first, last, survey, *devices],
+            [include_flagged, include_flagged, *bounds, survey, *devices],
         )
         return answers, responses
 
@@ -415,3 +486,9 @@ class SqliteStore:
             cursor = self.db.execute(sql, parameters or [])
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _whole_months(first: str, last: str) -> bool:
+    """Whether ``first``..``last`` (local days) starts on a 1st and ends on a month's last day."""
+    following = date.fromisoformat(last) + timedelta(days=1)
+    return first.endswith("-01") and following.day == 1

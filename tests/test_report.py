@@ -219,3 +219,14 @@ def test_one_device_only(store):
     result = figures(store, by="site", device="bib-1")
     assert result["device"] == "bib-1"
     assert [(g["key"], g["responses"]) for g in result["groups"]] == [("bibliotek", 6)]
+
+
+@pytest.mark.parametrize("period", ["total", "month", "tertial", "year"])
+def test_month_rollups_and_day_rollups_agree(store, period):
+    whole_months = figures(
+        store, by="site", period=period, first=date(2025, 12, 1), last=date(2026, 12, 31)
+    )
+    by_days = figures(
+        store, by="site", period=period, first=date(2025, 11, 30), last=date(2027, 1, 1)
+    )
+    assert whole_months["groups"] == by_days["groups"]
