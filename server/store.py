@@ -166,6 +166,15 @@ def m004_months(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_device_indexes(db: Database) -> None:
+    # One terminal's figures read its own rows, not every terminal's.
+    db.execute("CREATE INDEX rollups_device ON rollups (device, day)")
+    db.execute("CREATE INDEX response_rollups_device ON response_rollups (device, day)")
+    db.execute("CREATE INDEX month_rollups_device ON month_rollups (device, month)")
+    db.execute("CREATE INDEX month_responses_device ON month_responses (device, month)")
+
+
 @dataclass(frozen=True)
 class Reject:
     """A message ingest cannot accept: it goes to quarantine with the reason."""
