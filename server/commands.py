@@ -43,6 +43,23 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     _common(ingest)
     ingest.add_argument("--client-id", help="MQTT client id (default: nojd-ingest-HOST-PID)")
     ingest.set_defaults(handler=_ingest)
+    user = actions.add_parser(
+        "user", help="dashboard users", description="Manage the dashboard's users."
+    )
+    user_actions = user.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add_user = user_actions.add_parser(
+        "add",
+        help="add a dashboard user, or set a user's password",
+        description=(
+            "Add a dashboard user (asks for the password twice, or reads one line from stdin); "
+            "an existing user gets the new password and role."
+        ),
+    )
+    add_user.add_argument("name")
+    add_user.add_argument("--role", default="admin", choices=("admin", "read-only"))
+    add_user.add_argument("--config", type=Path, help="server TOML config")
+    add_user.add_argument("--db", help="database URL (default: the config's)")
+    add_user.set_defaults(handler=_user_add)
     token = actions.add_parser(
         "token", help="API bearer tokens", description="Manage API bearer tokens."
     )
@@ -56,6 +73,28 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--config", type=Path, help="server TOML config")
     create.add_argument("--db", help="database URL (default: the config's)")
     create.set_defaults(handler=_token_create)
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from nojd.server.accounts import add_user
+    from nojd.server.store import open_store
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise ConfigError("password: the two entries differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    store = open_store(config.db, config.zone)
+    try:
+        add_user(store, args.name, password, args.role)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    print(f"user {args.name!r} ({args.role}) can log in to the dashboard", file=sys.stderr)
+    return 0
 
 
 def _token_create(args: argparse.Namespace) -> int:

@@ -175,6 +175,19 @@ def m005_device_indexes(db: Database) -> None:
     db.execute("CREATE INDEX month_responses_device ON month_responses (device, month)")
 
 
+@migrations()
+def m006_users(db: Database) -> None:
+    # Dashboard users (salted scrypt hashes) and their sessions (SHA-256 of the cookie).
+    db.execute(
+        """CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL,
+           created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE sessions (hash TEXT PRIMARY KEY, user TEXT NOT NULL,
+           expires_at TEXT NOT NULL)"""
+    )
+
+
 @dataclass(frozen=True)
 class Reject:
     """A message ingest cannot accept: it goes to quarantine with the reason."""
@@ -466,6 +479,40 @@ class SqliteStore:
             [include_flagged, include_flagged, *bounds, survey, *devices],
         )
         return answers, responses
+
+    def set_user(self, name: str, password_hash: str, role: str, at: datetime) -> None:
+        """Add a dashboard user, or give an existing one a new password and role."""
+        with self._transaction() as conn:
+            conn.execute(
+                """INSERT INTO users (name, hash, role, created_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, role = excluded.role""",
+                [name, password_hash, role, format_time(at)],
+            )
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        """A dashboard user, or None."""
+        rows = self._rows("SELECT name, hash, role FROM users WHERE name = ?", [name])
+        return rows[0] if rows else None
+
+    def add_session(self, session_hash: str, user: str, expires_at: datetime) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO sessions (hash, user, expires_at) VALUES (?, ?, ?)",
+                [session_hash, user, format_time(expires_at)],
+            )
+
+    def session_user(self, session_hash: str, now: datetime) -> dict[str, Any] | None:
+        """The user of a live session, or None."""
+        rows = self._rows(
+            """SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user
+               WHERE s.hash = ? AND s.expires_at > ?""",
+            [session_hash, format_time(now)],
+        )
+        return rows[0] if rows else None
+
+    def end_session(self, session_hash: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE hash = ?", [session_hash])
 
     def add_token(self, name: str, token_hash: str, created_at: datetime) -> None:
         """Store an API token's hash under a name; an existing name is refused."""

@@ -1,0 +1,68 @@
+"""Dashboard users and sessions: salted scrypt password hashes, random session cookies.
+
+Roles: ``admin`` and ``read-only`` (sees everything, changes nothing).  A
+session cookie is random; the store keeps only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from nojd.server.store import SqliteStore
+from nojd.survey.errors import ConfigError
+
+ROLES = ("admin", "read-only")
+SESSION_HOURS = 12
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str, salt: str | None = None) -> str:
+    """``scrypt$<salt>$<hash>`` of a password."""
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), **_SCRYPT)
+    return f"scrypt${salt}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches the stored hash."""
+    try:
+        _, salt, expected = stored.split("$")
+    except ValueError:
+        return False
+    return hmac.compare_digest(hash_password(password, salt).split("$")[2], expected)
+
+
+def add_user(store: SqliteStore, name: str, password: str, role: str = "admin") -> None:
+    """Add a user, or set an existing user's password and role."""
+    if role not in ROLES:
+        raise ConfigError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise ConfigError(f"password: {len(password)} characters given (expected at least 10)")
+    store.set_user(name, hash_password(password), role, datetime.now(UTC))
+
+
+def log_in(store: SqliteStore, name: str, password: str) -> str | None:
+    """A new session cookie for a right name and password, else None."""
+    user = store.user(name)
+    if user is None or not check_password(password, user["hash"]):
+        return None
+    cookie = secrets.token_urlsafe(32)
+    store.add_session(_digest(cookie), name, datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
+    return cookie
+
+
+def session_user(store: SqliteStore, cookie: str | None) -> dict[str, str] | None:
+    """The user behind a session cookie, or None."""
+    return store.session_user(_digest(cookie), datetime.now(UTC)) if cookie else None
+
+
+def log_out(store: SqliteStore, cookie: str | None) -> None:
+    if cookie:
+        store.end_session(_digest(cookie))
+
+
+def _digest(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
