@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from nojd import __version__
 from nojd.server.config import ServerConfig
+from nojd.server.dashboard import add_dashboard
 from nojd.server.figures import GROUPINGS, PERIODS, report
 from nojd.server.store import SqliteStore
 from nojd.survey.errors import ConfigError
@@ -94,4 +95,5 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         """The OpenAPI schema of this API."""
         return app.openapi()
 
+    add_dashboard(app, config, store)
     return app
