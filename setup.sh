@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata)
+APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium)
 VENV=.venv
 STAMP=$VENV/.nojd-installed
 

@@ -225,6 +225,25 @@ class Publisher:
         self.client.loop_stop()
 
 
+def listening(publisher: Publisher, db: Path, timeout: float = 30) -> bool:
+    """Whether ingest listens: a retained status published now reaches its store in time."""
+    probe = (
+        b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
+    )
+    publisher.send("nojd/v1/probe/status", probe, retain=True)
+
+    def probed():
+        if not db.exists():
+            return False
+        try:
+            with sqlite3.connect(db) as connection:
+                return connection.execute("SELECT 1 FROM devices WHERE device = 'probe'").fetchone()
+        except sqlite3.OperationalError:  # not created, or not migrated yet
+            return False
+
+    return wait_until(probed, timeout)
+
+
 @contextmanager
 def running_ingest(folder: Path):
     """A broker, a `nojd server ingest` on a fresh store, and a raw publisher, all listening."""
@@ -233,22 +252,7 @@ def running_ingest(folder: Path):
     ingest = Process("server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}")
     publisher = Publisher(broker)
     try:
-        # ingest is listening once a retained status published now reaches the store
-        probe = b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
-        publisher.send("nojd/v1/probe/status", probe, retain=True)
-
-        def probed():
-            if not db.exists():
-                return False
-            try:
-                with sqlite3.connect(db) as connection:
-                    return connection.execute(
-                        "SELECT 1 FROM devices WHERE device = 'probe'"
-                    ).fetchone()
-            except sqlite3.OperationalError:  # not created, or not migrated yet
-                return False
-
-        assert wait_until(probed, 30), ingest.log
+        assert listening(publisher, db), ingest.log
         yield broker, db, ingest, publisher
     finally:
         publisher.close()
