@@ -45,6 +45,7 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
             percent=lambda value, decimals=1: format_percent(value, lang, decimals),
             number=lambda value: format_number(value, lang),
             interval=lambda value: format_interval(value, lang),
+            when=lambda stamp: _local(stamp, config),
             query=urlencode({**args, "lang": lang}),
             query_without_lang=urlencode(args),
             **values,
@@ -175,6 +176,14 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
 
     app.get("/export.csv", include_in_schema=False)(export("csv"))
     app.get("/export.xlsx", include_in_schema=False)(export("xlsx"))
+
+
+def _local(stamp: str | None, config: ServerConfig) -> str:
+    """A stored UTC time stamp as local time, to the minute."""
+    if not stamp:
+        return "–"
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _month(value: str | None, default: date) -> date:
