@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nojd.server import accounts
+from nojd.server.charts import trend_svg
 from nojd.server.config import ServerConfig
 from nojd.server.figures import report
 from nojd.server.report import to_csv, to_xlsx
@@ -136,11 +137,17 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
             except ConfigError as exc:
                 return HTMLResponse(str(exc), status_code=400)
             known = store.devices()
+            trends = (
+                _trends(figures_for({**chosen, "period": "month"}), survey, lang)
+                if name == "overview"
+                else {}
+            )
             return page(
                 request, name, lang, title=text(title_key, lang), user=user, page=name,
                 report=figures, survey=survey, filters=chosen,
                 devices=known if name == "devices" else [d["device"] for d in known],
                 options={q.id: {o.id: o.text[lang] for o in q.options} for q in survey.questions},
+                trends=trends,
             )  # fmt: skip
 
         return show
@@ -176,6 +183,20 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
 
     app.get("/export.csv", include_in_schema=False)(export("csv"))
     app.get("/export.xlsx", include_in_schema=False)(export("xlsx"))
+
+
+def _trends(monthly: dict[str, Any], survey: Any, lang: str) -> dict[str, str]:
+    """Per group: an SVG of the share satisfied with the service as a whole, month by month."""
+    question = survey.question("overall")
+    points: dict[str, list[tuple[str, float | None]]] = {}
+    for group in monthly["groups"]:
+        figures = group["questions"]["overall"]
+        points.setdefault(group["key"], []).append((group["period"], figures["satisfied_share"]))
+    label = text("dashboard.trend", lang, question=question.text[lang])
+    return {
+        key: trend_svg(sorted(series), question.target, label, lambda v: format_percent(v, lang, 0))
+        for key, series in points.items()
+    }
 
 
 def _local(stamp: str | None, config: ServerConfig) -> str:
