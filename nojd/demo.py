@@ -69,9 +69,13 @@ def run_demo(folder: Path, visitors: int, rate: float) -> int:
                 f"demo: terminal {device} at {site}: {visitors} visitors, {rate:g} a minute",
                 flush=True,
             )
-        while any(terminal.poll() is None for terminal in terminals):
-            print(f"demo: {len(store.response_keys())} responses stored so far", flush=True)
-            time.sleep(5)  # a progress line for the person watching, not a synchronisation
+        for terminal in terminals:
+            while True:
+                try:
+                    terminal.wait(timeout=5)
+                    break
+                except subprocess.TimeoutExpired:  # a progress line every 5 s while it runs
+                    print(f"demo: {len(store.response_keys())} responses stored so far", flush=True)
         _report(store)
         failed = [str(t.args) for t in terminals if t.returncode != 0]
         for command in failed:

@@ -312,57 +312,28 @@ class SqliteStore:
         if cursor.rowcount != 1:
             return False
         day = response.at.astimezone(self.zone).date().isoformat()
-        conn.executemany(
-            """INSERT INTO rollups (day, device, site, survey, question, answer, flagged, n)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 1)
-               ON CONFLICT (day, device, site, survey, question, answer, flagged)
-               DO UPDATE SET n = n + 1""",
-            [
-                (
-                    day,
-                    response.device,
-                    response.site,
-                    response.survey,
-                    question,
-                    str(answer),
-                    flagged,
-                )
-                for question, answer in response.answers.items()
-            ],
-        )
-        month = day[:7]
-        conn.executemany(
-            """INSERT INTO month_rollups (month, device, site, survey, question, answer, flagged, n)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 1)
-               ON CONFLICT (month, device, site, survey, question, answer, flagged)
-               DO UPDATE SET n = n + 1""",
-            [
-                (
-                    month,
-                    response.device,
-                    response.site,
-                    response.survey,
-                    question,
-                    str(answer),
-                    flagged,
-                )
-                for question, answer in response.answers.items()
-            ],
-        )
-        conn.execute(
-            """INSERT INTO month_responses (month, device, site, survey, flagged, n)
-               VALUES (?, ?, ?, ?, ?, 1)
-               ON CONFLICT (month, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
-            [month, response.device, response.site, response.survey, flagged],
-        )
+        answers = [(question, str(answer)) for question, answer in response.answers.items()]
+        where = (response.device, response.site, response.survey)
+        for table, span, key in (("rollups", "day", day), ("month_rollups", "month", day[:7])):
+            conn.executemany(
+                f"""INSERT INTO {table} ({span}, device, site, survey, question, answer, flagged, n)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                    ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
+                    DO UPDATE SET n = n + 1""",
+                [(key, *where, question, answer, flagged) for question, answer in answers],
+            )
+        for table, span, key in (
+            ("response_rollups", "day", day),
+            ("month_responses", "month", day[:7]),
+        ):
+            conn.execute(
+                f"""INSERT INTO {table} ({span}, device, site, survey, flagged, n)
+                    VALUES (?, ?, ?, ?, ?, 1)
+                    ON CONFLICT ({span}, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
+                [key, *where, flagged],
+            )
         conn.execute(
             "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", period_keys(day)
-        )
-        conn.execute(
-            """INSERT INTO response_rollups (day, device, site, survey, flagged, n)
-               VALUES (?, ?, ?, ?, ?, 1)
-               ON CONFLICT (day, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
-            [day, response.device, response.site, response.survey, flagged],
         )
         conn.execute(
             """INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)

@@ -73,7 +73,9 @@ def test_overview_report_and_devices_after_login(site):
     assert "✓ målet nått" in overview  # everyone was content with the waiting time
     # the trend: one month, its share written beside the dot, the target as a dashed line
     assert 'aria-label="Andel nöjda per månad: Hur upplevde du servicen som helhet?' in overview
-    assert ">63 %</text>" in overview and ">90 %</text>" in overview and "stroke-dasharray" in overview
+    assert (
+        ">63 %</text>" in overview and ">90 %</text>" in overview and "stroke-dasharray" in overview
+    )
     report = site.get(f"/report?{QUERY}").text
     assert "Hur upplevde du servicen som helhet? — Svar: 19" in report
     assert "<td>1</td><td>3</td><td>15,8 %</td>" in report
