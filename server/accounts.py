@@ -66,3 +66,17 @@ def log_out(store: SqliteStore, cookie: str | None) -> None:
 
 def _digest(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(store: SqliteStore, name: str) -> str:
+    """A new random API token under ``name``; only its hash is stored."""
+    if not name or len(name) > 64 or not name.isprintable():
+        raise ConfigError(f"token name: {name!r} (expected 1 to 64 printable characters)")
+    token = secrets.token_urlsafe(32)
+    store.add_token(name, token_hash(token), datetime.now(UTC))
+    return token

@@ -71,3 +71,85 @@ def _line(points: list[str]) -> str:
     return (
         f'<polyline points="{" ".join(points)}" fill="none" stroke="#0072b2" stroke-width="2.5"/>'
     )
+
+
+def target_bars_svg(
+    rows: list[tuple[str, float | None, float | None, str]],
+    label: str,
+    format_value: callable,  # type: ignore[valid-type]
+) -> str:
+    """Target versus outcome (VP/VB): one horizontal bar per row ``(label, outcome 0–100,
+    target, verdict text)``, the target a dark tick, the outcome and verdict written out."""
+    row_h, name_w, bar_w, text_w = 28, 150, 240, 130
+    width, height = name_w + bar_w + text_w, row_h * len(rows) + 22
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}" class="chart">',
+        f"<title>{escape(label)}</title>",
+    ]
+    for level in (0, 50, 100):
+        x = name_w + bar_w * level / 100
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height - 18}" stroke="#c8ced8"/>'
+        )
+        parts.append(f'<text x="{x:.1f}" y="{height - 4}" font-size="11" text-anchor="middle">{level}</text>')  # fmt: skip
+    for index, (name, value, target, verdict) in enumerate(rows):
+        top = index * row_h + 4
+        parts.append(f'<text x="{name_w - 6}" y="{top + 15}" font-size="12" text-anchor="end">{escape(name)}</text>')  # fmt: skip
+        if value is not None:
+            parts.append(f'<rect x="{name_w}" y="{top + 3}" width="{bar_w * value / 100:.1f}" '
+                         'height="16" fill="#0072b2"/>')  # fmt: skip
+        if target is not None:
+            x = name_w + bar_w * target / 100
+            parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + 22}" '
+                         'stroke="#14213d" stroke-width="3"/>')  # fmt: skip
+        shown = "–" if value is None else format_value(value)
+        parts.append(f'<text x="{name_w + bar_w + 6}" y="{top + 15}" font-size="12">'
+                     f"{escape(shown)} {escape(verdict)}</text>")  # fmt: skip
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def heatmap_svg(
+    days: list[str],
+    hours: list[int],
+    cells: dict[tuple[int, int], tuple[str, float | None, bool]],
+    label: str,
+) -> str:
+    """A weekday × hour grid.  ``cells[(weekday 1–7, hour)]`` is ``(text, shade 0–1, flag)``:
+    the text is written in the cell, the shade darkens it, a flagged cell gets a thick
+    orange frame (the legend says what the frame means)."""
+    cell_w, cell_h, left, top = 44, 30, 44, 20
+    width, height = left + cell_w * len(hours) + 2, top + cell_h * len(days) + 2
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(label)}" class="heatmap" width="{width}" height="{height}">',
+        f"<title>{escape(label)}</title>",
+    ]
+    for column, hour in enumerate(hours):
+        x = left + column * cell_w + cell_w / 2
+        parts.append(f'<text x="{x:.1f}" y="14" font-size="11" text-anchor="middle">{hour:02d}</text>')  # fmt: skip
+    for row, day in enumerate(days):
+        y = top + row * cell_h
+        parts.append(f'<text x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" font-size="12" text-anchor="end">{escape(day)}</text>')  # fmt: skip
+        for column, hour in enumerate(hours):
+            x = left + column * cell_w
+            shown, shade, flag = cells.get((row + 1, hour), ("", None, False))
+            fill = "#ffffff" if shade is None else _blue(shade)
+            ink = "#ffffff" if shade is not None and shade > 0.55 else "#14213d"
+            parts.append(f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                         f'fill="{fill}" stroke="{"#d55e00" if flag else "#c8ced8"}" '
+                         f'stroke-width="{3 if flag else 1}"/>')  # fmt: skip
+            if shown:
+                parts.append(f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" font-size="11" '
+                             f'text-anchor="middle" fill="{ink}">{escape(shown)}</text>')  # fmt: skip
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _blue(shade: float) -> str:
+    """From a pale to a deep blue (0–1)."""
+    shade = min(1.0, max(0.0, shade))
+    pale, deep = (222, 235, 247), (8, 69, 148)
+    red, green, blue = (round(a + (b - a) * shade) for a, b in zip(pale, deep, strict=True))
+    return f"#{red:02x}{green:02x}{blue:02x}"

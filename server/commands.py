@@ -98,8 +98,8 @@ def _user_add(args: argparse.Namespace) -> int:
 
 
 def _token_create(args: argparse.Namespace) -> int:
+    from nojd.server.accounts import create_token
     from nojd.server.store import open_store
-    from nojd.server.web import create_token
 
     config = load_server_config(args.config).with_overrides(db=args.db)
     store = open_store(config.db, config.zone)

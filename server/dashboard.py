@@ -19,9 +19,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nojd.server import accounts
-from nojd.server.charts import trend_svg
+from nojd.server.charts import heatmap_svg, target_bars_svg, trend_svg
 from nojd.server.config import ServerConfig
-from nojd.server.figures import report
+from nojd.server.figures import heatmap, report
 from nojd.server.report import to_csv, to_xlsx
 from nojd.server.store import SqliteStore
 from nojd.survey import format_interval, format_number, format_percent
@@ -36,6 +36,7 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
     folder = resources.files("nojd.assets") / "templates"
     templates = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape())
     survey = config.surveys()["service"]
+    organisation = config.organisation
 
     def page(request: Request, name: str, lang: str, **values: Any) -> HTMLResponse:
         args = dict(request.query_params)
@@ -57,25 +58,35 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
         lang = request.query_params.get("lang", "sv")
         return lang if lang in ("sv", "en") else "sv"
 
-    def filters(request: Request) -> dict[str, Any]:
+    def filters(request: Request, name: str) -> dict[str, Any]:
         today = datetime.now(config.zone).date()
         params = request.query_params
-        first = _month(params.get("from"), date(today.year, 1, 1))
+        # The trend and the target per year look further back than this year.
+        start = date(today.year - (2 if name == "trend" else 0), 1, 1)
+        first = _month(params.get("from"), start)
         last_month = _month(params.get("to"), today.replace(day=1))
         last = last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
+        periods = PAGE_PERIODS.get(name, PAGE_PERIODS["report"])
+        period = params.get("period", periods[0])
+        question = params.get("question", "overall")
         return {
             "first": first.isoformat(),
             "last": last.isoformat(),
             "by": params.get("by", "site"),
-            "period": params.get("period", "total"),
+            "period": period if period in periods else periods[0],
+            "periods": periods,
             "device": params.get("device") or None,
+            "site": params.get("site") or None,
+            "unit": params.get("unit") or None,
+            "question": question if question in survey.question_ids else "overall",
         }
 
-    def figures_for(chosen: dict[str, Any]) -> dict[str, Any]:
+    def figures_for(chosen: dict[str, Any], **change: Any) -> dict[str, Any]:
+        chosen = {**chosen, **change}
         return report(
-            store, survey, config.organisation, first=date.fromisoformat(chosen["first"]),
+            store, survey, organisation, first=date.fromisoformat(chosen["first"]),
             last=date.fromisoformat(chosen["last"]), by=chosen["by"], period=chosen["period"],
-            device=chosen["device"],
+            device=chosen["device"], site=chosen["site"], unit=chosen["unit"],
         )  # fmt: skip
 
     def signed_in(request: Request) -> dict[str, str] | None:
@@ -125,49 +136,129 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
         answer.delete_cookie(COOKIE)
         return answer
 
+    def choices(devices: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+        """The options of the site, unit and device filters: configured and seen."""
+        sites = set(organisation.sites) | {
+            organisation.site_of(d["device"], d["site"]) for d in devices if d["site"]
+        }
+        units = set(organisation.units) | {organisation.unit_of(site) for site in sites}
+        return {
+            "sites": sorted((key, organisation.name("site", key)) for key in sites),
+            "units": sorted((key, organisation.name("unit", key)) for key in units),
+            "devices": [(d["device"], d["device"]) for d in devices],
+        }
+
+    def content(name: str, chosen: dict[str, Any], lang: str) -> dict[str, Any]:
+        """What page ``name`` shows beyond the filters."""
+        if name == "overview":
+            figures = figures_for(chosen)
+            monthly = figures_for(chosen, period="month")
+            return {"report": figures, "trends": _trends(monthly, survey, ["overall"], lang)}
+        if name == "report":
+            return {"report": figures_for(chosen)}
+        if name == "trend":
+            figures = figures_for(chosen)
+            yearly = figures_for(chosen, period="year")
+            return {
+                "report": figures,
+                "groups": list(dict.fromkeys((g["key"], g["name"]) for g in figures["groups"])),
+                "trends": _trends(figures, survey, survey.question_ids, lang),
+                "targets": _targets(yearly, survey, lang),
+            }
+        if name == "hours":
+            cells = heatmap(
+                store, survey, organisation, first=date.fromisoformat(chosen["first"]),
+                last=date.fromisoformat(chosen["last"]), question=chosen["question"],
+                device=chosen["device"], site=chosen["site"], unit=chosen["unit"],
+            )  # fmt: skip
+            return {"heatmaps": _heatmaps(cells, survey, lang)}
+        return {}
+
     def view(name: str, title_key: str) -> Any:
         def show(request: Request) -> Response:
             user = signed_in(request)
             if user is None:
                 return to_login(request)
             lang = language(request)
-            chosen = filters(request)
+            chosen = filters(request, name)
             try:
-                figures = figures_for(chosen) if name != "devices" else None
+                shown = content(name, chosen, lang)
             except ConfigError as exc:
                 return HTMLResponse(str(exc), status_code=400)
             known = store.devices()
-            trends = (
-                _trends(figures_for({**chosen, "period": "month"}), survey, lang)
-                if name == "overview"
-                else {}
-            )
             return page(
                 request, name, lang, title=text(title_key, lang), user=user, page=name,
-                report=figures, survey=survey, filters=chosen,
-                devices=known if name == "devices" else [d["device"] for d in known],
+                survey=survey, filters=chosen, choices=choices(known), devices=known,
                 options={q.id: {o.id: o.text[lang] for o in q.options} for q in survey.questions},
-                trends=trends,
+                **{"report": None, "trends": {}, **shown},
             )  # fmt: skip
 
         return show
 
-    app.get("/", response_class=HTMLResponse, include_in_schema=False)(
-        view("overview", "dashboard.overview")
-    )
-    app.get("/report", response_class=HTMLResponse, include_in_schema=False)(
-        view("report", "dashboard.report")
-    )
-    app.get("/devices", response_class=HTMLResponse, include_in_schema=False)(
-        view("devices", "dashboard.devices")
-    )
+    for path, name in (
+        ("/", "overview"),
+        ("/report", "report"),
+        ("/trend", "trend"),
+        ("/hours", "hours"),
+        ("/devices", "devices"),
+    ):
+        app.get(path, response_class=HTMLResponse, include_in_schema=False)(
+            view(name, f"dashboard.{name}")
+        )
+
+    def admin(request: Request) -> dict[str, str] | Response:
+        """The signed-in admin, or the answer for anyone else."""
+        user = signed_in(request)
+        if user is None:
+            return to_login(request)
+        if user["role"] != "admin":
+            lang = language(request)
+            return HTMLResponse(text("dashboard.admins_only", lang), status_code=403)
+        return user
+
+    def access_page(request: Request, user: dict[str, str], **shown: Any) -> Response:
+        lang = language(request)
+        return page(
+            request, "access", lang, title=text("dashboard.access", lang), user=user,
+            page="access", users=store.users(), tokens=store.tokens(),
+            **{"new_token": None, "error": None, **shown},
+        )  # fmt: skip
+
+    @app.get("/access", response_class=HTMLResponse, include_in_schema=False)
+    def access(request: Request) -> Response:
+        user = admin(request)
+        return user if isinstance(user, Response) else access_page(request, user)
+
+    @app.post("/access/tokens", include_in_schema=False)
+    def make_token(request: Request, name: str = Form(...)) -> Response:
+        user = admin(request)
+        if isinstance(user, Response):
+            return user
+        try:
+            made = accounts.create_token(store, name.strip())
+        except ConfigError as exc:
+            shown = access_page(request, user, error=str(exc))
+            shown.status_code = 400
+            return shown
+        return access_page(request, user, new_token=(name.strip(), made))
+
+    @app.post("/access/tokens/revoke", include_in_schema=False)
+    def revoke_token(request: Request, name: str = Form(...)) -> Response:
+        user = admin(request)
+        if isinstance(user, Response):
+            return user
+        store.delete_token(name)
+        return RedirectResponse(f"/access?lang={language(request)}", status_code=303)
 
     def export(kind: str) -> Any:
         def download(request: Request) -> Response:
             if signed_in(request) is None:
                 return to_login(request)
-            chosen = filters(request)
-            figures = figures_for(chosen)
+            chosen = filters(request, "report")
+            try:
+                figures = figures_for(chosen)
+            except ConfigError as exc:
+                return HTMLResponse(str(exc), status_code=400)
             lang = language(request)
             name = f"nojd-{chosen['first']}-{chosen['last']}-{chosen['by']}.{kind}"
             body = (
@@ -185,17 +276,118 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
     app.get("/export.xlsx", include_in_schema=False)(export("xlsx"))
 
 
-def _trends(monthly: dict[str, Any], survey: Any, lang: str) -> dict[str, str]:
-    """Per group: an SVG of the share satisfied with the service as a whole, month by month."""
-    question = survey.question("overall")
-    points: dict[str, list[tuple[str, float | None]]] = {}
-    for group in monthly["groups"]:
-        figures = group["questions"]["overall"]
-        points.setdefault(group["key"], []).append((group["period"], figures["satisfied_share"]))
-    label = text("dashboard.trend", lang, question=question.text[lang])
+#: The period choices of each page (the first is the default).
+PAGE_PERIODS = {
+    "overview": ("total", "month", "tertial", "year"),
+    "report": ("total", "month", "tertial", "year"),
+    "trend": ("month", "tertial", "year"),
+}
+
+
+def _share(figures: dict[str, Any]) -> float | None:
+    """The share satisfied of a rating question, the share resolved of a choice question."""
+    return figures.get("satisfied_share", figures.get("resolved_share"))
+
+
+def _trends(
+    figures: dict[str, Any], survey: Any, questions: list[str], lang: str
+) -> dict[str, dict[str, str]]:
+    """Per group and question: an SVG of the share satisfied per period, with the target."""
+    points: dict[str, dict[str, list[tuple[str, float | None]]]] = {}
+    targets: dict[tuple[str, str], float | None] = {}
+    for group in figures["groups"]:
+        for question in questions:
+            answered = group["questions"][question]
+            if "satisfied_share" not in answered and "resolved_share" not in answered:
+                continue
+            series = points.setdefault(group["key"], {}).setdefault(question, [])
+            series.append((group["period"], _share(answered)))
+            if answered.get("target") is not None:
+                targets[(group["key"], question)] = answered["target"]
+    period = text(f"dashboard.per_{figures['period']}", lang)
+    answered_ever = {
+        (group["key"], question)
+        for group in figures["groups"]
+        for question in questions
+        if group["questions"][question]["n"]
+    }
     return {
-        key: trend_svg(sorted(series), question.target, label, lambda v: format_percent(v, lang, 0))
-        for key, series in points.items()
+        key: {
+            question: trend_svg(
+                sorted(series),
+                targets.get((key, question), survey.question(question).target),
+                text("dashboard.trend", lang, per=period,
+                     question=survey.question(question).text[lang]),
+                lambda v: format_percent(v, lang, 0),
+            )
+            for question, series in by_question.items()
+            if (key, question) in answered_ever
+        }
+        for key, by_question in points.items()
+    }  # fmt: skip
+
+
+def _targets(yearly: dict[str, Any], survey: Any, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Per group and question with a target: target versus outcome per year (VP/VB) as bars."""
+    rows: dict[tuple[str, str], list[tuple[str, float | None, float | None, str]]] = {}
+    for group in sorted(yearly["groups"], key=lambda g: (g["key"], g["period"])):
+        for question in survey.questions:
+            answered = group["questions"][question.id]
+            if answered.get("target") is None:
+                continue
+            goal = format_percent(answered["target"], lang, 0)
+            if answered.get("suppressed"):
+                verdict = text("figures.too_few_answers", lang)
+            elif answered["target_met"]:
+                verdict = text("figures.target_met", lang)
+            else:
+                verdict = text("figures.target_not_met", lang)
+            value = None if answered.get("suppressed") else _share(answered)
+            rows.setdefault((group["key"], question.id), []).append(
+                (group["period"], value, answered["target"], f"{verdict} ({goal})")
+            )
+    answered_ever = {
+        (group["key"], question.id)
+        for group in yearly["groups"]
+        for question in survey.questions
+        if group["questions"][question.id]["n"]
+    }
+    charts: dict[str, list[tuple[str, str]]] = {}
+    for question in survey.questions:
+        for (key, asked), items in rows.items():
+            if asked == question.id and (key, asked) in answered_ever:
+                label = text("dashboard.targets_of", lang, question=question.text[lang])
+                svg = target_bars_svg(items, label, lambda v: format_percent(v, lang, 0))
+                charts.setdefault(key, []).append((question.text[lang], svg))
+    return charts
+
+
+def _heatmaps(cells: dict[str, Any], survey: Any, lang: str) -> dict[str, Any]:
+    """The responses grid and the share grid of an hour × weekday heatmap."""
+    if not cells["cells"]:
+        return {}
+    question = survey.question(cells["question"])
+    seen = [cell["hour"] for cell in cells["cells"]]
+    hours = list(range(min(seen), max(seen) + 1))
+    days = [text(f"dashboard.weekday_{day}", lang) for day in range(1, 8)]
+    most = max(cell["responses"] for cell in cells["cells"]) or 1
+    counts, shares = {}, {}
+    for cell in cells["cells"]:
+        key = (cell["weekday"], cell["hour"])
+        counts[key] = (str(cell["responses"]), cell["responses"] / most, False)
+        figures = cell["figures"]
+        if figures["suppressed"]:
+            shares[key] = ("–", None, False)
+        else:
+            share = _share(figures)
+            below = figures.get("target_met") is False
+            shares[key] = (format_percent(share, lang, 0), share / 100, below)
+    return {
+        "responses": heatmap_svg(days, hours, counts, text("dashboard.heat_responses", lang)),
+        "shares": heatmap_svg(
+            days, hours, shares, text("dashboard.heat_share", lang, question=question.text[lang])
+        ),
+        "target": question.target,
     }
 
 

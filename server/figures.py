@@ -13,7 +13,7 @@ from typing import Any
 
 from nojd.server.config import Organisation
 from nojd.server.store import SqliteStore
-from nojd.survey import Survey, survey_figures
+from nojd.survey import Survey, question_figures, survey_figures
 from nojd.survey.errors import ConfigError
 
 GROUPINGS = ("device", "site", "unit", "all")
@@ -33,9 +33,11 @@ def report(
     period: str = "total",
     include_flagged: bool = False,
     device: str | None = None,
+    site: str | None = None,
+    unit: str | None = None,
 ) -> Report:
     """The figures of ``survey`` for local days ``first``..``last`` (both included);
-    ``device`` limits them to one terminal."""
+    ``device``, ``site`` and ``unit`` limit them to one terminal, site or unit."""
     if by not in GROUPINGS:
         raise ConfigError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
     if period not in PERIODS:
@@ -46,6 +48,9 @@ def report(
         survey.id, first.isoformat(), last.isoformat(), period, include_flagged,
         (device,) if device else (),
     )  # fmt: skip
+    chosen = _chooser(organisation, site, unit)
+    answers = [row for row in answers if chosen(row)]
+    responses = [row for row in responses if chosen(row)]
     counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     totals: dict[tuple[str, str], list[int]] = {}
     sites: dict[str, str] = {}
@@ -63,7 +68,7 @@ def report(
     groups = []
     for key in sorted(set(totals) | set(counts)):
         group, label = key
-        site = organisation.sites.get(sites.get(group, "")) if by in ("device", "site") else None
+        place = organisation.sites.get(sites.get(group, "")) if by in ("device", "site") else None
         question_counts = {q: c for q, c in counts.get(key, {}).items() if q in known}
         groups.append(
             {
@@ -73,7 +78,7 @@ def report(
                 "responses": totals.get(key, [0, 0])[0],
                 "flagged": totals.get(key, [0, 0])[1],
                 "questions": survey_figures(
-                    survey, question_counts, site.targets if site else None
+                    survey, question_counts, place.targets if place else None
                 ),
             }
         )
@@ -85,8 +90,78 @@ def report(
         "survey": survey.id,
         "include_flagged": include_flagged,
         "device": device,
+        "site": site,
+        "unit": unit,
         "groups": groups,
     }
+
+
+def heatmap(
+    store: SqliteStore,
+    survey: Survey,
+    organisation: Organisation,
+    *,
+    first: date,
+    last: date,
+    question: str = "overall",
+    include_flagged: bool = False,
+    device: str | None = None,
+    site: str | None = None,
+    unit: str | None = None,
+) -> Report:
+    """Responses and the figures of ``question`` per local weekday (1 = Monday) × hour,
+    for the whole months ``first``..``last`` touch: when in the week does service drop?"""
+    asked = survey.question(question)
+    if last < first:
+        raise ConfigError(f"to: {last} is before from: {first}")
+    answers, responses = store.hour_counts(
+        survey.id, question, first.isoformat()[:7], last.isoformat()[:7], include_flagged
+    )
+    chosen = _chooser(organisation, site, unit)
+    counts: dict[tuple[int, int], dict[str, int]] = {}
+    totals: dict[tuple[int, int], int] = {}
+    for row in answers:
+        if chosen(row) and (device is None or row["device"] == device):
+            cell = counts.setdefault((row["weekday"], row["hour"]), {})
+            cell[row["answer"]] = cell.get(row["answer"], 0) + row["n"]
+    for row in responses:
+        if chosen(row) and (device is None or row["device"] == device):
+            key = (row["weekday"], row["hour"])
+            totals[key] = totals.get(key, 0) + row["responses"]
+    targets = organisation.sites[site].targets if site in organisation.sites else {}
+    return {
+        "from": first.isoformat()[:7],
+        "to": last.isoformat()[:7],
+        "survey": survey.id,
+        "question": question,
+        "include_flagged": include_flagged,
+        "device": device,
+        "site": site,
+        "unit": unit,
+        "cells": [
+            {
+                "weekday": weekday,
+                "hour": hour,
+                "responses": totals.get((weekday, hour), 0),
+                "figures": question_figures(
+                    survey, asked, counts.get((weekday, hour), {}), target=targets.get(question)
+                ),
+            }
+            for weekday, hour in sorted(set(totals) | set(counts))
+        ],
+    }
+
+
+def _chooser(organisation: Organisation, site: str | None, unit: str | None) -> Any:
+    """A test of a counts row against the site and unit filters."""
+
+    def chosen(row: dict[str, Any]) -> bool:
+        where = organisation.site_of(row["device"], row["site"])
+        return (site is None or where == site) and (
+            unit is None or organisation.unit_of(where) == unit
+        )
+
+    return chosen
 
 
 def _group(organisation: Organisation, by: str, device: str, reported_site: str) -> str:

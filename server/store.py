@@ -188,6 +188,66 @@ def m006_users(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_hours(db: Database) -> None:
+    # Counts per local month × weekday × hour, for the heatmap of when service drops.
+    # Filling them from stored responses needs the server's time zone: the store does it
+    # when it opens (``backfills``).
+    db.execute(
+        """CREATE TABLE hour_rollups (
+            month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
+            device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            question TEXT NOT NULL, answer TEXT NOT NULL, flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, weekday, hour, device, site, survey, question, answer, flagged)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE hour_responses (
+            month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
+            device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (month, weekday, hour, device, site, survey, flagged)
+        )"""
+    )
+    db.execute("CREATE TABLE backfills (name TEXT PRIMARY KEY)")
+    db.execute("INSERT INTO backfills VALUES ('hours')")
+
+
+def _count(conn: sqlite3.Connection, response: Response, local: datetime, flagged: int) -> None:
+    """Add one response to every rollup: per local day, month, and month × weekday × hour."""
+    day = local.date().isoformat()
+    answers = [(question, str(answer)) for question, answer in response.answers.items()]
+    where = (response.device, response.site, response.survey)
+    spans = (
+        ("rollups", "response_rollups", ("day",), (day,)),
+        ("month_rollups", "month_responses", ("month",), (day[:7],)),
+        (
+            "hour_rollups",
+            "hour_responses",
+            ("month", "weekday", "hour"),
+            (day[:7], local.isoweekday(), local.hour),
+        ),
+    )
+    for answers_table, responses_table, columns, key in spans:
+        span = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(
+            f"""INSERT INTO {answers_table} ({span}, device, site, survey, question, answer,
+                flagged, n) VALUES ({marks}, ?, ?, ?, ?, ?, ?, 1)
+                ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
+                DO UPDATE SET n = n + 1""",
+            [(*key, *where, question, answer, flagged) for question, answer in answers],
+        )
+        conn.execute(
+            f"""INSERT INTO {responses_table} ({span}, device, site, survey, flagged, n)
+                VALUES ({marks}, ?, ?, ?, ?, 1)
+                ON CONFLICT ({span}, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
+            [*key, *where, flagged],
+        )
+    conn.execute("INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", period_keys(day))
+
+
 @dataclass(frozen=True)
 class Reject:
     """A message ingest cannot accept: it goes to quarantine with the reason."""
@@ -212,7 +272,7 @@ class Store(Protocol):
 
     def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...
 
-    def devices(self) -> list[dict[str, Any]]: ...
+    def devices(self, today: str | None = None) -> list[dict[str, Any]]: ...
 
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]: ...
 
@@ -242,7 +302,32 @@ class SqliteStore:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self.db.execute("PRAGMA journal_mode=WAL")
             migrations.apply(self.db)
+            self._backfill()
         self.db.execute("PRAGMA synchronous=FULL")
+
+    def _backfill(self) -> None:
+        """Fill rollups added by a migration from the stored responses, once."""
+        pending = {row[0] for row in self.db.execute("SELECT name FROM backfills").fetchall()}
+        if "hours" not in pending:
+            return
+        with self._transaction() as conn:
+            rows = conn.execute("SELECT device, site, survey, at, answers, flags FROM responses")
+            for device, site, survey, at, answers, flags in rows.fetchall():
+                local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(self.zone)
+                flagged = int("rapid-repeat" in json.loads(flags))
+                key = (local.strftime("%Y-%m"), local.isoweekday(), local.hour)
+                for question, answer in json.loads(answers).items():
+                    conn.execute(
+                        """INSERT INTO hour_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                           ON CONFLICT DO UPDATE SET n = n + 1""",
+                        [*key, device, site, survey, question, str(answer), flagged],
+                    )
+                conn.execute(
+                    """INSERT INTO hour_responses VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                       ON CONFLICT DO UPDATE SET n = n + 1""",
+                    [*key, device, site, survey, flagged],
+                )
+            conn.execute("DELETE FROM backfills WHERE name = 'hours'")
 
     def close(self) -> None:
         """Close the file; safe to call twice."""
@@ -311,30 +396,7 @@ class SqliteStore:
         )  # fmt: skip
         if cursor.rowcount != 1:
             return False
-        day = response.at.astimezone(self.zone).date().isoformat()
-        answers = [(question, str(answer)) for question, answer in response.answers.items()]
-        where = (response.device, response.site, response.survey)
-        for table, span, key in (("rollups", "day", day), ("month_rollups", "month", day[:7])):
-            conn.executemany(
-                f"""INSERT INTO {table} ({span}, device, site, survey, question, answer, flagged, n)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 1)
-                    ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
-                    DO UPDATE SET n = n + 1""",
-                [(key, *where, question, answer, flagged) for question, answer in answers],
-            )
-        for table, span, key in (
-            ("response_rollups", "day", day),
-            ("month_responses", "month", day[:7]),
-        ):
-            conn.execute(
-                f"""INSERT INTO {table} ({span}, device, site, survey, flagged, n)
-                    VALUES (?, ?, ?, ?, ?, 1)
-                    ON CONFLICT ({span}, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
-                [key, *where, flagged],
-            )
-        conn.execute(
-            "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", period_keys(day)
-        )
+        _count(conn, response, response.at.astimezone(self.zone), flagged)
         conn.execute(
             """INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)
                VALUES (?, ?, ?, ?, ?, 1)
@@ -368,12 +430,17 @@ class SqliteStore:
             [stamp, reject.topic[:256], reject.device, len(reject.payload), kept, reject.reason],
         )
 
-    def devices(self) -> list[dict[str, Any]]:
-        """Every device seen, with what it last said and how many responses are missing."""
+    def devices(self, today: str | None = None) -> list[dict[str, Any]]:
+        """Every device seen, with what it last said, its responses on the local day
+        ``today`` (default: now), and how many responses are missing."""
+        day = today or datetime.now(self.zone).date().isoformat()
         return self._rows(
             """SELECT d.*, d.highest_seq - d.received AS missing,
+                      (SELECT coalesce(sum(r.n), 0) FROM response_rollups r
+                       WHERE r.device = d.device AND r.day = ?) AS today,
                       (SELECT count(*) FROM quarantine q WHERE q.device = d.device) AS quarantined
-               FROM devices d ORDER BY d.device"""
+               FROM devices d ORDER BY d.device""",
+            [day],
         )
 
     def missing_seqs(self, device: str, limit: int = 1000) -> list[tuple[int, int]]:
@@ -451,6 +518,31 @@ class SqliteStore:
         )
         return answers, responses
 
+    def hour_counts(
+        self,
+        survey: str,
+        question: str,
+        first_month: str,
+        last_month: str,
+        include_flagged: bool,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Answer counts of ``question`` and response counts per local weekday (1 = Monday)
+        × hour × device × site, for months ``YYYY-MM`` ``first_month``..``last_month``."""
+        answers = self._rows(
+            """SELECT weekday, hour, device, site, answer, sum(n) AS n FROM hour_rollups
+               WHERE month BETWEEN ? AND ? AND survey = ? AND question = ?
+                 AND (flagged = 0 OR ?)
+               GROUP BY weekday, hour, device, site, answer""",
+            [first_month, last_month, survey, question, include_flagged],
+        )
+        responses = self._rows(
+            """SELECT weekday, hour, device, site, sum(n) AS responses FROM hour_responses
+               WHERE month BETWEEN ? AND ? AND survey = ? AND (flagged = 0 OR ?)
+               GROUP BY weekday, hour, device, site""",
+            [first_month, last_month, survey, include_flagged],
+        )
+        return answers, responses
+
     def set_user(self, name: str, password_hash: str, role: str, at: datetime) -> None:
         """Add a dashboard user, or give an existing one a new password and role."""
         with self._transaction() as conn:
@@ -495,6 +587,19 @@ class SqliteStore:
                 )
         except sqlite3.IntegrityError:
             raise ConfigError(f"token: {name!r} exists already (choose another name)") from None
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every dashboard user: name, role and when added (no hashes)."""
+        return self._rows("SELECT name, role, created_at FROM users ORDER BY name")
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """Every API token: name and when made (no hashes)."""
+        return self._rows("SELECT name, created_at FROM tokens ORDER BY name")
+
+    def delete_token(self, name: str) -> bool:
+        """Revoke a token; whether one had that name."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM tokens WHERE name = ?", [name]).rowcount == 1
 
     def token_name(self, token_hash: str) -> str | None:
         """The name of the token with this hash, or None."""

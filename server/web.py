@@ -8,34 +8,21 @@ SHA-256 hash.  ``/api/v1/figures`` answers with the same JSON as
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from nojd import __version__
+from nojd.server.accounts import token_hash
 from nojd.server.config import ServerConfig
 from nojd.server.dashboard import add_dashboard
-from nojd.server.figures import GROUPINGS, PERIODS, report
+from nojd.server.figures import GROUPINGS, PERIODS, heatmap, report
 from nojd.server.store import SqliteStore
-from nojd.survey.errors import ConfigError
+from nojd.survey.errors import ConfigError, SurveyError
 
 bearer = HTTPBearer(auto_error=False)
-
-
-def token_hash(token: str) -> str:
-    """What the store keeps of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(store: SqliteStore, name: str) -> str:
-    """A new random API token under ``name``; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    store.add_token(name, token_hash(token), datetime.now(UTC))
-    return token
 
 
 def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
@@ -73,6 +60,8 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         survey: str = "service",
         include_flagged: bool = False,
         device: str | None = None,
+        site: str | None = None,
+        unit: str | None = None,
     ) -> dict[str, Any]:
         """Key figures: the report JSON of DESIGN.md."""
         if survey not in surveys:
@@ -80,14 +69,39 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         try:
             return report(
                 store, surveys[survey], config.organisation, first=first, last=last, by=by,
-                period=period, include_flagged=include_flagged, device=device,
+                period=period, include_flagged=include_flagged, device=device, site=site,
+                unit=unit,
             )  # fmt: skip
         except ConfigError as exc:
             raise HTTPException(400, str(exc)) from None
 
+    @app.get("/api/v1/heatmap", dependencies=[Depends(client)])
+    def hours(
+        first: Annotated[date, Query(alias="from", description="first local day (its month)")],
+        last: Annotated[date, Query(alias="to", description="last local day (its month)")],
+        question: str = "overall",
+        survey: str = "service",
+        include_flagged: bool = False,
+        device: str | None = None,
+        site: str | None = None,
+        unit: str | None = None,
+    ) -> dict[str, Any]:
+        """Responses and one question's figures per local weekday (1 = Monday) and hour."""
+        if survey not in surveys:
+            raise HTTPException(400, f"survey: {survey!r} is not one of {', '.join(surveys)}")
+        try:
+            return heatmap(
+                store, surveys[survey], config.organisation, first=first, last=last,
+                question=question, include_flagged=include_flagged, device=device, site=site,
+                unit=unit,
+            )  # fmt: skip
+        except (ConfigError, SurveyError) as exc:
+            raise HTTPException(400, str(exc)) from None
+
     @app.get("/api/v1/devices", dependencies=[Depends(client)])
     def devices() -> list[dict[str, Any]]:
-        """Every terminal: state, last seen, backlog, missing responses, quarantined messages."""
+        """Every terminal: state, last seen, backlog, responses today, missing responses,
+        quarantined messages."""
         return store.devices()
 
     @app.get("/api/v1/openapi.json", include_in_schema=False, dependencies=[Depends(client)])

@@ -11,44 +11,70 @@ from fastapi.testclient import TestClient
 from processes import running_ingest, server_rows, wait_until
 
 from nojd.server.accounts import add_user
-from nojd.server.config import ServerConfig
+from nojd.server.config import Organisation, ServerConfig, Site
 from nojd.server.store import SqliteStore
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
 
 SURVEY = default_survey()
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GRADES = [1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5]  # the worked example
 QUERY = "from=2026-11&to=2026-11&by=site&period=total"
+ORGANISATION = Organisation(
+    sites={
+        "kontaktcenter": Site(
+            "kontaktcenter", "Kontaktcenter", "medborgarservice", ("desk-1", "desk-2")
+        ),
+        "bibliotek": Site("bibliotek", "Biblioteket", "kultur", ("bib-1",)),
+    },
+    units={"medborgarservice": "Medborgarservice", "kultur": "Kultur"},
+)
+
+
+def visits():
+    """(device, site, local Stockholm time, overall grade) of every response."""
+    made = [
+        ("desk-1", "kontaktcenter", datetime(2026, 11, 24, 10, seq), grade)  # Tuesday 10:xx
+        for seq, grade in enumerate(GRADES, start=1)
+    ]
+    made += [("desk-2", "kontaktcenter", datetime(2025, 6, 14, 14, m), 5) for m in range(8)]  # Sat
+    made += [("bib-1", "bibliotek", datetime(2026, 11, 25, 15, m), 4) for m in range(7)]  # Wed
+    return made
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dashboard")
     with running_ingest(folder) as (broker, db, ingest, publisher):
-        for seq, grade in enumerate(GRADES, start=1):
+        seqs: dict[str, int] = {}
+        for device, site, local, grade in visits():
+            seqs[device] = seqs.get(device, 0) + 1
             message = build_response(
-                SURVEY, device="desk-1", seq=seq, site="kontaktcenter", lang="sv",
+                SURVEY, device=device, seq=seqs[device], site=site, lang="sv",
                 answers={"overall": grade, "wait_time": 5}, response_id=str(uuid.uuid4()),
-                at=datetime(2026, 11, 24, 9, seq, tzinfo=UTC),
+                at=local.replace(tzinfo=STOCKHOLM).astimezone(UTC),
             )  # fmt: skip
-            publisher.send("nojd/v1/desk-1/response", encode(message))
-        assert wait_until(lambda: len(server_rows(db)) == len(GRADES), 30)
-        store = SqliteStore(db, ZoneInfo("Europe/Stockholm"))
+            publisher.send(f"nojd/v1/{device}/response", encode(message))
+        assert wait_until(lambda: len(server_rows(db)) == len(visits()), 30)
+        store = SqliteStore(db, STOCKHOLM)
         add_user(store, "anna", "ett-långt-lösenord")
-        with TestClient(create_app(ServerConfig(db=f"sqlite:///{db}"), store)) as client:
+        add_user(store, "bo", "bara-läsa-lösenord", role="read-only")
+        config = ServerConfig(db=f"sqlite:///{db}", organisation=ORGANISATION)
+        with TestClient(create_app(config, store)) as client:
+            client.store = store
             yield client
         store.close()
 
 
-def log_in(client, password="ett-långt-lösenord"):
-    return client.post(
-        "/login", data={"name": "anna", "password": password}, follow_redirects=False
-    )
+def log_in(client, password="ett-långt-lösenord", name="anna"):
+    client.cookies.clear()
+    return client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
 
 
 def test_pages_need_a_session(site):
     site.cookies.clear()
-    for path in ("/", "/report", "/devices", "/export.csv", "/export.xlsx"):
+    for path in ("/", "/report", "/trend", "/hours", "/devices", "/access", "/export.csv",
+                 "/export.xlsx"):  # fmt: skip
         answer = site.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login"), path
     assert "Logga in" in site.get("/login").text
@@ -67,7 +93,7 @@ def test_overview_report_and_devices_after_login(site):
     assert answer.status_code == 303
     assert "httponly" in answer.headers["set-cookie"].lower()
     overview = site.get(f"/?{QUERY}").text
-    assert "kontaktcenter" in overview and "Svar: 19" in overview
+    assert "Kontaktcenter" in overview and "Svar: 19" in overview
     assert "63,2 %" in overview  # 12 of 19 satisfied with the service as a whole
     assert "✗ målet inte nått" in overview and "(90 %)" in overview
     assert "✓ målet nått" in overview  # everyone was content with the waiting time
@@ -82,7 +108,8 @@ def test_overview_report_and_devices_after_login(site):
     assert "41,0–80,9 %" in report and "61,8" in report
     assert "Fick du svar på din fråga? — Svar: 0" in report and "för få svar" in report
     devices = site.get("/devices").text
-    assert "desk-1" in devices and "<td>19</td><td>0</td>" in devices
+    assert "desk-1" in devices and "Svar i dag" in devices
+    assert "<td>19</td><td>0</td>" in devices  # received, missing
 
 
 def test_english_switch(site):
@@ -100,11 +127,109 @@ def test_exports_hold_the_report_numbers(site):
     )
     assert csv.content.startswith("\ufeff".encode()) and ";61,8;" in csv.content.decode("utf-8-sig")
     book = openpyxl.load_workbook(io.BytesIO(site.get(f"/export.xlsx?{QUERY}").content))
-    row = [cell.value for cell in book["overall"][3]]
-    assert row[:7] == ["kontaktcenter", "total", 3, 4, 0, 5, 7]
+    rows = [[cell.value for cell in row] for row in book["overall"].iter_rows()]
+    assert ["Kontaktcenter", "total", 3, 4, 0, 5, 7] in [row[:7] for row in rows]
 
 
 def test_log_out_ends_the_session(site):
     log_in(site)
     site.post("/logout", follow_redirects=False)
     assert site.get("/", follow_redirects=False).status_code == 303
+
+
+def test_site_and_unit_filters(site):
+    log_in(site)
+    both = site.get(f"/?{QUERY}").text
+    assert "Kontaktcenter" in both and "Biblioteket" in both
+    only_library = site.get(f"/?{QUERY}&unit=kultur").text
+    assert "Biblioteket" in only_library and "Svar: 7" in only_library
+    assert "Svar: 19" not in only_library
+    only_kc = site.get(f"/report?{QUERY}&site=kontaktcenter").text
+    assert "Svar: 19" in only_kc and "Svar: 7" not in only_kc
+    # the options list configured sites and units by name
+    assert '<option value="kultur" >Kultur</option>' in both.replace("  ", " ")
+
+
+def test_trend_and_target_per_year(site):
+    log_in(site)
+    page = site.get("/trend?from=2025-01&to=2026-12&by=site&period=year&site=kontaktcenter").text
+    assert "Andel nöjda per år" in page
+    # one chart per question with answers, each with its years
+    assert page.count('aria-label="Andel nöjda per år: ') == 2  # wait_time and overall
+    assert ">2025</text>" in page and ">2026</text>" in page
+    # VP/VB: overall 2025 is 8 of 8 (100 %, target 90 met); 2026 is 12 of 19 (63 %, not met)
+    assert "Mål och utfall per år: Hur upplevde du servicen som helhet?" in page
+    assert ">100 % ✓ målet nått (90 %)</text>" in page
+    assert ">63 % ✗ målet inte nått (90 %)</text>" in page
+    by_month = site.get("/trend?from=2026-11&to=2026-11&period=month&site=kontaktcenter").text
+    assert ">2026-11</text>" in by_month and 'aria-label="Andel nöjda per månad: ' in by_month
+
+
+def test_hour_and_weekday_heatmap(site):
+    log_in(site)
+    page = site.get("/hours?from=2025-01&to=2026-12").text
+    assert 'aria-label="Antal svar per veckodag och timme"' in page
+    grid = page.split('aria-label="Antal svar per veckodag och timme"')[1].split("</svg>")[0]
+    # hours 10..15 as columns; counts written in their cells
+    assert ">10</text>" in grid and ">15</text>" in grid and ">09</text>" not in grid
+    assert ">19</text>" in grid and ">8</text>" in grid and ">7</text>" in grid
+    shares = page.split('aria-label="Andel nöjda per veckodag och timme: ')[1].split("</svg>")[0]
+    # Tuesday 10:00 is 12 of 19 (63 %, under the target: an orange frame), Saturday 14:00 is 100 %
+    assert ">63 %</text>" in shares and ">100 %</text>" in shares
+    assert shares.count('stroke="#d55e00"') == 1
+    one_site = site.get("/hours?from=2025-01&to=2026-12&site=bibliotek").text
+    grid = one_site.split('aria-label="Antal svar per veckodag och timme"')[1].split("</svg>")[0]
+    assert ">15</text>" in grid and ">19</text>" not in grid
+    # a question without answers at all gives a grid of "–" (n = 0 is suppressed)
+    asked = site.get("/hours?from=2025-01&to=2026-12&question=trust").text
+    shares = asked.split('aria-label="Andel nöjda per veckodag och timme: ')[1].split("</svg>")[0]
+    assert shares.count(">–</text>") == 3 and "%" not in shares
+
+
+def test_responses_today_per_device(site):
+    counts = {d["device"]: d["today"] for d in site.store.devices(today="2026-11-24")}
+    assert (counts["bib-1"], counts["desk-1"], counts["desk-2"]) == (0, 19, 0)
+    counts = {d["device"]: d["today"] for d in site.store.devices(today="2026-11-25")}
+    assert counts["bib-1"] == 7
+
+
+def test_read_only_users_see_but_cannot_change(site):
+    assert log_in(site, "bara-läsa-lösenord", "bo").status_code == 303
+    assert "Biblioteket" in site.get(f"/?{QUERY}").text
+    assert 'href="/access' not in site.get("/").text
+    assert site.get("/access").status_code == 403
+    refused = site.post("/access/tokens", data={"name": "from-bo"})
+    assert refused.status_code == 403 and "administratörer" in refused.text
+    assert "from-bo" not in [t["name"] for t in site.store.tokens()]
+
+
+def test_an_admin_makes_and_revokes_a_token(site):
+    log_in(site)
+    assert 'href="/access' in site.get("/").text
+    made = site.post("/access/tokens", data={"name": "excel"})
+    assert made.status_code == 200 and "visas bara den här gången" in made.text
+    token = made.text.split('<p class="token">')[1].split("</p>")[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert site.get("/api/v1/devices", headers=headers).status_code == 200
+    again = site.post("/access/tokens", data={"name": "excel"})
+    assert again.status_code == 400 and "exists already" in again.text
+    listed = site.get("/access").text
+    assert "<td>excel</td>" in listed and token not in listed and "anna" in listed
+    site.post("/access/tokens/revoke", data={"name": "excel"})
+    assert site.get("/api/v1/devices", headers=headers).status_code == 401
+
+
+def test_the_heatmap_api(site):
+    log_in(site)
+    made = site.post("/access/tokens", data={"name": "heat"}).text
+    token = made.split('<p class="token">')[1].split("</p>")[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = site.get("/api/v1/heatmap?from=2026-11-01&to=2026-11-30&unit=medborgarservice",
+                      headers=headers).json()  # fmt: skip
+    assert [(c["weekday"], c["hour"], c["responses"]) for c in answer["cells"]] == [(2, 10, 19)]
+    assert answer["cells"][0]["figures"]["counts"] == {"1": 3, "2": 4, "3": 0, "4": 5, "5": 7}
+    bad = site.get("/api/v1/heatmap?from=2026-11-01&to=2026-11-30&question=nope", headers=headers)
+    assert bad.status_code == 400 and "'nope'" in bad.json()["detail"]
+    figures = site.get("/api/v1/figures?from=2026-11-01&to=2026-11-30&site=bibliotek",
+                       headers=headers).json()  # fmt: skip
+    assert [g["key"] for g in figures["groups"]] == ["bibliotek"] and figures["site"] == "bibliotek"
