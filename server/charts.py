@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
-WIDTH, HEIGHT = 520, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 14, 30
+WIDTH, HEIGHT = 520, 190
+LEFT, RIGHT, TOP, BOTTOM = 40, 34, 24, 30
 
 
 def trend_svg(
@@ -21,10 +21,11 @@ def trend_svg(
 ) -> str:
     """A line of shares (0–100) per period label, with the target as a dashed line."""
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = inner_w / max(1, len(points) - 1) if len(points) > 1 else 0
+    pad = 26  # room for the first and last labels
+    step = (inner_w - 2 * pad) / max(1, len(points) - 1) if len(points) > 1 else 0
 
     def x(index: int) -> float:
-        return LEFT + (index * step if len(points) > 1 else inner_w / 2)
+        return LEFT + (pad + index * step if len(points) > 1 else inner_w / 2)
 
     def y(value: float) -> float:
         return TOP + inner_h * (1 - value / 100)
@@ -43,23 +44,30 @@ def trend_svg(
     if target is not None:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
                      'stroke="#14213d" stroke-width="1.5" stroke-dasharray="6 4"/>')  # fmt: skip
-        parts.append(f'<text x="{WIDTH - RIGHT}" y="{y(target) - 4:.1f}" font-size="11" '
-                     f'text-anchor="end">{escape(format_value(target))}</text>')  # fmt: skip
+        parts.append(f'<text x="{WIDTH - RIGHT + 3}" y="{y(target) + 4:.1f}" font-size="11" '
+                     f'text-anchor="start">{escape(format_value(target))}</text>')  # fmt: skip
     segment: list[str] = []
+    # Many periods: every n-th label, and the values only on hover (the report table has them).
+    every = max(1, -(-len(points) // 8))
+    written = len(points) <= 13
     for index, (period, value) in enumerate(points):
-        parts.append(f'<text x="{x(index):.1f}" y="{HEIGHT - 8}" font-size="11" '
-                     f'text-anchor="middle">{escape(period)}</text>')  # fmt: skip
+        if index % every == 0:
+            parts.append(f'<text x="{x(index):.1f}" y="{HEIGHT - 8}" font-size="11" '
+                         f'text-anchor="middle">{escape(period)}</text>')  # fmt: skip
         if value is None:
             parts.append(_line(segment))
             segment = []
             parts.append(
-                f'<text x="{x(index):.1f}" y="{y(50):.1f}" font-size="12" text-anchor="middle">–</text>'
+                f'<text x="{x(index):.1f}" y="{y(0) - 5:.1f}" font-size="12" text-anchor="middle">–</text>'
             )
             continue
         segment.append(f"{x(index):.1f},{y(value):.1f}")
-        parts.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5" fill="#0072b2"/>')
-        parts.append(f'<text x="{x(index):.1f}" y="{y(value) - 7:.1f}" font-size="11" '
-                     f'text-anchor="middle">{escape(format_value(value))}</text>')  # fmt: skip
+        shown = escape(format_value(value))
+        parts.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5" fill="#0072b2">'
+                     f"<title>{escape(period)}: {shown}</title></circle>")  # fmt: skip
+        if written:
+            parts.append(f'<text x="{x(index):.1f}" y="{y(value) - 7:.1f}" font-size="11" '
+                         f'text-anchor="middle">{shown}</text>')  # fmt: skip
     parts.append(_line(segment))
     parts.append("</svg>")
     return "".join(parts)
@@ -80,7 +88,7 @@ def target_bars_svg(
 ) -> str:
     """Target versus outcome (VP/VB): one horizontal bar per row ``(label, outcome 0–100,
     target, verdict text)``, the target a dark tick, the outcome and verdict written out."""
-    row_h, name_w, bar_w, text_w = 28, 150, 240, 130
+    row_h, name_w, bar_w, text_w = 28, 70, 220, 250
     width, height = name_w + bar_w + text_w, row_h * len(rows) + 22
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '

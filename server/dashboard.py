@@ -26,6 +26,7 @@ from nojd.server.report import to_csv, to_xlsx
 from nojd.server.store import SqliteStore
 from nojd.survey import format_interval, format_number, format_percent
 from nojd.survey.errors import ConfigError
+from nojd.survey.periods import period_labels
 from nojd.survey.translations import text
 
 COOKIE = "nojd_session"
@@ -203,7 +204,7 @@ def add_dashboard(app: FastAPI, config: ServerConfig, store: SqliteStore) -> Non
         ("/devices", "devices"),
     ):
         app.get(path, response_class=HTMLResponse, include_in_schema=False)(
-            view(name, f"dashboard.{name}")
+            view(name, "dashboard.trend_page" if name == "trend" else f"dashboard.{name}")
         )
 
     def admin(request: Request) -> dict[str, str] | Response:
@@ -304,6 +305,9 @@ def _trends(
             series.append((group["period"], _share(answered)))
             if answered.get("target") is not None:
                 targets[(group["key"], question)] = answered["target"]
+    axis = period_labels(
+        date.fromisoformat(figures["from"]), date.fromisoformat(figures["to"]), figures["period"]
+    )
     period = text(f"dashboard.per_{figures['period']}", lang)
     answered_ever = {
         (group["key"], question)
@@ -314,7 +318,7 @@ def _trends(
     return {
         key: {
             question: trend_svg(
-                sorted(series),
+                [(label, dict(series).get(label)) for label in axis],
                 targets.get((key, question), survey.question(question).target),
                 text("dashboard.trend", lang, per=period,
                      question=survey.question(question).text[lang]),

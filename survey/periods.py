@@ -38,3 +38,17 @@ def period_keys(day: str) -> tuple[str, str, str, str, str]:
     year, week, _ = moment.isocalendar()
     tertial = (moment.month - 1) // 4 + 1
     return day, f"{year}-W{week:02d}", day[:7], f"{day[:4]}-T{tertial}", day[:4]
+
+
+def period_labels(first: date, last: date, period: str) -> list[str]:
+    """Every label of ``period`` (month, tertial or year) that local days
+    ``first``..``last`` touch, in order: the x axis of a trend."""
+    column = {"month": 2, "tertial": 3, "year": 4}[period]
+    labels: list[str] = []
+    month = first.replace(day=1)
+    while month <= last:
+        label = period_keys(month.isoformat())[column]
+        if label not in labels:
+            labels.append(label)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return labels

@@ -1,11 +1,11 @@
 """Period boundaries in Stockholm time, stored and compared in UTC."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from nojd.survey.periods import period_start
+from nojd.survey.periods import period_labels, period_start
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -35,3 +35,13 @@ def test_unknown_period_is_named():
         ValueError, match="period: 'quarter' is not one of day, week, month, tertial, year"
     ):
         period_start("quarter", datetime(2026, 1, 1, tzinfo=UTC), STOCKHOLM)
+
+
+def test_period_labels_are_the_axis_of_a_trend():
+    assert period_labels(date(2025, 11, 1), date(2026, 2, 28), "month") == [
+        "2025-11", "2025-12", "2026-01", "2026-02"
+    ]  # fmt: skip
+    assert period_labels(date(2025, 4, 1), date(2026, 1, 31), "tertial") == [
+        "2025-T1", "2025-T2", "2025-T3", "2026-T1"
+    ]  # fmt: skip
+    assert period_labels(date(2024, 12, 1), date(2026, 1, 31), "year") == ["2024", "2025", "2026"]

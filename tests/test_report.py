@@ -230,3 +230,36 @@ def test_month_rollups_and_day_rollups_agree(store, period):
         store, by="site", period=period, first=date(2025, 11, 30), last=date(2027, 1, 1)
     )
     assert whole_months["groups"] == by_days["groups"]
+
+
+def test_hour_rollups_agree_and_are_rebuilt_from_responses(store, tmp_path):
+    live, zone = store[0], ZoneInfo("Europe/Stockholm")
+
+    def table(db, name):
+        return sorted(db.db.execute(f"SELECT * FROM {name}").fetchall())
+
+    def totals(db):
+        return db.db.execute(
+            "SELECT question, answer, flagged, sum(n) FROM hour_rollups GROUP BY 1, 2, 3"
+        ).fetchall(), db.db.execute(
+            "SELECT question, answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3"
+        ).fetchall()
+
+    by_hours, by_days = totals(live)
+    assert sorted(by_hours) == sorted(by_days) and by_hours
+    # 00:30 CEST on 30 March 2026 is a Monday at hour 0 in Stockholm
+    assert ("2026-03", 1, 0, "dst-1") in [row[:4] for row in table(live, "hour_responses")]
+    # A store made before the hour rollups existed: its responses fill them when it opens.
+    copy = tmp_path / "old.sqlite"
+    live.db.execute(f"VACUUM INTO '{copy}'")
+    old = SqliteStore(copy, zone)
+    old.db.execute("DELETE FROM hour_rollups")
+    old.db.execute("DELETE FROM hour_responses")
+    old.db.execute("INSERT INTO backfills VALUES ('hours')")
+    old.db.conn.commit()
+    old.close()
+    rebuilt = SqliteStore(copy, zone)
+    assert table(rebuilt, "hour_rollups") == table(live, "hour_rollups")
+    assert table(rebuilt, "hour_responses") == table(live, "hour_responses")
+    assert table(rebuilt, "backfills") == []
+    rebuilt.close()
