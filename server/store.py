@@ -214,38 +214,63 @@ def m007_hours(db: Database) -> None:
     db.execute("INSERT INTO backfills VALUES ('hours')")
 
 
-def _count(conn: sqlite3.Connection, response: Response, local: datetime, flagged: int) -> None:
-    """Add one response to every rollup: per local day, month, and month × weekday × hour."""
-    day = local.date().isoformat()
-    answers = [(question, str(answer)) for question, answer in response.answers.items()]
-    where = (response.device, response.site, response.survey)
-    spans = (
-        ("rollups", "response_rollups", ("day",), (day,)),
-        ("month_rollups", "month_responses", ("month",), (day[:7],)),
-        (
-            "hour_rollups",
-            "hour_responses",
-            ("month", "weekday", "hour"),
-            (day[:7], local.isoweekday(), local.hour),
-        ),
-    )
-    for answers_table, responses_table, columns, key in spans:
-        span = ", ".join(columns)
-        marks = ", ".join("?" * len(columns))
+#: Each rollup: its answers table, its responses table and the columns of its span.
+ROLLUPS = (
+    ("rollups", "response_rollups", ("day",)),
+    ("month_rollups", "month_responses", ("month",)),
+    ("hour_rollups", "hour_responses", ("month", "weekday", "hour")),
+)
+
+
+class Tally:
+    """Rollup increments of many responses, written with one statement per table."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, dict[tuple[Any, ...], int]] = {r[0]: {} for r in ROLLUPS}
+        self.responses: dict[str, dict[tuple[Any, ...], int]] = {r[1]: {} for r in ROLLUPS}
+        self.days: set[str] = set()
+
+    def add(
+        self,
+        where: tuple[str, str, str],
+        local: datetime,
+        answers: dict[str, Any],
+        flagged: int,
+    ) -> None:
+        """Count one response of ``where`` = (device, site, survey) given at ``local`` time."""
+        day = local.date().isoformat()
+        spans = ((day,), (day[:7],), (day[:7], local.isoweekday(), local.hour))
+        for (answers_table, responses_table, _), span in zip(ROLLUPS, spans, strict=True):
+            for question, answer in answers.items():
+                key = (*span, *where, question, str(answer), flagged)
+                self.answers[answers_table][key] = self.answers[answers_table].get(key, 0) + 1
+            key = (*span, *where, flagged)
+            self.responses[responses_table][key] = self.responses[responses_table].get(key, 0) + 1
+        self.days.add(day)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        """Add the counts to the rollup tables."""
+        for answers_table, responses_table, columns in ROLLUPS:
+            span = ", ".join(columns)
+            marks = ", ".join("?" * len(columns))
+            conn.executemany(
+                f"""INSERT INTO {answers_table} ({span}, device, site, survey, question, answer,
+                    flagged, n) VALUES ({marks}, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
+                    DO UPDATE SET n = n + excluded.n""",
+                [(*key, n) for key, n in self.answers.get(answers_table, {}).items()],
+            )
+            conn.executemany(
+                f"""INSERT INTO {responses_table} ({span}, device, site, survey, flagged, n)
+                    VALUES ({marks}, ?, ?, ?, ?, ?)
+                    ON CONFLICT ({span}, device, site, survey, flagged)
+                    DO UPDATE SET n = n + excluded.n""",
+                [(*key, n) for key, n in self.responses.get(responses_table, {}).items()],
+            )
         conn.executemany(
-            f"""INSERT INTO {answers_table} ({span}, device, site, survey, question, answer,
-                flagged, n) VALUES ({marks}, ?, ?, ?, ?, ?, ?, 1)
-                ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
-                DO UPDATE SET n = n + 1""",
-            [(*key, *where, question, answer, flagged) for question, answer in answers],
+            "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [period_keys(day) for day in sorted(self.days)],
         )
-        conn.execute(
-            f"""INSERT INTO {responses_table} ({span}, device, site, survey, flagged, n)
-                VALUES ({marks}, ?, ?, ?, ?, 1)
-                ON CONFLICT ({span}, device, site, survey, flagged) DO UPDATE SET n = n + 1""",
-            [*key, *where, flagged],
-        )
-    conn.execute("INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", period_keys(day))
 
 
 @dataclass(frozen=True)
@@ -310,23 +335,17 @@ class SqliteStore:
         pending = {row[0] for row in self.db.execute("SELECT name FROM backfills").fetchall()}
         if "hours" not in pending:
             return
+        tally = Tally()
         with self._transaction() as conn:
             rows = conn.execute("SELECT device, site, survey, at, answers, flags FROM responses")
             for device, site, survey, at, answers, flags in rows.fetchall():
                 local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(self.zone)
                 flagged = int("rapid-repeat" in json.loads(flags))
-                key = (local.strftime("%Y-%m"), local.isoweekday(), local.hour)
-                for question, answer in json.loads(answers).items():
-                    conn.execute(
-                        """INSERT INTO hour_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                           ON CONFLICT DO UPDATE SET n = n + 1""",
-                        [*key, device, site, survey, question, str(answer), flagged],
-                    )
-                conn.execute(
-                    """INSERT INTO hour_responses VALUES (?, ?, ?, ?, ?, ?, ?, 1)
-                       ON CONFLICT DO UPDATE SET n = n + 1""",
-                    [*key, device, site, survey, flagged],
-                )
+                tally.add((device, site, survey), local, json.loads(answers), flagged)
+            # Only the new rollups: the others already hold these responses.
+            tally.answers = {"hour_rollups": tally.answers["hour_rollups"]}
+            tally.responses = {"hour_responses": tally.responses["hour_responses"]}
+            tally.write(conn)
             conn.execute("DELETE FROM backfills WHERE name = 'hours'")
 
     def close(self) -> None:
@@ -349,9 +368,10 @@ class SqliteStore:
         """
         acks: dict[str, list[int]] = {}
         stamp = format_time(received_at)
+        tally = Tally()
         with self._transaction() as conn:
             for response, payload in batch.responses:
-                if not self._insert(conn, response, stamp):
+                if not self._insert(conn, response, stamp, tally):
                     clash = self._clash(conn, response)
                     if clash:
                         self._quarantine(
@@ -365,6 +385,7 @@ class SqliteStore:
                 acks.setdefault(response.device, []).append(response.seq)
             for reject in batch.rejects:
                 self._quarantine(conn, reject, stamp)
+            tally.write(conn)
             for device, status in batch.statuses:
                 conn.execute(
                     """INSERT INTO devices (device, state, status_at, backlog, version)
@@ -382,7 +403,9 @@ class SqliteStore:
                 )
         return acks
 
-    def _insert(self, conn: sqlite3.Connection, response: Response, stamp: str) -> bool:
+    def _insert(
+        self, conn: sqlite3.Connection, response: Response, stamp: str, tally: Tally
+    ) -> bool:
         flagged = int("rapid-repeat" in response.flags)
         cursor = conn.execute(
             """INSERT INTO responses (id, device, seq, site, survey, lang, at, clock, answers,
@@ -396,7 +419,8 @@ class SqliteStore:
         )  # fmt: skip
         if cursor.rowcount != 1:
             return False
-        _count(conn, response, response.at.astimezone(self.zone), flagged)
+        where = (response.device, response.site, response.survey)
+        tally.add(where, response.at.astimezone(self.zone), dict(response.answers), flagged)
         conn.execute(
             """INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)
                VALUES (?, ?, ?, ?, ?, 1)
