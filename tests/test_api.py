@@ -49,6 +49,7 @@ def test_only_healthz_answers_without_a_token(api):
     assert client.get("/healthz").json()["status"] == "ok"
     for path in (
         "/api/v1/figures?from=2026-11-01&to=2026-11-30",
+        "/api/v1/heatmap?from=2026-11-01&to=2026-11-30",
         "/api/v1/devices",
         "/api/v1/openapi.json",
         "/docs",
