@@ -34,6 +34,7 @@ from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.kiosk.uplink import Uplink
 from nojd.survey import Response
 from nojd.survey.errors import ConfigError
+from nojd.systemd import Watchdog, notify
 
 log = logging.getLogger("nojd.kiosk")
 
@@ -105,8 +106,12 @@ class Kiosk:
         log.info(
             "kiosk %s at %s ready (%s mode)", self.config.device, self.config.site, self.config.mode
         )
+        watchdog = Watchdog()
+        self.pump()
+        notify(f"READY=1\nSTATUS=serving visitors at {self.config.site}")
         while not self._stop.is_set():
-            self.pump(self._timeout())
+            watchdog.kick()  # only while this loop comes round: a hung kiosk is restarted
+            self.pump(watchdog.wait_limit(self._timeout()))
 
     def pump(self, timeout: float = 0.0) -> None:
         """Wait up to ``timeout`` seconds for input, handle all of it, apply timers, redraw."""

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from nojd.kiosk.config import KioskConfig, hash_pin, load_config
 from nojd.survey.errors import ConfigError
+from nojd.systemd import configure_logging
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -97,11 +98,7 @@ def _size(value: str) -> tuple[int, int]:
 
 
 def _config(args: argparse.Namespace) -> KioskConfig:
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.log_level)
     return load_config(args.config).with_overrides(
         device=args.device, site=args.site, broker=args.broker, data_dir=args.data
     )

@@ -59,6 +59,7 @@ class Uplink:
         self._in_flight: dict[int, float] = {}
         self._cursor = 0
         self._peak = 0
+        self._synced: bool | None = None
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
 
     def start(self) -> None:
@@ -173,6 +174,7 @@ class Uplink:
 
     def _send(self, client: mqtt.Client, now: float) -> None:
         """Resend what waited too long, then fill the window: fresh rows first, then the oldest."""
+        self._watch_clock()
         late = [
             seq for seq, sent in self._in_flight.items() if now - sent > self.config.resend_after
         ]
@@ -200,6 +202,17 @@ class Uplink:
                 client.publish(topic("response", self.device, self.config.prefix), payload, qos=1)
             self._in_flight[int(row["seq"])] = now
         self.outbox.mark_sent([int(row["seq"]) for row in rows], self.clock.now())
+
+    def _watch_clock(self) -> None:
+        """Log when the clock becomes synchronised (or stops being so), once per change."""
+        synced = self.clock.synced()
+        if synced == self._synced:
+            return
+        if synced:
+            log.info("clock synchronised; answers given before get corrected time stamps")
+        else:
+            log.warning("clock not synchronised (no NTP yet); answers are marked unsynced")
+        self._synced = synced
 
     def _payload(self, row: dict[str, object]) -> bytes | None:
         if (

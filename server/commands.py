@@ -6,11 +6,16 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from nojd.server.config import ServerConfig, load_server_config
 from nojd.survey.errors import ConfigError
+from nojd.systemd import Watchdog, configure_logging, notify
+
+log = logging.getLogger("nojd.server")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -234,17 +239,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> ServerConfig:
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.log_level)
     return load_server_config(args.config).with_overrides(broker=args.broker, db=args.db)
 
 
 def _run(args: argparse.Namespace) -> int:
-    import threading
-
     import uvicorn
 
     from nojd.server.ingest import Ingest
@@ -262,14 +261,42 @@ def _run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
     worker.start()
+    app = create_app(config, store)  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning"))
+    done = threading.Event()
+    supervisor = threading.Thread(
+        target=_supervise, args=(server, worker, store, done, args.listen), daemon=True
+    )
+    supervisor.start()
     try:
-        app = create_app(config, store)  # type: ignore[arg-type]
-        uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning")).run()
+        server.run()
     finally:
+        done.set()
         ingest.stop()
         worker.join(10)
         store.close()
     return 0
+
+
+def _supervise(
+    server: Any, worker: threading.Thread, store: Any, done: threading.Event, listen: str
+) -> None:
+    """Tell systemd when the web server listens, then kick its watchdog while ingest
+    runs and the store answers; a hung or dead part stops the kicks and systemd restarts."""
+    while not server.started:
+        if done.wait(0.1):
+            return
+    log.info("dashboard and API listening on http://%s", listen)
+    notify(f"READY=1\nSTATUS=ingest running; dashboard on {listen}")
+    watchdog = Watchdog()
+    while not done.wait(watchdog.wait_limit(10.0)):
+        try:
+            alive = worker.is_alive() and store.healthy()
+        except Exception:  # a store that cannot answer is not healthy
+            log.exception("the store does not answer")
+            alive = False
+        if alive:
+            watchdog.kick()
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -630,6 +630,10 @@ class SqliteStore:
         rows = self._rows("SELECT name FROM tokens WHERE hash = ?", [token_hash])
         return rows[0]["name"] if rows else None
 
+    def healthy(self) -> bool:
+        """Whether the database answers a query."""
+        return self._rows("SELECT 1 AS one") == [{"one": 1}]
+
     def response_keys(self) -> list[tuple[str, int, str]]:
         """``(device, seq, id)`` of every stored response, for checks and tests."""
         return [

@@ -144,6 +144,10 @@ class Process:
             self.process.kill()
         self.process.wait(timeout=30)
         for reader in self._readers:
+            reader.join(10)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        for reader in self._readers:
             reader.join(timeout=30)
         self.process.stdout.close()
         self.process.stderr.close()
