@@ -141,8 +141,20 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--data", type=Path, default=Path("data/demo"), help="folder (default data/demo)"
     )
-    demo.add_argument("--visitors", type=int, default=20, help="visitors per terminal (default 20)")
-    demo.add_argument("--rate", type=float, default=120, help="visitors a minute (default 120)")
+    demo.add_argument(
+        "--visitors", type=int, default=0,
+        help="visitors per terminal, then stop (default 0: until Ctrl-C)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--rate", type=float, default=30, help="visitors a minute per terminal (default 30)"
+    )
+    demo.add_argument("--duration", type=float, help="stop after this many seconds")
+    demo.add_argument(
+        "--listen", help="dashboard address HOST:PORT (default 127.0.0.1:8080, or a free port)"
+    )
+    demo.add_argument(
+        "--no-window", action="store_true", help="no kiosk window even when a display exists"
+    )
     demo.set_defaults(handler=_demo)
 
 
@@ -150,7 +162,14 @@ def _demo(args: argparse.Namespace) -> int:
     from nojd.demo import run_demo
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return run_demo(args.data, args.visitors, args.rate)
+    if args.visitors < 0 or args.rate <= 0 or (args.duration is not None and args.duration <= 0):
+        from nojd.survey import ConfigError
+
+        raise ConfigError("--visitors must be 0 or more, --rate and --duration above 0")
+    return run_demo(
+        args.data, args.visitors, args.rate, listen=args.listen, duration=args.duration,
+        window=not args.no_window,
+    )  # fmt: skip
 
 
 def _survey(path: Path | None) -> Survey:
