@@ -4,20 +4,31 @@
 #   ./setup.sh demo    install, then run broker, server and simulated terminals (nojd demo)
 #   ./setup.sh test    install, then lint and run the whole test suite
 #   ./setup.sh install install only: apt packages, .venv, the project
+#   ./setup.sh kiosk   a terminal (Raspberry Pi OS Bookworm Lite): packages, user, config, unit
+#   ./setup.sh server  the server (Debian 12): Mosquitto, TLS, config, unit, first admin
 #
-# Safe to run twice: it installs only what is missing or changed.
+# Safe to run twice: it installs only what is missing or changed, and never
+# overwrites a config, key or password that exists.  With DESTDIR=/some/folder
+# the kiosk and server roles write their files under that folder and touch
+# nothing else (no apt, no users, no systemctl): to see what they would do.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium)
+KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata)
+SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
 VENV=.venv
 STAMP=$VENV/.nojd-installed
+APP=$(pwd)
+DESTDIR=${DESTDIR:-}
+LISTEN=${NOJD_LISTEN:-0.0.0.0:8080}
+EXTRAS=server,dev
 
 say() { printf 'setup.sh: %s\n' "$*"; }
 
 missing_apt_packages() {
     local package
-    for package in "${APT_PACKAGES[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q '^install ok installed$' \
             || printf '%s\n' "$package"
     done
@@ -25,9 +36,9 @@ missing_apt_packages() {
 
 install_apt() {
     local missing
-    mapfile -t missing < <(missing_apt_packages)
+    mapfile -t missing < <(missing_apt_packages "$@")
     if [ "${#missing[@]}" -eq 0 ]; then
-        say "apt packages present: ${APT_PACKAGES[*]}"
+        say "apt packages present: $*"
         return
     fi
     if [ "$(id -u)" -ne 0 ]; then
@@ -53,36 +64,241 @@ install_venv() {
         say "creating $VENV with $python"
         "$python" -m venv "$VENV"
     fi
-    fingerprint=$(cat pyproject.toml setup.sh | sha256sum | cut -d' ' -f1)
+    fingerprint=$( (cat pyproject.toml setup.sh; echo "$EXTRAS") | sha256sum | cut -d' ' -f1)
     if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$fingerprint" ]; then
         say "nojd already installed in $VENV"
         return
     fi
-    say "installing nojd and its test tools into $VENV"
+    say "installing nojd [$EXTRAS] into $VENV"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --editable '.[server,dev]'
+    "$VENV/bin/python" -m pip install --quiet --editable ".${EXTRAS:+[$EXTRAS]}"
     echo "$fingerprint" > "$STAMP"
 }
 
-install() {
-    install_apt
+install_all() {
+    install_apt "${APT_PACKAGES[@]}"
     install_venv
+}
+
+# -- the kiosk and server roles ---------------------------------------------------
+
+# Run a command that changes the system, or say it is skipped under DESTDIR.
+system() {
+    if [ -n "$DESTDIR" ]; then
+        say "skipped under DESTDIR: $*"
+    else
+        "$@"
+    fi
+}
+
+# Write a file from stdin unless it exists; mode as given.
+write_new() {
+    local path=$1 mode=$2
+    if [ -e "$path" ]; then
+        say "kept $path (exists)"
+        cat > /dev/null
+        return 1
+    fi
+    mkdir -p "$(dirname "$path")"
+    cat > "$path"
+    chmod "$mode" "$path"
+    say "wrote $path"
+}
+
+# Write a file from stdin, replacing an older version (shipped files, units).
+write_shipped() {
+    local path=$1 mode=$2 new
+    new=$(cat)
+    mkdir -p "$(dirname "$path")"
+    if [ -f "$path" ] && [ "$(cat "$path")" = "$new" ]; then
+        say "unchanged $path"
+        return
+    fi
+    printf '%s\n' "$new" > "$path"
+    chmod "$mode" "$path"
+    say "wrote $path"
+}
+
+unit() {
+    sed -e "s|@APP@|$APP|g" -e "s|@LISTEN@|$LISTEN|g" \
+        "firmware_config/systemd/$1"
+}
+
+role_setup() {
+    # The role's apt packages and .venv; under DESTDIR the checkout's .venv must exist.
+    local packages=("$@")
+    if [ -n "$DESTDIR" ]; then
+        say "DESTDIR=$DESTDIR: writing files there only"
+        [ -x "$VENV/bin/nojd" ] || { say "$VENV/bin/nojd missing: run ./setup.sh install first"; exit 1; }
+        return
+    fi
+    [ "$(id -u)" -eq 0 ] || { say "the $role role changes the system: run it as root"; exit 1; }
+    install_apt "${packages[@]}"
+    install_venv
+}
+
+service_user() {
+    local group
+    if [ -n "$DESTDIR" ]; then
+        say "skipped under DESTDIR: system user nojd"
+        return
+    fi
+    if ! id nojd >/dev/null 2>&1; then
+        useradd --system --home-dir /var/lib/nojd --no-create-home --shell /usr/sbin/nologin nojd
+        say "added system user nojd"
+    fi
+    for group in "$@"; do
+        if getent group "$group" >/dev/null; then usermod -a -G "$group" nojd; fi
+    done
+}
+
+data_dir() {
+    mkdir -p "$DESTDIR/var/lib/nojd"
+    chmod 0750 "$DESTDIR/var/lib/nojd"
+    [ -n "$DESTDIR" ] || chown -R nojd:nojd /var/lib/nojd
+}
+
+kiosk_role() {
+    local cmdline found=""
+    if apt-cache show python3-lgpio >/dev/null 2>&1; then
+        KIOSK_PACKAGES+=(python3-lgpio)  # Raspberry Pi OS: gpiozero's pin library
+    fi
+    EXTRAS=""
+    role_setup "${KIOSK_PACKAGES[@]}"
+    if [ -z "$DESTDIR" ] && grep -q 'include-system-site-packages = false' "$VENV/pyvenv.cfg"; then
+        # python3-lgpio comes from apt: let the venv see it
+        sed -i 's/include-system-site-packages = false/include-system-site-packages = true/' "$VENV/pyvenv.cfg"
+        say "$VENV now sees apt's Python packages (python3-lgpio)"
+    fi
+    service_user video render input gpio
+    data_dir
+    if write_new "$DESTDIR/etc/nojd/kiosk.toml" 0640 < firmware_config/kiosk.example.toml; then
+        found=new
+    fi
+    [ -n "$DESTDIR" ] || chgrp nojd /etc/nojd/kiosk.toml
+    unit nojd-kiosk.service | write_shipped "$DESTDIR/etc/systemd/system/nojd-kiosk.service" 0644
+    # The kiosk draws on the console: the console must never blank.
+    for cmdline in "$DESTDIR/boot/firmware/cmdline.txt" "$DESTDIR/boot/cmdline.txt"; do
+        [ -f "$cmdline" ] || continue
+        if grep -qw 'consoleblank=0' "$cmdline"; then
+            say "unchanged $cmdline (consoleblank=0)"
+        else
+            sed -i '1 s/$/ consoleblank=0/' "$cmdline"
+            say "added consoleblank=0 to $cmdline (screen blanking off after a reboot)"
+        fi
+        break
+    done
+    system systemctl daemon-reload
+    system systemctl enable nojd-kiosk.service
+    if [ "$found" = new ]; then
+        say "next: set device, site, broker and [uplink] in /etc/nojd/kiosk.toml"
+        say "      (nojd device add on the server writes them), a PIN hash from"
+        say "      $VENV/bin/nojd kiosk hash-pin, then: systemctl restart nojd-kiosk"
+    else
+        system systemctl restart nojd-kiosk.service
+        say "next: journalctl -u nojd-kiosk -f   (the terminal's log)"
+    fi
+    say "docs/operations.md: wiring, read-only root, NTP, troubleshooting"
+}
+
+server_role() {
+    local etc=$DESTDIR/etc password tls=$DESTDIR/etc/nojd/tls db
+    EXTRAS=server
+    role_setup "${SERVER_PACKAGES[@]}"
+    service_user
+    data_dir
+    write_new "$etc/nojd/server.toml" 0640 < firmware_config/server.example.toml || true
+    [ -n "$DESTDIR" ] || chgrp nojd /etc/nojd/server.toml
+    # Mosquitto: the shipped config and ACL, and a password for the server's own user.
+    write_shipped "$etc/mosquitto/conf.d/nojd.conf" 0644 < firmware_config/mosquitto/nojd.conf
+    write_shipped "$etc/mosquitto/nojd.acl" 0644 < firmware_config/mosquitto/nojd.acl
+    if [ ! -f "$etc/mosquitto/nojd.passwd" ]; then
+        install -m 0600 /dev/null "$etc/mosquitto/nojd.passwd"
+        say "wrote $etc/mosquitto/nojd.passwd (empty)"
+    fi
+    if grep -q '^nojd-server:' "$etc/mosquitto/nojd.passwd"; then
+        say "kept the broker password of nojd-server"
+    else
+        password=$(openssl rand -hex 24)
+        mosquitto_passwd -b "$etc/mosquitto/nojd.passwd" nojd-server "$password"
+        sed -i "0,/^password = \"\"/s//password = \"$password\"/" "$etc/nojd/server.toml"
+        say "made the broker user nojd-server; its password is in $etc/nojd/server.toml"
+    fi
+    [ -n "$DESTDIR" ] || chown mosquitto: /etc/mosquitto/nojd.passwd
+    # TLS for the terminals' listener: a local CA on first run, unless given.
+    if [ -f "$tls/server.crt" ]; then
+        say "kept the TLS certificate in $tls"
+    elif [ -n "${NOJD_TLS_CERT:-}" ]; then
+        install -d -m 0750 "$tls"
+        install -m 0644 "$NOJD_TLS_CERT" "$tls/server.crt"
+        install -m 0640 "$NOJD_TLS_KEY" "$tls/server.key"
+        install -m 0644 "$NOJD_TLS_CA" "$tls/ca.crt"
+        say "installed the given certificate, key and CA in $tls"
+    else
+        make_ca "$tls"
+    fi
+    [ -n "$DESTDIR" ] || { chgrp mosquitto "$tls" "$tls/server.key"; chmod 0750 "$tls"; }
+    unit nojd-server.service | write_shipped "$etc/systemd/system/nojd-server.service" 0644
+    # The first admin, once.
+    db="sqlite://$DESTDIR/var/lib/nojd/server.sqlite"
+    if [ -n "$("$VENV/bin/nojd" server user list --config "$etc/nojd/server.toml" --db "$db")" ]; then
+        say "kept the dashboard users"
+    else
+        password=$(openssl rand -base64 12)
+        printf '%s\n' "$password" | "$VENV/bin/nojd" server user add admin --config "$etc/nojd/server.toml" --db "$db"
+        say "dashboard login: admin / $password   (shown only now; change it with"
+        say "      $VENV/bin/nojd server user add admin --config /etc/nojd/server.toml)"
+    fi
+    [ -n "$DESTDIR" ] || chown -R nojd:nojd /var/lib/nojd
+    system systemctl daemon-reload
+    system systemctl enable mosquitto.service nojd-server.service
+    system systemctl restart mosquitto.service
+    system systemctl restart nojd-server.service
+    say "next: the dashboard is at http://$(hostname -f 2>/dev/null || hostname):${LISTEN##*:}/"
+    say "      for each terminal: $VENV/bin/nojd device add ID --site SITE --broker mqtts://$(hostname -f 2>/dev/null || hostname):8883 --ca-file /etc/nojd/tls/ca.crt --out /root/terminals"
+    say "      and copy /etc/nojd/tls/ca.crt and the terminal's ID.toml to it (docs/operations.md)"
+}
+
+make_ca() {
+    local tls=$1 name ips san
+    name=$(hostname -f 2>/dev/null || hostname)
+    san="DNS:$name,DNS:localhost,IP:127.0.0.1"
+    for ips in $(hostname -I 2>/dev/null); do san="$san,IP:$ips"; done
+    install -d -m 0750 "$tls"
+    openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=nojd local CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:3072 -nodes -subj "/CN=$name" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+        -CAcreateserial -days 825 -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san") \
+        -out "$tls/server.crt" 2>/dev/null
+    rm -f "$tls/server.csr"
+    chmod 0600 "$tls/ca.key"
+    chmod 0640 "$tls/server.key"
+    chmod 0644 "$tls/ca.crt" "$tls/server.crt"
+    say "made a local CA and a certificate for $san in $tls"
 }
 
 role=${1:-install}
 [ $# -gt 0 ] && shift
 case "$role" in
     install)
-        install
+        install_all
         say "done; next: ./setup.sh demo, or ./setup.sh test"
         ;;
     demo)
-        install
-        # Broker, server and three simulated terminals; the dashboard joins with the server issue.
+        install_all
+        # Broker, server with dashboard, three simulated terminals; Ctrl-C stops it all.
         exec "$VENV/bin/nojd" demo "$@"
         ;;
+    kiosk)
+        kiosk_role
+        ;;
+    server)
+        server_role
+        ;;
     test)
-        install
+        install_all
         if [ -z "${HYPOTHESIS_PROFILE:-}" ] && [ -n "${CI:-}" ]; then
             export HYPOTHESIS_PROFILE=ci
         fi
@@ -92,7 +308,7 @@ case "$role" in
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
     *)
-        say "unknown role '$role' (expected install, demo or test)"
+        say "unknown role '$role' (expected install, demo, test, kiosk or server)"
         exit 2
         ;;
 esac

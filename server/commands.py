@@ -65,6 +65,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     add_user.add_argument("--config", type=Path, help="server TOML config")
     add_user.add_argument("--db", help="database URL (default: the config's)")
     add_user.set_defaults(handler=_user_add)
+    list_users = user_actions.add_parser(
+        "list", help="list dashboard users", description="Print each user's name and role."
+    )
+    list_users.add_argument("--config", type=Path, help="server TOML config")
+    list_users.add_argument("--db", help="database URL (default: the config's)")
+    list_users.set_defaults(handler=_user_list)
     token = actions.add_parser(
         "token", help="API bearer tokens", description="Manage API bearer tokens."
     )
@@ -78,6 +84,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--config", type=Path, help="server TOML config")
     create.add_argument("--db", help="database URL (default: the config's)")
     create.set_defaults(handler=_token_create)
+
+
+def _user_list(args: argparse.Namespace) -> int:
+    from nojd.server.store import open_store
+
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    store = open_store(config.db, config.zone)
+    try:
+        for user in store.users():  # type: ignore[attr-defined]
+            print(f"{user['name']}\t{user['role']}")
+    finally:
+        store.close()
+    return 0
 
 
 def _user_add(args: argparse.Namespace) -> int:

@@ -1,0 +1,150 @@
+"""`./setup.sh kiosk` and `./setup.sh server` pointed at a temporary root (DESTDIR): the files
+they write, run twice, checked by systemd-analyze and used for real by Mosquitto and nojd."""
+
+import os
+import re
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from processes import NOJD, Broker, Process, free_port, server_rows, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+UNITS = ("/etc/systemd/system/nojd-kiosk.service", "/etc/systemd/system/nojd-server.service")
+
+
+def setup(role, destdir):
+    result = subprocess.run(
+        [str(ROOT / "setup.sh"), role], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DESTDIR": str(destdir)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(scope="module")
+def roots(tmp_path_factory):
+    before = {unit: Path(unit).exists() for unit in UNITS}
+    root = tmp_path_factory.mktemp("root")
+    (root / "boot/firmware").mkdir(parents=True)
+    (root / "boot/firmware/cmdline.txt").write_text("console=tty1 root=PARTUUID=1 rootwait\n")
+    runs = {role: [setup(role, root), setup(role, root)] for role in ("kiosk", "server")}
+    yield root, runs
+    # nothing outside the temporary root was written
+    assert {unit: Path(unit).exists() for unit in UNITS} == before
+
+
+def test_the_kiosk_role_writes_config_unit_and_console_settings(roots):
+    root, runs = roots
+    first, second = runs["kiosk"]
+    config = root / "etc/nojd/kiosk.toml"
+    assert config.read_text() == (ROOT / "firmware_config/kiosk.example.toml").read_text()
+    assert mode(config) == 0o640 and (root / "var/lib/nojd").is_dir()
+    unit = (root / "etc/systemd/system/nojd-kiosk.service").read_text()
+    assert f"ExecStart={ROOT}/.venv/bin/nojd kiosk run --config /etc/nojd/kiosk.toml" in unit
+    for line in (
+        "Type=notify",
+        "WatchdogSec=30",
+        "Restart=always",
+        "User=nojd",
+        "Environment=SDL_VIDEODRIVER=kmsdrm",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/nojd",
+        "NoNewPrivileges=true",
+        "PrivateTmp=true",
+    ):
+        assert line in unit.splitlines(), line  # fmt: skip
+    assert (root / "boot/firmware/cmdline.txt").read_text().count("consoleblank=0") == 1
+    # it says what it did and what comes next; the second run keeps what exists
+    assert f"wrote {config}" in first and "next: set device, site, broker" in first
+    assert f"kept {config} (exists)" in second and "unchanged" in second
+    assert "skipped under DESTDIR: systemctl enable nojd-kiosk.service" in first
+
+
+def test_the_server_role_writes_broker_tls_unit_and_an_admin(roots):
+    root, runs = roots
+    first, second = runs["server"]
+    config = (root / "etc/nojd/server.toml").read_text()
+    [password] = re.findall(r'^password = "([0-9a-f]{48})"', config, re.MULTILINE)
+    passwd = root / "etc/mosquitto/nojd.passwd"
+    assert passwd.read_text().startswith("nojd-server:") and mode(passwd) == 0o600
+    conf = (root / "etc/mosquitto/conf.d/nojd.conf").read_text()
+    assert conf == (ROOT / "firmware_config/mosquitto/nojd.conf").read_text()
+    tls = root / "etc/nojd/tls"
+    assert mode(tls / "ca.key") == 0o600 and mode(tls / "server.key") == 0o640
+    verified = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(tls / "ca.crt"), str(tls / "server.crt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert verified.stdout.strip().endswith(": OK"), verified.stderr
+    unit = (root / "etc/systemd/system/nojd-server.service").read_text()
+    assert f"ExecStart={ROOT}/.venv/bin/nojd server run --config /etc/nojd/server.toml" in unit
+    assert "--listen 0.0.0.0:8080" in unit and "Type=notify" in unit
+    users = subprocess.run(
+        [NOJD, "server", "user", "list", "--db", f"sqlite:///{root}/var/lib/nojd/server.sqlite"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert users == "admin\tadmin\n"
+    assert "dashboard login: admin / " in first and "dashboard login" not in second
+    assert "kept the broker password of nojd-server" in second
+    assert "kept the TLS certificate" in second and "kept the dashboard users" in second
+    # the second run changed no secret
+    assert password in (root / "etc/nojd/server.toml").read_text()
+
+
+def test_the_units_pass_systemd_analyze_verify(roots):
+    root, _ = roots
+    for name in ("nojd-kiosk.service", "nojd-server.service"):
+        result = subprocess.run(
+            ["systemd-analyze", "verify", str(root / "etc/systemd/system" / name)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0 and result.stderr.strip() == "", (name, result.stderr)
+
+
+def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp_path):
+    """Mosquitto runs the role's nojd.conf (its paths and ports moved into the test), with
+    its password file and certificates; a terminal made by `nojd device add` sends over
+    mqtts, and `nojd server ingest` with the role's server.toml stores its answers."""
+    root, _ = roots
+    tls_port = free_port()
+    etc = root / "etc"
+    conf = (etc / "mosquitto/conf.d/nojd.conf").read_text()
+    conf = "\n".join(
+        line for line in conf.splitlines()
+        if not line.startswith(("listener 1883", "persistence"))
+    )  # fmt: skip
+    conf = conf.replace("listener 8883", f"listener {tls_port}")
+    conf = conf.replace("/etc/mosquitto/", f"{etc}/mosquitto/").replace(
+        "/etc/nojd/", f"{etc}/nojd/"
+    )
+    broker = Broker(tmp_path / "broker", extra=conf + "\n").start()
+    terminals = tmp_path / "terminals"
+    subprocess.run(
+        [NOJD, "device", "add", "desk-9", "--site", "kontaktcenter",
+         "--broker", f"mqtts://localhost:{tls_port}", "--passwd", str(etc / "mosquitto/nojd.passwd"),
+         "--out", str(terminals), "--ca-file", str(etc / "nojd/tls/ca.crt")],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    broker.process.send_signal(1)  # SIGHUP: Mosquitto rereads the password file
+    db = tmp_path / "server.sqlite"
+    ingest = Process("server", "ingest", "--config", str(etc / "nojd/server.toml"),
+                     "--broker", broker.url, "--db", f"sqlite:///{db}")  # fmt: skip
+    kiosk = Process("kiosk", "simulate", "--config", str(terminals / "desk-9.toml"),
+                    "--data", str(tmp_path / "desk-9"), "--visitors", "5", "--rate", "600",
+                    env={"GPIOZERO_PIN_FACTORY": "mock"})  # fmt: skip
+    try:
+        made = kiosk.rest(timeout=120)
+        assert kiosk.process.wait(60) == 0, kiosk.log
+        assert wait_until(lambda: len(server_rows(db)) == 5, 60), ingest.log + kiosk.log
+        assert sorted(row["seq"] for row in made) == [1, 2, 3, 4, 5]
+    finally:
+        kiosk.close()
+        ingest.terminate()
+        ingest.close()
+        broker.stop()
