@@ -272,7 +272,7 @@ def _print_holdings(store: SqliteStore) -> None:
     print("\ndemo: what the server holds")
     for device in store.devices():
         print(
-            f"  {device['device']:<16} {device['site']:<14} {device['received']:>5} responses, "
+            f"  {device['device']:<16} {device['site'] or '–':<14} {device['received']:>5} responses, "
             f"{device['missing']} missing, status {device['state']} (backlog {device['backlog']})"
         )
     survey = default_survey()

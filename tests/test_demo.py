@@ -21,7 +21,8 @@ def test_the_demo_shows_figures_on_the_dashboard_and_stops_on_ctrl_c(tmp_path):
         [NOJD, "demo", "--data", str(tmp_path / "demo"), "--listen", f"127.0.0.1:{port}",
          "--duration", "300"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"SDL_VIDEODRIVER": "dummy", "PATH": "/usr/sbin:/usr/bin:/bin"},
+        # a display "exists" (SDL draws nowhere): the demo adds a kiosk window
+        env={"SDL_VIDEODRIVER": "dummy", "PATH": "/usr/sbin:/usr/bin:/bin", "DISPLAY": ":99"},
     )  # fmt: skip
     started = time.monotonic()
     try:
@@ -52,7 +53,8 @@ def test_the_demo_shows_figures_on_the_dashboard_and_stops_on_ctrl_c(tmp_path):
     assert demo.returncode == 0, err[-3000:]
     lines = out.splitlines()
     assert "demo: stopping" in lines
-    for device in ("demo-kc-desk1", "demo-kc-desk2", "demo-bib-desk1"):
+    assert any("a terminal window (demo-kc-window)" in line for line in lines)
+    for device in ("demo-kc-desk1", "demo-kc-desk2", "demo-bib-desk1", "demo-kc-window"):
         [line] = [line for line in lines if line.strip().startswith(device)]
         # every response the terminal made reached the server; it said goodbye
         assert " 0 missing, status offline (backlog 0)" in line, line

@@ -68,7 +68,9 @@ def test_the_server_says_ready_when_it_listens(tmp_path, notify_socket):
         broker.stop()
     # under journald every line carries its syslog priority: <6> info, <4> warning
     lines = [line for line in server.log.splitlines() if line.strip()]
-    assert any(line.startswith("<6>INFO nojd.server: dashboard and API listening") for line in lines)
+    assert any(
+        line.startswith("<6>INFO nojd.server: dashboard and API listening") for line in lines
+    )
     assert all(line[:3] in ("<2>", "<3>", "<4>", "<6>", "<7>") for line in lines), lines
 
 
