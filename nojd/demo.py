@@ -271,8 +271,9 @@ def _report(db: Path) -> None:
 def _print_holdings(store: SqliteStore) -> None:
     print("\ndemo: what the server holds")
     for device in store.devices():
+        site = device["site"] or "–"
         print(
-            f"  {device['device']:<16} {device['site'] or '–':<14} {device['received']:>5} responses, "
+            f"  {device['device']:<16} {site:<14} {device['received']:>5} responses, "
             f"{device['missing']} missing, status {device['state']} (backlog {device['backlog']})"
         )
     survey = default_survey()
