@@ -265,8 +265,13 @@ make_ca() {
     san="DNS:$name,DNS:localhost,IP:127.0.0.1"
     for ips in $(hostname -I 2>/dev/null); do san="$san,IP:$ips"; done
     install -d -m 0750 "$tls"
-    openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=nojd local CA" \
-        -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+    if [ -f "$tls/ca.crt" ] && [ -f "$tls/ca.key" ]; then
+        say "kept the local CA in $tls (terminals keep trusting it)"
+    else
+        openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=nojd local CA" \
+            -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+        say "made a local CA in $tls: copy ca.crt to every terminal"
+    fi
     openssl req -newkey rsa:3072 -nodes -subj "/CN=$name" \
         -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
     openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
@@ -276,7 +281,7 @@ make_ca() {
     chmod 0600 "$tls/ca.key"
     chmod 0640 "$tls/server.key"
     chmod 0644 "$tls/ca.crt" "$tls/server.crt"
-    say "made a local CA and a certificate for $san in $tls"
+    say "made a server certificate for $san in $tls"
 }
 
 role=${1:-install}

@@ -29,7 +29,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="run the server: ingest and the HTTP API",
         description=(
             "Run the server: ingest from the broker into the store (ack after commit) and "
-            "serve the HTTP API (/healthz, /api/v1/figures, /api/v1/devices)."
+            "serve the HTTP API (/healthz, /api/v1/figures, /api/v1/heatmap, /api/v1/devices) "
+            "and the dashboard."
         ),
     )
     _common(run)
@@ -140,7 +141,7 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
     """Add ``nojd report`` to the ``nojd`` parser."""
     report = commands.add_parser(
         "report",
-        help="key figures from the server's store as JSON, CSV or Markdown",
+        help="key figures from the server's store as JSON, CSV, XLSX or Markdown",
         description=(
             "Key figures per device, site, unit or all, per period, for local days FROM..TO "
             "(both included), from the server's rollups; the same JSON as /api/v1/figures."

@@ -148,3 +148,20 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
         ingest.terminate()
         ingest.close()
         broker.stop()
+
+
+def test_a_new_server_certificate_keeps_the_local_ca(roots):
+    root, _ = roots
+    tls = root / "etc/nojd/tls"
+    ca = (tls / "ca.crt").read_bytes()
+    old = (tls / "server.crt").read_bytes()
+    (tls / "server.crt").unlink()
+    (tls / "server.key").unlink()
+    said = setup("server", root)
+    assert "kept the local CA" in said and "made a server certificate" in said
+    assert (tls / "ca.crt").read_bytes() == ca and (tls / "server.crt").read_bytes() != old
+    verified = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(tls / "ca.crt"), str(tls / "server.crt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert verified.stdout.strip().endswith(": OK"), verified.stderr
