@@ -36,6 +36,8 @@ log = logging.getLogger("nojd.uplink")
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 60.0
+#: Seconds between looks at whether the clock is synchronised (for the log line).
+CLOCK_CHECK = 10.0
 CONNECT_TIMEOUT = 10.0
 #: A drained backlog at least this long is worth a line in the log.
 BACKLOG_WORTH_LOGGING = 10
@@ -60,6 +62,7 @@ class Uplink:
         self._cursor = 0
         self._peak = 0
         self._synced: bool | None = None
+        self._clock_checked = float("-inf")
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
 
     def start(self) -> None:
@@ -174,7 +177,9 @@ class Uplink:
 
     def _send(self, client: mqtt.Client, now: float) -> None:
         """Resend what waited too long, then fill the window: fresh rows first, then the oldest."""
-        self._watch_clock()
+        if now >= self._clock_checked + CLOCK_CHECK:  # adjtimex is a system call: not per loop
+            self._clock_checked = now
+            self._watch_clock()
         late = [
             seq for seq, sent in self._in_flight.items() if now - sent > self.config.resend_after
         ]

@@ -290,6 +290,16 @@ def _share(figures: dict[str, Any]) -> float | None:
     return figures.get("satisfied_share", figures.get("resolved_share"))
 
 
+def _answered(figures: dict[str, Any]) -> set[tuple[str, str]]:
+    """(group, question) pairs with at least one answer in some period: the charts worth drawing."""
+    return {
+        (group["key"], question)
+        for group in figures["groups"]
+        for question, answered in group["questions"].items()
+        if answered["n"]
+    }
+
+
 def _trends(
     figures: dict[str, Any], survey: Any, questions: list[str], lang: str
 ) -> dict[str, dict[str, str]]:
@@ -309,12 +319,7 @@ def _trends(
         date.fromisoformat(figures["from"]), date.fromisoformat(figures["to"]), figures["period"]
     )
     period = text(f"dashboard.per_{figures['period']}", lang)
-    answered_ever = {
-        (group["key"], question)
-        for group in figures["groups"]
-        for question in questions
-        if group["questions"][question]["n"]
-    }
+    answered_ever = _answered(figures)
     return {
         key: {
             question: trend_svg(
@@ -350,12 +355,7 @@ def _targets(yearly: dict[str, Any], survey: Any, lang: str) -> dict[str, list[t
             rows.setdefault((group["key"], question.id), []).append(
                 (group["period"], value, answered["target"], f"{verdict} ({goal})")
             )
-    answered_ever = {
-        (group["key"], question.id)
-        for group in yearly["groups"]
-        for question in survey.questions
-        if group["questions"][question.id]["n"]
-    }
+    answered_ever = _answered(yearly)
     charts: dict[str, list[tuple[str, str]]] = {}
     for question in survey.questions:
         for (key, asked), items in rows.items():

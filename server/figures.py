@@ -115,17 +115,18 @@ def heatmap(
     if last < first:
         raise ConfigError(f"to: {last} is before from: {first}")
     answers, responses = store.hour_counts(
-        survey.id, question, first.isoformat()[:7], last.isoformat()[:7], include_flagged
-    )
+        survey.id, question, first.isoformat()[:7], last.isoformat()[:7], include_flagged,
+        (device,) if device else (),
+    )  # fmt: skip
     chosen = _chooser(organisation, site, unit)
     counts: dict[tuple[int, int], dict[str, int]] = {}
     totals: dict[tuple[int, int], int] = {}
     for row in answers:
-        if chosen(row) and (device is None or row["device"] == device):
+        if chosen(row):
             cell = counts.setdefault((row["weekday"], row["hour"]), {})
             cell[row["answer"]] = cell.get(row["answer"], 0) + row["n"]
     for row in responses:
-        if chosen(row) and (device is None or row["device"] == device):
+        if chosen(row):
             key = (row["weekday"], row["hour"])
             totals[key] = totals.get(key, 0) + row["responses"]
     targets = organisation.sites[site].targets if site in organisation.sites else {}

@@ -549,21 +549,24 @@ class SqliteStore:
         first_month: str,
         last_month: str,
         include_flagged: bool,
+        devices: Sequence[str] = (),
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Answer counts of ``question`` and response counts per local weekday (1 = Monday)
-        × hour × device × site, for months ``YYYY-MM`` ``first_month``..``last_month``."""
+        × hour × device × site, for months ``YYYY-MM`` ``first_month``..``last_month``;
+        ``devices``, when given, limits them to those devices."""
+        only = f" AND device IN ({', '.join('?' * len(devices))})" if devices else ""
         answers = self._rows(
-            """SELECT weekday, hour, device, site, answer, sum(n) AS n FROM hour_rollups
-               WHERE month BETWEEN ? AND ? AND survey = ? AND question = ?
-                 AND (flagged = 0 OR ?)
-               GROUP BY weekday, hour, device, site, answer""",
-            [first_month, last_month, survey, question, include_flagged],
+            f"""SELECT weekday, hour, device, site, answer, sum(n) AS n FROM hour_rollups
+                WHERE month BETWEEN ? AND ? AND survey = ? AND question = ?
+                  AND (flagged = 0 OR ?){only}
+                GROUP BY weekday, hour, device, site, answer""",
+            [first_month, last_month, survey, question, include_flagged, *devices],
         )
         responses = self._rows(
-            """SELECT weekday, hour, device, site, sum(n) AS responses FROM hour_responses
-               WHERE month BETWEEN ? AND ? AND survey = ? AND (flagged = 0 OR ?)
-               GROUP BY weekday, hour, device, site""",
-            [first_month, last_month, survey, include_flagged],
+            f"""SELECT weekday, hour, device, site, sum(n) AS responses FROM hour_responses
+                WHERE month BETWEEN ? AND ? AND survey = ? AND (flagged = 0 OR ?){only}
+                GROUP BY weekday, hour, device, site""",
+            [first_month, last_month, survey, include_flagged, *devices],
         )
         return answers, responses
 

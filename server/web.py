@@ -46,6 +46,16 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
             )
         return name
 
+    def answer(compute: Any, survey: str, **chosen: Any) -> dict[str, Any]:
+        """``compute(store, survey, organisation, **chosen)``; bad parameters are a 400
+        that names them."""
+        if survey not in surveys:
+            raise HTTPException(400, f"survey: {survey!r} is not one of {', '.join(surveys)}")
+        try:
+            return compute(store, surveys[survey], config.organisation, **chosen)
+        except (ConfigError, SurveyError) as exc:
+            raise HTTPException(400, str(exc)) from None
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         """Whether the server answers; needs no token."""
@@ -64,16 +74,10 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         unit: str | None = None,
     ) -> dict[str, Any]:
         """Key figures: the report JSON of DESIGN.md."""
-        if survey not in surveys:
-            raise HTTPException(400, f"survey: {survey!r} is not one of {', '.join(surveys)}")
-        try:
-            return report(
-                store, surveys[survey], config.organisation, first=first, last=last, by=by,
-                period=period, include_flagged=include_flagged, device=device, site=site,
-                unit=unit,
-            )  # fmt: skip
-        except ConfigError as exc:
-            raise HTTPException(400, str(exc)) from None
+        return answer(
+            report, survey, first=first, last=last, by=by, period=period,
+            include_flagged=include_flagged, device=device, site=site, unit=unit,
+        )  # fmt: skip
 
     @app.get("/api/v1/heatmap", dependencies=[Depends(client)])
     def hours(
@@ -87,16 +91,10 @@ def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
         unit: str | None = None,
     ) -> dict[str, Any]:
         """Responses and one question's figures per local weekday (1 = Monday) and hour."""
-        if survey not in surveys:
-            raise HTTPException(400, f"survey: {survey!r} is not one of {', '.join(surveys)}")
-        try:
-            return heatmap(
-                store, surveys[survey], config.organisation, first=first, last=last,
-                question=question, include_flagged=include_flagged, device=device, site=site,
-                unit=unit,
-            )  # fmt: skip
-        except (ConfigError, SurveyError) as exc:
-            raise HTTPException(400, str(exc)) from None
+        return answer(
+            heatmap, survey, first=first, last=last, question=question,
+            include_flagged=include_flagged, device=device, site=site, unit=unit,
+        )  # fmt: skip
 
     @app.get("/api/v1/devices", dependencies=[Depends(client)])
     def devices() -> list[dict[str, Any]]:

@@ -180,6 +180,9 @@ def test_hour_and_weekday_heatmap(site):
     one_site = site.get("/hours?from=2025-01&to=2026-12&site=bibliotek").text
     grid = one_site.split('aria-label="Antal svar per veckodag och timme"')[1].split("</svg>")[0]
     assert ">15</text>" in grid and ">19</text>" not in grid
+    one_desk = site.get("/hours?from=2025-01&to=2026-12&device=desk-2").text
+    grid = one_desk.split('aria-label="Antal svar per veckodag och timme"')[1].split("</svg>")[0]
+    assert ">8</text>" in grid and ">19</text>" not in grid and ">10</text>" not in grid
     # a question without answers at all gives a grid of "–" (n = 0 is suppressed)
     asked = site.get("/hours?from=2025-01&to=2026-12&question=trust").text
     shares = asked.split('aria-label="Andel nöjda per veckodag och timme: ')[1].split("</svg>")[0]

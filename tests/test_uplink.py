@@ -1,6 +1,7 @@
 """The uplink and ingest in one process against a real Mosquitto: backlog, fresh answers, clocks, TLS."""
 
 import gc
+import logging
 import subprocess
 import threading
 import warnings
@@ -84,7 +85,8 @@ def test_a_fresh_answer_overtakes_a_long_backlog(parts, tmp_path):
         assert store.missing_seqs("desk-1") == []
 
 
-def test_timestamps_made_before_ntp_are_corrected_from_the_monotonic_clock(parts, tmp_path):
+def test_timestamps_made_before_ntp_are_corrected_from_the_monotonic_clock(parts, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
     broker, store, ingest, uplink = parts
     clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC), synced=False)  # a Pi's guess after boot
     with Outbox(tmp_path / "kiosk", "desk-1") as outbox:
@@ -101,6 +103,8 @@ def test_timestamps_made_before_ntp_are_corrected_from_the_monotonic_clock(parts
     assert [(r["seq"], r["clock"]) for r in rows] == [(1, "corrected"), (2, "corrected")]
     assert rows[0]["at"] == "2026-11-24T08:08:30.000Z"
     assert rows[1]["at"] == "2026-11-24T08:10:00.000Z"
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("clock ")]
+    assert said == ["clock synchronised; answers given before get corrected time stamps"]
 
 
 def test_an_earlier_boot_stays_unsynced(parts, tmp_path):
