@@ -15,7 +15,10 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium)
-KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata)
+# What SDL's KMS/DRM driver and evdev input load at run time (dlopen, so ldd does not
+# show them): libdrm, GBM, EGL and GLES from Mesa with its DRI drivers (vc4, v3d), udev.
+KMSDRM_PACKAGES=(libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1)
+KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMSDRM_PACKAGES[@]}")
 SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
 VENV=.venv
 STAMP=$VENV/.nojd-installed
@@ -63,6 +66,13 @@ install_venv() {
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating $VENV with $python"
         "$python" -m venv "$VENV"
+    fi
+    # PyPI's pygame and pygame-ce both install the package `pygame` over each other;
+    # only pygame-ce's SDL has the KMS/DRM console driver.  Keep exactly one: pygame-ce.
+    if "$VENV/bin/python" -m pip show pygame >/dev/null 2>&1; then
+        say "replacing pygame with pygame-ce in $VENV (pygame's SDL lacks KMS/DRM)"
+        "$VENV/bin/python" -m pip uninstall --quiet --yes pygame pygame-ce
+        rm -f "$STAMP"
     fi
     fingerprint=$( (cat pyproject.toml setup.sh; echo "$EXTRAS") | sha256sum | cut -d' ' -f1)
     if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$fingerprint" ]; then
@@ -120,8 +130,18 @@ write_shipped() {
 }
 
 unit() {
-    sed -e "s|@APP@|$APP|g" -e "s|@LISTEN@|$LISTEN|g" \
+    sed -e "s|@APP@|$APP|g" -e "s|@LISTEN@|$LISTEN|g" -e "s|@GROUPS@|$(kiosk_groups)|g" \
         "firmware_config/systemd/$1"
+}
+
+# The device groups the kiosk needs that exist here: video (/dev/dri/card*), render
+# (/dev/dri/renderD*), input (/dev/input/event*), gpio (/dev/gpiochip*, Raspberry Pi OS).
+kiosk_groups() {
+    local group found=()
+    for group in video render input gpio; do
+        getent group "$group" >/dev/null && found+=("$group")
+    done
+    echo "${found[*]}"
 }
 
 role_setup() {
@@ -152,6 +172,17 @@ service_user() {
     done
 }
 
+# video, render and input are the groups Debian's udev rules give the DRM and input
+# devices; a minimal system may not have them yet (gpio is Raspberry Pi OS's own).
+device_groups() {
+    local group
+    for group in video render input; do
+        getent group "$group" >/dev/null && continue
+        system groupadd --system "$group"
+        [ -n "$DESTDIR" ] || say "added system group $group"
+    done
+}
+
 data_dir() {
     mkdir -p "$DESTDIR/var/lib/nojd"
     chmod 0750 "$DESTDIR/var/lib/nojd"
@@ -160,16 +191,16 @@ data_dir() {
 
 kiosk_role() {
     local cmdline found=""
-    if apt-cache show python3-lgpio >/dev/null 2>&1; then
-        KIOSK_PACKAGES+=(python3-lgpio)  # Raspberry Pi OS: gpiozero's pin library
-    fi
-    EXTRAS=""
+    # gpiozero's pin library lgpio comes from PyPI (the extra "pi"): Debian has no
+    # python3-lgpio, only Raspberry Pi's own archive does, and one source serves both.
+    EXTRAS=pi
     role_setup "${KIOSK_PACKAGES[@]}"
-    if [ -z "$DESTDIR" ] && grep -q 'include-system-site-packages = false' "$VENV/pyvenv.cfg"; then
-        # python3-lgpio comes from apt: let the venv see it
-        sed -i 's/include-system-site-packages = false/include-system-site-packages = true/' "$VENV/pyvenv.cfg"
-        say "$VENV now sees apt's Python packages (python3-lgpio)"
+    if [ -z "$DESTDIR" ] && grep -q 'include-system-site-packages = true' "$VENV/pyvenv.cfg"; then
+        # an older set-up let the venv see apt's Python packages (python3-pygame among them)
+        sed -i 's/include-system-site-packages = true/include-system-site-packages = false/' "$VENV/pyvenv.cfg"
+        say "$VENV no longer sees apt's Python packages"
     fi
+    device_groups
     service_user video render input gpio
     data_dir
     if write_new "$DESTDIR/etc/nojd/kiosk.toml" 0640 < firmware_config/kiosk.example.toml; then

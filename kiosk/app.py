@@ -27,6 +27,7 @@ from gpiozero import Factory
 from nojd.kiosk import screens
 from nojd.kiosk.clock import SystemClock
 from nojd.kiosk.config import KioskConfig
+from nojd.kiosk.display import Display
 from nojd.kiosk.inputs import PRESS, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
@@ -77,7 +78,9 @@ class Kiosk:
         self._summary: StaffSummary | None = None
         self._drawn = -1
         self.hotspots: list[screens.Hotspot] = []
-        self.surface = self._open_display(window)
+        self.display = self._open_display(window)
+        pygame.font.init()
+        self.surface = self.display.view if self.display else None
         self.buttons = Buttons(config.gpio, pin_factory, wake=self._wake.set)
         if config.mode == "buttons" and not self.buttons.grades:
             self.buttons.close()
@@ -147,6 +150,8 @@ class Kiosk:
         if self.outbox is not None:
             self.outbox.close()
             self.outbox = None
+        if self.display is not None:
+            self.display.close()
         pygame.display.quit()
 
     def wait_for(self, predicate: Callable[[View], bool], timeout: float) -> bool:
@@ -155,36 +160,21 @@ class Kiosk:
             return self._changed.wait_for(lambda: predicate(self.view), timeout)
 
     def tap(self, position: tuple[int, int]) -> None:
-        """Post a touch at ``position``, as a finger would."""
+        """Post a click at ``position`` on the panel, as a mouse would."""
         for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
-            pygame.event.post(pygame.event.Event(kind, pos=position, button=1))
+            pygame.event.post(pygame.event.Event(kind, pos=position, button=1, touch=False))
 
     # -- inside ----------------------------------------------------------------
 
-    def _open_display(self, window: tuple[int, int] | None) -> pygame.Surface | None:
+    def _open_display(self, window: tuple[int, int] | None) -> Display | None:
         if self.config.mode == "buttons":
             os.environ["SDL_VIDEODRIVER"] = "dummy"
-        try:
             pygame.display.init()
-        except pygame.error as exc:
-            raise ConfigError(f"display: SDL cannot start ({exc})") from None
-        pygame.font.init()
-        if self.config.mode == "buttons":
             return None
-        try:
-            if window is None and self.config.display.fullscreen:
-                surface = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-                pygame.mouse.set_visible(False)
-            else:
-                surface = pygame.display.set_mode(window or self.config.display.size)
-        except pygame.error as exc:
-            raise ConfigError(
-                f"display: cannot be opened ({exc}); for a terminal without a screen "
-                'set mode = "buttons" in the kiosk config'
-            ) from None
+        display = Display(self.config.display, window)
         pygame.display.set_caption(f"nojd {self.config.device}")
         pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
-        return surface
+        return display
 
     def _open_outbox(self) -> None:
         try:
@@ -238,9 +228,13 @@ class Kiosk:
             session.request_staff(with_pin=False)
         elif event.type == pygame.KEYDOWN:
             self._key(session, event)
-        elif event.type == pygame.MOUSEBUTTONDOWN:
-            self._touch(session, event.pos)
-        elif event.type == pygame.MOUSEBUTTONUP:
+        elif event.type == pygame.FINGERDOWN and self.display is not None:
+            self._touch(session, self.display.finger(event.x, event.y))
+        elif event.type == pygame.MOUSEBUTTONDOWN and self.display is not None:
+            # SDL also reports a touch as a mouse click; the FINGERDOWN above handles it.
+            if not getattr(event, "touch", False):
+                self._touch(session, self.display.to_view(*event.pos))
+        elif event.type in (pygame.MOUSEBUTTONUP, pygame.FINGERUP):
             self._hold_until = None
 
     def _key(self, session: Session, event: pygame.event.Event) -> None:
@@ -329,7 +323,8 @@ class Kiosk:
             )
         if self.surface is not None:
             self.hotspots = screens.draw(self.surface, view, self._context(), self._summary)
-            pygame.display.flip()
+        if self.display is not None:
+            self.display.flip()
             self.on_frame(version, time.perf_counter())
         with self._changed:
             self._changed.notify_all()

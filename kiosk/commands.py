@@ -106,8 +106,15 @@ def _config(args: argparse.Namespace) -> KioskConfig:
 
 def _run(args: argparse.Namespace) -> int:
     from nojd.kiosk.app import Kiosk
+    from nojd.kiosk.display import DisplayError
 
-    kiosk = Kiosk(_config(args), window=args.window)
+    config = _config(args)
+    try:
+        kiosk = Kiosk(config, window=args.window)
+    except DisplayError as exc:
+        # One line for the journal; systemd restarts the kiosk (Restart=always).
+        logging.getLogger("nojd.kiosk").error("%s", exc)
+        return 1
     signal.signal(signal.SIGTERM, lambda *_: kiosk.stop())
     try:
         kiosk.run()

@@ -57,10 +57,12 @@ class StaffConfig:
 
 @dataclass(frozen=True)
 class DisplayConfig:
-    """The screen: full screen at its own size, or a window of ``size``."""
+    """The screen: full screen at its own size, or a window of ``size``; ``rotate``
+    turns the picture clockwise (degrees) for a panel mounted turned."""
 
     fullscreen: bool = True
     size: tuple[int, int] = (800, 480)
+    rotate: int = 0
 
 
 @dataclass(frozen=True)
@@ -272,11 +274,18 @@ def _staff(table: Table) -> StaffConfig:
 
 
 def _display(table: Table) -> DisplayConfig:
-    table.only("fullscreen", "size")
+    table.only("fullscreen", "size", "rotate")
     return DisplayConfig(
         fullscreen=table.get("fullscreen", True, boolean, "true or false"),
         size=table.get("size", (800, 480), _size, "[width, height] in pixels"),
+        rotate=table.get("rotate", 0, _rotation, "0, 90, 180 or 270 (degrees clockwise)"),
     )
+
+
+def _rotation(value: object) -> int:
+    if isinstance(value, bool) or value not in (0, 90, 180, 270):
+        raise ValueError(value)
+    return int(value)
 
 
 def _size(value: object) -> tuple[int, int]:

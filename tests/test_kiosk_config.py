@@ -22,6 +22,7 @@ def test_the_example_config_loads_with_its_documented_values():
     assert config.session.inactivity_timeout == 20
     assert config.session.response_interval == 3
     assert config.mode == "display"
+    assert config.display.rotate == 0
     assert config.survey().id == "service"
     assert config.hours.days[4] == ((time(8), time(12)), (time(13), time(15)))
     assert config.hours.days[5] == ()
@@ -96,6 +97,9 @@ def test_flags_override_the_file(tmp_path):
             "display.size: [10, 10] is not [width, height] in pixels",
         ),
         ('broker = ""', 'broker = ""\nhours = 5', "hours: expected a table [hours], got 5"),
+        ("rotate = 0", "rotate = 45", "display.rotate: 45 is not 0, 90, 180 or 270 (degrees"),
+        ("rotate = 0", 'rotate = "90"', "display.rotate: '90' is not 0, 90, 180 or 270"),
+        ("rotate = 0", "rotate = true", "display.rotate: True is not 0, 90, 180 or 270"),
     ],
 )
 def test_a_mistake_names_the_file_and_key(tmp_path, replace, by, message):
@@ -109,6 +113,12 @@ def test_a_mistake_names_the_file_and_key(tmp_path, replace, by, message):
         load_config(path)
     assert str(caught.value).startswith(f"kiosk config {path}: ")
     assert message in str(caught.value)
+
+
+def test_a_turned_panel(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace("rotate = 0", "rotate = 270"))
+    assert load_config(path).display.rotate == 270
 
 
 def test_missing_and_broken_files(tmp_path):

@@ -334,20 +334,6 @@ def test_a_failing_input_handler_does_not_stop_the_kiosk(rig, caplog):
     assert kiosk.screen is Screen.QUESTION
 
 
-def test_a_missing_display_is_a_clear_error(tmp_path, monkeypatch):
-    from kiosk_helpers import Rig, base_config
-
-    from nojd.survey import ConfigError
-
-    monkeypatch.setenv("SDL_VIDEODRIVER", "no-such-driver")
-    try:
-        Rig(base_config(tmp_path))
-    except ConfigError as error:
-        assert str(error).startswith("display: SDL cannot start")
-    else:
-        raise AssertionError("a kiosk started without a display")
-
-
 def test_a_partial_answer_that_cannot_be_saved_is_kept_until_it_can(rig):
     kiosk = rig(ask_optional=False)
     outbox = kiosk.kiosk.outbox
