@@ -14,18 +14,20 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium)
 # What SDL's KMS/DRM driver and evdev input load at run time (dlopen, so ldd does not
 # show them): libdrm, GBM, EGL and GLES from Mesa with its DRI drivers (vc4, v3d), udev.
 KMSDRM_PACKAGES=(libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1)
 KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMSDRM_PACKAGES[@]}")
+# demo and test: everything, so the tests can check the kiosk's libraries too.
+APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium
+    "${KMSDRM_PACKAGES[@]}")
 SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
 VENV=.venv
 STAMP=$VENV/.nojd-installed
 APP=$(pwd)
 DESTDIR=${DESTDIR:-}
 LISTEN=${NOJD_LISTEN:-0.0.0.0:8080}
-EXTRAS=server,dev
+EXTRAS=server,dev,pi
 
 say() { printf 'setup.sh: %s\n' "$*"; }
 

@@ -1,4 +1,4 @@
-"""The ``nojd kiosk`` subcommands: run, simulate, hash-pin, screenshots."""
+"""The ``nojd kiosk`` subcommands: run, simulate, summary, check, hash-pin, screenshots."""
 
 from __future__ import annotations
 
@@ -57,6 +57,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     summary.add_argument("--data", type=Path, help="override the data folder (the outbox)")
     summary.add_argument("--lang", default="sv", help="language of the texts (default sv)")
     summary.set_defaults(handler=_summary)
+    check = actions.add_parser(
+        "check",
+        help="check what the terminal needs: SDL with KMSDRM, libraries, devices",
+        description=(
+            "Check the SDL pygame loads (KMSDRM and evdev compiled in), the libraries SDL loads "
+            "at run time, Mesa's drivers, lgpio, and the display, input and GPIO devices with "
+            "the right to open them. One line each; exit 1 if any fails."
+        ),
+    )
+    check.add_argument(
+        "--software", action="store_true", help="only the software, not the devices (for images)"
+    )
+    check.set_defaults(handler=_check)
     pin = actions.add_parser(
         "hash-pin",
         help="hash a staff PIN for staff.pin_hash",
@@ -145,6 +158,15 @@ def _summary(args: argparse.Namespace) -> int:
         summary = summarize(survey, outbox, datetime.now(UTC), zone, "offline")
     print("\n".join(summary_lines(summary, survey, args.lang)))
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from nojd.kiosk import check
+
+    found = check.software() + ([] if args.software else check.devices())
+    for each in found:
+        print(each.line())
+    return 0 if all(each.ok for each in found) else 1
 
 
 def _hash_pin(args: argparse.Namespace) -> int:

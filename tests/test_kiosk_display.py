@@ -179,3 +179,31 @@ def test_the_picture_is_turned_onto_the_panel(rig, rotate):
     snapshot = kiosk.kiosk.display.snapshot()
     assert snapshot.get_size() == view.get_size()
     assert snapshot.get_at((10, 10)) == view.get_at((10, 10))
+
+
+def run_check(*flags):
+    return subprocess.run(
+        [NOJD, "kiosk", "check", *flags], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_software_a_terminal_needs_is_all_here():
+    result = run_check("--software")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout
+    assert all(line.startswith("ok   ") for line in lines), lines
+    assert "KMSDRM" in lines[0] and "libSDL2" in lines[0]
+    assert [line.split()[1] for line in lines[1:6]] == [
+        "libdrm.so.2", "libgbm.so.1", "libEGL.so.1", "libGLESv2.so.2", "libudev.so.1",
+    ]  # fmt: skip
+
+
+@pytest.mark.skipif(
+    bool(glob.glob("/dev/dri/card*")), reason="this machine has a DRM device: it would pass"
+)
+def test_missing_devices_fail_the_check_and_name_the_group():
+    result = run_check()
+    assert result.returncode == 1
+    assert "FAIL /dev/dri/card*: none, for the display (KMS driver on, group video)" in (
+        result.stdout.splitlines()
+    )
