@@ -88,7 +88,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     shots.add_argument("folder", type=Path)
     shots.add_argument("--config", type=Path, help="kiosk config (default: the example's settings)")
     shots.add_argument(
-        "--size", type=_size, action="append", help="WxH, repeatable (default 800x480)"
+        "--size",
+        type=_panel,
+        action="append",
+        help=(
+            "a panel WxH, or WxH@DEGREES for a panel turned by display.rotate (720x1280@90: "
+            "Touch Display 2 lying down); repeatable (default 800x480)"
+        ),
     )
     shots.set_defaults(handler=_screenshots)
 
@@ -108,6 +114,13 @@ def _size(value: str) -> tuple[int, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not WIDTHxHEIGHT like 800x480") from None
     return width, height
+
+
+def _panel(value: str) -> tuple[int, int, int]:
+    size, _, rotate = value.partition("@")
+    if rotate not in ("", "0", "90", "180", "270"):
+        raise argparse.ArgumentTypeError(f"{value!r}: @{rotate} is not @0, @90, @180 or @270")
+    return (*_size(size), int(rotate or 0))
 
 
 def _config(args: argparse.Namespace) -> KioskConfig:
@@ -185,6 +198,6 @@ def _screenshots(args: argparse.Namespace) -> int:
 
     config = load_config(args.config) if args.config else None
     logging.disable(logging.ERROR)  # the wrong PIN and the broken outbox are staged
-    for path in save_screenshots(args.folder, args.size or [(800, 480)], config):
+    for path in save_screenshots(args.folder, args.size or [(800, 480, 0)], config):
         print(path)
     return 0

@@ -2,6 +2,9 @@
 
 Each screen is reached the way a visitor or staff member reaches it, through
 the session, on a throw-away outbox; nothing touches a real terminal's data.
+A panel is given as width, height and rotation: a turned panel is drawn through
+``display.rotate``, and the picture saved is the panel's, turned back as the
+visitor in front of the mounted panel sees it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ OPEN_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 #: A Sunday, when it is closed.
 CLOSED_AT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 SAMPLE_PIN = "2468"
+#: A panel's native width and height, and how far its picture is turned (display.rotate).
+Panel = tuple[int, int, int]
 
 
 def example_config(data_dir: Path) -> KioskConfig:
@@ -44,10 +49,17 @@ def example_config(data_dir: Path) -> KioskConfig:
     )
 
 
+def view_size(panel: Panel) -> tuple[int, int]:
+    """The size of the picture a visitor sees on ``panel``."""
+    width, height, rotate = panel
+    return (height, width) if rotate in (90, 270) else (width, height)
+
+
 def save_screenshots(
-    folder: Path, sizes: Iterable[tuple[int, int]], config: KioskConfig | None = None
+    folder: Path, panels: Iterable[Panel], config: KioskConfig | None = None
 ) -> list[Path]:
-    """Save ``<W>x<H>-<lang>-<screen>.png`` for every screen, size and language."""
+    """Save ``<W>x<H>-<lang>-<screen>.png`` (the visitor's view) for every screen, panel and
+    language."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -59,27 +71,33 @@ def save_screenshots(
             staff=replace(base.staff, pin_hash=hash_pin(SAMPLE_PIN)),
             session=replace(base.session, settle_time=0),  # screens are reached at once
         )
-        for size in sizes:
+        for panel in panels:
+            turned = replace(base, display=DisplayConfig(fullscreen=False, rotate=panel[2]))
             for lang in base.languages:
                 data = Path(tempfile.mkdtemp(dir=scratch))
-                saved += _screens(folder, size, lang, replace(base, data_dir=data))
-            saved += _unusual(folder, size, base, Path(scratch))
+                saved += _screens(folder, panel, lang, replace(turned, data_dir=data))
+            saved += _unusual(folder, panel, turned, Path(scratch))
     return saved
 
 
-def _screens(folder: Path, size: tuple[int, int], lang: str, config: KioskConfig) -> list[Path]:
+def _save(kiosk: Kiosk, path: Path) -> Path:
+    assert kiosk.display is not None
+    pygame.image.save(kiosk.display.snapshot(), str(path))
+    return path
+
+
+def _screens(folder: Path, panel: Panel, lang: str, config: KioskConfig) -> list[Path]:
     clock = ManualClock(OPEN_AT - timedelta(days=21))
     factory = MockFactory()
-    kiosk = Kiosk(config, clock=clock, pin_factory=factory, window=size)
+    kiosk = Kiosk(config, clock=clock, pin_factory=factory, window=panel[:2])
     session = kiosk.session
     assert session is not None
     shots: list[Path] = []
+    width, height = view_size(panel)
 
     def shot(name: str) -> None:
         kiosk.pump()
-        path = folder / f"{size[0]}x{size[1]}-{lang}-{name}.png"
-        pygame.image.save(kiosk.surface, str(path))
-        shots.append(path)
+        shots.append(_save(kiosk, folder / f"{width}x{height}-{lang}-{name}.png"))
 
     try:
         _fill(kiosk, clock)
@@ -135,7 +153,7 @@ def _fill(kiosk: Kiosk, clock: ManualClock) -> None:
     clock.advance((OPEN_AT - clock.now()).total_seconds())
 
 
-def _unusual(folder: Path, size: tuple[int, int], config: KioskConfig, scratch: Path) -> list[Path]:
+def _unusual(folder: Path, panel: Panel, config: KioskConfig, scratch: Path) -> list[Path]:
     """The closed screen and the out-of-order screen (an outbox folder that cannot exist)."""
     blocker = scratch / "not-a-folder"
     blocker.write_text("a file where the data folder should be\n")
@@ -146,12 +164,12 @@ def _unusual(folder: Path, size: tuple[int, int], config: KioskConfig, scratch: 
     shots = []
     for name, (case, moment) in cases.items():
         factory = MockFactory()
-        kiosk = Kiosk(case, clock=ManualClock(moment), pin_factory=factory, window=size)
+        kiosk = Kiosk(case, clock=ManualClock(moment), pin_factory=factory, window=panel[:2])
+        width, height = view_size(panel)
         try:
             kiosk.pump()
-            path = folder / f"{size[0]}x{size[1]}-{case.languages[0]}-{name}.png"
-            pygame.image.save(kiosk.surface, str(path))
-            shots.append(path)
+            path = folder / f"{width}x{height}-{case.languages[0]}-{name}.png"
+            shots.append(_save(kiosk, path))
         finally:
             kiosk.close()
             factory.close()

@@ -75,14 +75,25 @@ class Rig:
         self.kiosk.pump()
 
     def tap_action(self, kind: str, value=None) -> None:
-        """Tap the centre of the target that does ``(kind, value)``."""
+        """Tap the centre of the target that does ``(kind, value)``, where it is on the panel."""
         for hotspot in self.kiosk.hotspots:
             if hotspot.action == (kind, value):
                 self.clock.advance(READ_TIME)
-                self.kiosk.tap(hotspot.rect.center)
+                self.kiosk.tap(self.on_panel(*hotspot.rect.center))
                 self.kiosk.pump()
                 return
         raise AssertionError(f"no target {kind} {value!r} on {self.screen}")
+
+    def on_panel(self, x: int, y: int) -> tuple[int, int]:
+        """Where a point of the upright view lies on the panel, turned clockwise."""
+        rotate = self.kiosk.config.display.rotate
+        width, height = self.kiosk.surface.get_size()
+        return {
+            0: (x, y),
+            90: (height - 1 - y, x),
+            180: (width - 1 - x, height - 1 - y),
+            270: (y, width - 1 - x),
+        }[rotate]
 
     def wait(self, seconds: float) -> None:
         """Let time pass on the kiosk's clocks, then let it react."""

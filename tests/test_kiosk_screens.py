@@ -5,10 +5,16 @@ import itertools
 import pygame
 import pytest
 
+from nojd.kiosk.config import DisplayConfig
 from nojd.kiosk.screenshots import save_screenshots
 from nojd.kiosk.session import Screen
 
-SIZES = [(800, 480), (1024, 600), (1280, 720), (1920, 1080), (480, 800)]
+#: Panels (width, height, display.rotate): the Touch Display (800x480), Touch Display 2
+#: (720x1280, upright or lying down), HDMI monitors, and a 7" panel mounted upright.
+PANELS = [
+    (800, 480, 0), (1024, 600, 0), (1280, 720, 0), (1920, 1080, 0), (480, 800, 0),
+    (720, 1280, 0), (720, 1280, 90), (720, 1280, 270), (800, 480, 90), (800, 480, 180),
+]  # fmt: skip
 #: About 9 mm on the official 7" display, the least a finger needs.
 MIN_TARGET = 48
 
@@ -25,10 +31,12 @@ def check_targets(kiosk, kinds):
     return targets
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_every_screen_fits_at(rig, size):
-    kiosk = rig(size=size)
-    assert kiosk.kiosk.surface.get_size() == size
+@pytest.mark.parametrize("panel", PANELS, ids=[f"{w}x{h}@{r}" for w, h, r in PANELS])
+def test_every_screen_fits_at(rig, panel):
+    width, height, rotate = panel
+    kiosk = rig(size=(width, height), display=DisplayConfig(fullscreen=False, rotate=rotate))
+    turned = rotate in (90, 270)
+    assert kiosk.kiosk.surface.get_size() == ((height, width) if turned else (width, height))
     check_targets(kiosk, {"languages"})
     kiosk.tap_action("languages")
     assert len(check_targets(kiosk, {"language"})) == 2
@@ -48,16 +56,30 @@ def test_every_screen_fits_at(rig, size):
 
 
 def test_screenshots_of_every_screen(tmp_path, dummy_video):
-    saved = save_screenshots(tmp_path, [(800, 480)])
+    # Touch Display 2 lying down: a 720x1280 panel, its picture turned 90 degrees
+    saved = save_screenshots(tmp_path, [(720, 1280, 90)])
     names = sorted(path.name for path in saved)
     screens = ["choice", "language", "pin", "pin-wrong", "question", "staff", "thanks", "welcome"]
     expected = sorted(
-        [f"800x480-{lang}-{screen}.png" for lang in ("sv", "en") for screen in screens]
-        + ["800x480-sv-closed.png", "800x480-sv-out-of-order.png"]
+        [f"1280x720-{lang}-{screen}.png" for lang in ("sv", "en") for screen in screens]
+        + ["1280x720-sv-closed.png", "1280x720-sv-out-of-order.png"]
     )
     assert names == expected
     for path in saved:
         image = pygame.image.load(str(path))
-        assert image.get_size() == (800, 480)
+        assert image.get_size() == (1280, 720)
         colours = {image.get_at((x, y))[:3] for x in range(0, 800, 20) for y in range(0, 480, 20)}
         assert len(colours) > 3, f"{path.name} looks empty"
+
+
+def test_a_turned_panel_shows_the_visitor_the_same_picture_as_an_upright_one(tmp_path, dummy_video):
+    [turned] = [p for p in save_screenshots(tmp_path / "turned", [(720, 1280, 270)])
+                if p.name == "1280x720-sv-question.png"]  # fmt: skip
+    [upright] = [p for p in save_screenshots(tmp_path / "upright", [(1280, 720, 0)])
+                 if p.name == "1280x720-sv-question.png"]  # fmt: skip
+    a, b = pygame.image.load(str(turned)), pygame.image.load(str(upright))
+    assert a.get_size() == b.get_size() == (1280, 720)
+    differing = sum(
+        a.get_at((x, y)) != b.get_at((x, y)) for x in range(0, 1280, 7) for y in range(0, 720, 7)
+    )
+    assert differing == 0
