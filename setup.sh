@@ -103,6 +103,21 @@ system() {
     fi
 }
 
+# systemctl, or as much of it as works where systemd is not running (an SD card image
+# being built, a chroot): enabling a unit then only makes its links; the rest waits
+# for the first boot.
+service_manager() {
+    if [ -n "$DESTDIR" ]; then
+        say "skipped under DESTDIR: systemctl $*"
+    elif [ -d /run/systemd/system ]; then
+        systemctl "$@"
+    elif [ "$1" = enable ]; then
+        systemctl "$@"
+    else
+        say "systemd is not running here (an image or a chroot): skipped systemctl $*"
+    fi
+}
+
 # Write a file from stdin unless it exists; mode as given.
 write_new() {
     local path=$1 mode=$2
@@ -221,14 +236,14 @@ kiosk_role() {
         fi
         break
     done
-    system systemctl daemon-reload
-    system systemctl enable nojd-kiosk.service
+    service_manager daemon-reload
+    service_manager enable nojd-kiosk.service
     if [ "$found" = new ]; then
         say "next: set device, site, broker and [uplink] in /etc/nojd/kiosk.toml"
         say "      (nojd device add on the server writes them), a PIN hash from"
         say "      $VENV/bin/nojd kiosk hash-pin, then: systemctl restart nojd-kiosk"
     else
-        system systemctl restart nojd-kiosk.service
+        service_manager restart nojd-kiosk.service
         say "next: journalctl -u nojd-kiosk -f   (the terminal's log)"
     fi
     say "docs/operations.md: wiring, read-only root, NTP, troubleshooting"
@@ -283,10 +298,10 @@ server_role() {
         say "      $VENV/bin/nojd server user add admin --config /etc/nojd/server.toml)"
     fi
     [ -n "$DESTDIR" ] || chown -R nojd:nojd /var/lib/nojd
-    system systemctl daemon-reload
-    system systemctl enable mosquitto.service nojd-server.service
-    system systemctl restart mosquitto.service
-    system systemctl restart nojd-server.service
+    service_manager daemon-reload
+    service_manager enable mosquitto.service nojd-server.service
+    service_manager restart mosquitto.service
+    service_manager restart nojd-server.service
     say "next: the dashboard is at http://$(hostname -f 2>/dev/null || hostname):${LISTEN##*:}/"
     say "      for each terminal: $VENV/bin/nojd device add ID --site SITE --broker mqtts://$(hostname -f 2>/dev/null || hostname):8883 --ca-file /etc/nojd/tls/ca.crt --out /root/terminals"
     say "      and copy /etc/nojd/tls/ca.crt and the terminal's ID.toml to it (docs/operations.md)"

@@ -1,6 +1,7 @@
 """Kiosk benchmark: idle CPU, peak memory, press-to-frame latency.
 
     .venv/bin/python bench/kiosk.py [--idle-seconds 30] [--presses 500]
+                                    [--panel 800x480] [--rotate 0|90|180|270]
 
 Idle CPU and peak RSS are read from /proc for a real ``nojd kiosk run``
 process (SDL dummy driver, gpiozero mock pins) that sits on its welcome
@@ -27,6 +28,7 @@ site = "bench"
 data_dir = "{data}"
 [display]
 fullscreen = false
+rotate = {rotate}
 [session]
 response_interval = 0.001
 settle_time = 0  # press at once: this measures the path from pin to frame
@@ -46,16 +48,20 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError("no VmHWM")
 
 
-def idle(config: Path, seconds: float) -> tuple[float, float]:
+def idle(config: Path, seconds: float, panel: str) -> tuple[float, float]:
     nojd = str(Path(sys.executable).with_name("nojd"))
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "GPIOZERO_PIN_FACTORY": "mock"}
     process = subprocess.Popen(
-        [nojd, "kiosk", "run", "--config", str(config), "--window", "800x480"],
+        [nojd, "kiosk", "run", "--config", str(config), "--window", panel],
         env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         assert process.stderr is not None
-        process.stderr.readline()  # "ready": the first frame is drawn
+        line = "-"
+        while line and "ready" not in line:  # "ready": the first frame is drawn
+            line = process.stderr.readline()
+        if not line:
+            raise RuntimeError("nojd kiosk run ended before it was ready")
         start_cpu, start = cpu_seconds(process.pid), time.monotonic()
         time.sleep(seconds)  # the measurement window itself
         used = cpu_seconds(process.pid) - start_cpu
@@ -82,7 +88,7 @@ def sdl_wait_cost(seconds: float) -> float:
     return float(result.stdout)
 
 
-def latency(config: Path, presses: int) -> list[float]:
+def latency(config: Path, presses: int, panel: tuple[int, int]) -> list[float]:
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     from gpiozero.pins.mock import MockFactory
 
@@ -90,7 +96,7 @@ def latency(config: Path, presses: int) -> list[float]:
     from nojd.kiosk.config import load_config
 
     factory = MockFactory()
-    kiosk = Kiosk(load_config(config), pin_factory=factory, window=(800, 480))
+    kiosk = Kiosk(load_config(config), pin_factory=factory, window=panel)
     frames: list[float] = []
     frame = threading.Event()
 
@@ -133,15 +139,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle-seconds", type=float, default=30)
     parser.add_argument("--presses", type=int, default=500)
+    parser.add_argument("--panel", default="800x480", help="the panel's size, WxH")
+    parser.add_argument("--rotate", type=int, default=0, choices=(0, 90, 180, 270))
     args = parser.parse_args()
+    panel = tuple(int(side) for side in args.panel.split("x"))
     with tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch) / "kiosk.toml"
-        config.write_text(CONFIG.format(data=Path(scratch) / "data"), encoding="utf-8")
-        cpu, rss = idle(config, args.idle_seconds)
+        text = CONFIG.format(data=Path(scratch) / "data", rotate=args.rotate)
+        config.write_text(text, encoding="utf-8")
+        cpu, rss = idle(config, args.idle_seconds, args.panel)
         sdl = sdl_wait_cost(min(args.idle_seconds, 10))
-        samples = sorted(latency(config, args.presses))
+        samples = sorted(latency(config, args.presses, panel))
     p50 = statistics.median(samples) * 1000
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000
+    print(f"panel {args.panel}, display.rotate {args.rotate}")
     print(f"idle CPU over {args.idle_seconds:.0f} s: {cpu:.2f} % of a core (aim < 2 %)")
     print(f"for comparison, sleeping in pygame.event.wait(1000): {sdl:.2f} % of a core")
     print(f"peak RSS of nojd kiosk run: {rss:.1f} MB (aim < 80 MB)")

@@ -31,3 +31,10 @@ def test_readme_starts_with_the_two_commands():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     block = lines[lines.index("```sh") + 1 : lines.index("```")]
     assert block == ["./setup.sh demo", "./setup.sh test"]
+
+
+def test_readme_and_docs_stand_alone():
+    # The project's documents must not send a reader outside the project.
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    leaking = [page.name for page in pages if "../shared" in page.read_text(encoding="utf-8")]
+    assert not leaking, f"{leaking} point outside the project"

@@ -60,6 +60,12 @@ def test_the_kiosk_role_writes_config_unit_and_console_settings(roots):
     ):
         assert line in unit.splitlines(), line  # fmt: skip
     assert (root / "boot/firmware/cmdline.txt").read_text().count("consoleblank=0") == 1
+    # the device groups named in the unit all exist here: a missing one would stop the unit
+    [groups] = [line for line in unit.splitlines() if line.startswith("SupplementaryGroups=")]
+    named = groups.removeprefix("SupplementaryGroups=").split()
+    assert "video" in named and set(named) <= {"video", "render", "input", "gpio"}
+    for group in named:
+        assert subprocess.run(["getent", "group", group], capture_output=True).returncode == 0
     # it says what it did and what comes next; the second run keeps what exists
     assert f"wrote {config}" in first and "next: set device, site, broker" in first
     assert f"kept {config} (exists)" in second and "unchanged" in second
