@@ -151,14 +151,11 @@ unit() {
         "firmware_config/systemd/$1"
 }
 
-# The device groups the kiosk needs that exist here: video (/dev/dri/card*), render
-# (/dev/dri/renderD*), input (/dev/input/event*), gpio (/dev/gpiochip*, Raspberry Pi OS).
+# The device groups of the kiosk: video (/dev/dri/card*), render (/dev/dri/renderD*) and
+# input (/dev/input/event*), which the kiosk role makes if missing, and gpio
+# (/dev/gpiochip*) where it exists (Raspberry Pi OS): a unit naming a missing group fails.
 kiosk_groups() {
-    local group found=()
-    for group in video render input gpio; do
-        getent group "$group" >/dev/null && found+=("$group")
-    done
-    echo "${found[*]}"
+    if getent group gpio >/dev/null; then echo "video render input gpio"; else echo "video render input"; fi
 }
 
 role_setup() {
@@ -211,12 +208,16 @@ kiosk_role() {
     # gpiozero's pin library lgpio comes from PyPI (the extra "pi"): Debian has no
     # python3-lgpio, only Raspberry Pi's own archive does, and one source serves both.
     EXTRAS=pi
-    role_setup "${KIOSK_PACKAGES[@]}"
-    if [ -z "$DESTDIR" ] && grep -q 'include-system-site-packages = true' "$VENV/pyvenv.cfg"; then
-        # an older set-up let the venv see apt's Python packages (python3-pygame among them)
+    if [ -z "$DESTDIR" ] && [ -f "$VENV/pyvenv.cfg" ] \
+        && grep -q 'include-system-site-packages = true' "$VENV/pyvenv.cfg"; then
+        # An older set-up let the venv see apt's Python packages (python3-lgpio, and
+        # python3-pygame if installed).  Hide them before installing, so that pip puts
+        # lgpio into the venv instead of counting apt's copy.
         sed -i 's/include-system-site-packages = true/include-system-site-packages = false/' "$VENV/pyvenv.cfg"
+        rm -f "$STAMP"
         say "$VENV no longer sees apt's Python packages"
     fi
+    role_setup "${KIOSK_PACKAGES[@]}"
     device_groups
     service_user video render input gpio
     data_dir

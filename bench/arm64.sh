@@ -23,7 +23,6 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 REPO=$(pwd)
 ROOT=${1:-/var/tmp/nojd-arm64}
 VISITORS=${NOJD_ARM64_VISITORS:-20}
-WORK=$(mktemp -d /tmp/nojd-arm64.XXXXXX)
 say() { printf 'arm64: %s\n' "$*"; }
 fail() { say "FAILED: $*"; exit 1; }
 
@@ -58,12 +57,14 @@ mount_root() {
 }
 
 cleanup() {
+    set +e  # every step, whatever failed before: the root's /dev must be unmounted
     [ -n "${INGEST_PID:-}" ] && kill "$INGEST_PID" 2>/dev/null
     [ -n "${BROKER_PID:-}" ] && kill "$BROKER_PID" 2>/dev/null
     for m in dev proc; do mountpoint -q "$ROOT/$m" && umount "$ROOT/$m"; done
-    rm -rf "$WORK"
+    rm -rf "${WORK:-}"
 }
 trap cleanup EXIT
+WORK=$(mktemp -d /tmp/nojd-arm64.XXXXXX)
 
 inside() {  # run a command in the root, as a fresh login shell of root would
     chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
@@ -98,6 +99,9 @@ inside 'cd /opt/nojd && ./setup.sh kiosk' > "$WORK/kiosk-role.log" 2>&1 \
 INSTALL_SECONDS=$(seconds_since "$started")
 grep '^setup.sh:' "$WORK/kiosk-role.log" | sed 's/^/arm64:   /'
 say "kiosk role installed in $INSTALL_SECONDS s (emulated)"
+[ -L "$ROOT/etc/systemd/system/multi-user.target.wants/nojd-kiosk.service" ] \
+    || fail "nojd-kiosk.service is not enabled in the root"
+say "nojd-kiosk.service enabled; user nojd in: $(inside 'id -nG nojd')"
 inside 'apt-cache policy python3-lgpio | grep -q Candidate' \
     && fail "python3-lgpio is in this root's apt sources: this would not prove a PyPI install"
 say "apt has no python3-lgpio here; lgpio: $(inside '/opt/nojd/.venv/bin/python -m pip show lgpio 2>/dev/null | grep -E "^(Version|Location)" | tr "\n" " "')"
@@ -109,7 +113,9 @@ print("arm64:   pygame distributions installed: pygame-ce only")
 EOF' || fail "pygame and pygame-ce"
 
 # -- 2. SDL's KMSDRM and what it loads ------------------------------------------------------
-inside '/opt/nojd/.venv/bin/nojd kiosk check --software' | tee "$WORK/check.txt" | sed 's/^/arm64:   /'
+inside '/opt/nojd/.venv/bin/nojd kiosk check --software' > "$WORK/check.txt" || true
+sed 's/^/arm64:   /' "$WORK/check.txt"
+grep -q '^ok   lgpio' "$WORK/check.txt" || fail "nojd kiosk check --software: no lgpio line"
 grep -q '^FAIL' "$WORK/check.txt" && fail "nojd kiosk check --software"
 grep -q 'KMSDRM' "$WORK/check.txt" || fail "no KMSDRM in the root's SDL"
 
@@ -131,7 +137,7 @@ inside "cd /opt/nojd && SDL_VIDEODRIVER=dummy GPIOZERO_PIN_FACTORY=mock timeout 
     --seed 1" > "$WORK/simulate.out" 2> "$WORK/simulate.log" \
     || { tail -20 "$WORK/simulate.log"; fail "nojd kiosk simulate in the root"; }
 SIMULATE_SECONDS=$(seconds_since "$started")
-committed=$(grep -c '^{"seq"' "$WORK/simulate.out")
+committed=$(grep -c '^{"seq"' "$WORK/simulate.out" || true)
 stored=$("$REPO/.venv/bin/python" -c "
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

@@ -13,6 +13,7 @@ Button presses set the event, so they are handled at once.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -75,6 +76,8 @@ class Kiosk:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._hold_until: float | None = None
+        self._finger_down: tuple[object, object] | None = None
+        self._finger_since = 0.0
         self._summary: StaffSummary | None = None
         self._drawn = -1
         self.hotspots: list[screens.Hotspot] = []
@@ -228,13 +231,13 @@ class Kiosk:
             session.request_staff(with_pin=False)
         elif event.type == pygame.KEYDOWN:
             self._key(session, event)
-        elif event.type == pygame.FINGERDOWN and self.display is not None:
-            self._touch(session, self.display.finger(event.x, event.y))
+        elif event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
+            self._finger(session, event)
         elif event.type == pygame.MOUSEBUTTONDOWN and self.display is not None:
-            # SDL also reports a touch as a mouse click; the FINGERDOWN above handles it.
+            # SDL also reports a touch as a mouse click; _finger handles the touch.
             if not getattr(event, "touch", False):
                 self._touch(session, self.display.to_view(*event.pos))
-        elif event.type in (pygame.MOUSEBUTTONUP, pygame.FINGERUP):
+        elif event.type == pygame.MOUSEBUTTONUP and not getattr(event, "touch", False):
             self._hold_until = None
 
     def _key(self, session: Session, event: pygame.event.Event) -> None:
@@ -251,6 +254,28 @@ class Kiosk:
             session.request_staff(with_pin=True)
         if event.key == pygame.K_ESCAPE:
             session.close()
+
+    def _finger(self, session: Session, event: pygame.event.Event) -> None:
+        """One finger at a time: a second finger, a palm or a sleeve presses nothing."""
+        finger = (getattr(event, "touch_id", None), getattr(event, "finger_id", None))
+        if event.type == pygame.FINGERUP:
+            if finger == self._finger_down:
+                self._finger_down = None
+                self._hold_until = None
+            return
+        if self.display is None:
+            return
+        if self._finger_down not in (None, finger) and not self._stuck():
+            return  # a finger is down already; the same finger again means its lift was lost
+        position = self.display.finger(getattr(event, "x", math.nan), getattr(event, "y", math.nan))
+        if position is not None:
+            self._finger_down = finger
+            self._finger_since = self.clock.monotonic()
+            self._touch(session, position)
+
+    def _stuck(self) -> bool:
+        """Whether the finger that is down has been so longer than anyone holds a target."""
+        return self.clock.monotonic() - self._finger_since > self.config.staff.long_press + 5
 
     def _touch(self, session: Session, position: tuple[int, int]) -> None:
         if self._in_staff_corner(position):

@@ -12,6 +12,7 @@ import glob
 import importlib.metadata
 import os
 import platform
+import tempfile
 from dataclasses import dataclass
 
 from nojd.kiosk.display import RUNTIME_LIBRARIES, loaded_sdl, missing_libraries, sdl_video_drivers
@@ -48,10 +49,7 @@ def software() -> list[Check]:
         state = f"missing: apt install {package}" if name in missing else "loads"
         found.append(Check(name not in missing, f"{name} {state}"))
     found.append(_dri())
-    try:
-        found.append(Check(True, f"lgpio {importlib.metadata.version('lgpio')} (gpiozero's pins)"))
-    except importlib.metadata.PackageNotFoundError:
-        found.append(Check(False, "lgpio missing: ./setup.sh kiosk installs it"))
+    found.append(_lgpio())
     return found
 
 
@@ -62,6 +60,21 @@ def devices() -> list[Check]:
         _device("/dev/input/event*", os.R_OK, "touchscreen and keys (group input)"),
         _device("/dev/gpiochip*", os.R_OK | os.W_OK, "buttons and LED (group gpio)"),
     ]
+
+
+def _lgpio() -> Check:
+    """Import lgpio as gpiozero would; it makes a pipe in the working directory, so in a
+    scratch one (the kiosk's unit runs in /var/lib/nojd for the same reason)."""
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            importlib.import_module("lgpio")
+        except Exception as exc:  # an ImportError, or the pipe it could not make
+            return Check(False, f"lgpio cannot be imported ({exc}): ./setup.sh kiosk installs it")
+        finally:
+            os.chdir(here)
+    return Check(True, f"lgpio {importlib.metadata.version('lgpio')} imports (gpiozero's pins)")
 
 
 def _dri() -> Check:

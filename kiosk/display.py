@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import logging
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +36,7 @@ RUNTIME_LIBRARIES = {
     "libdrm.so.2": "libdrm2",
     "libgbm.so.1": "libgbm1",
     "libEGL.so.1": "libegl1",
+    "libEGL_mesa.so.0": "libegl-mesa0",  # the EGL that libEGL.so.1 (libglvnd) hands over to
     "libGLESv2.so.2": "libgles2",
     "libudev.so.1": "libudev1",
 }
@@ -101,10 +103,14 @@ class Display:
         view_width, view_height = self.view.get_size()
         return min(max(round(x), 0), view_width - 1), min(max(round(y), 0), view_height - 1)
 
-    def finger(self, x: float, y: float) -> tuple[int, int]:
-        """A touch at SDL's normalised panel coordinates (0..1) as a point in the view."""
+    def finger(self, x: float, y: float) -> tuple[int, int] | None:
+        """A touch at SDL's normalised panel coordinates (0..1) as a point in the view;
+        None for coordinates that are no numbers at all (NaN, infinite)."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
         width, height = self.panel.get_size()
-        return self.to_view(x * (width - 1), y * (height - 1))
+        clamp = lambda share: min(max(share, 0.0), 1.0)  # noqa: E731
+        return self.to_view(clamp(x) * (width - 1), clamp(y) * (height - 1))
 
     def snapshot(self) -> pygame.Surface:
         """What a visitor facing the mounted panel sees: the panel turned back upright."""

@@ -193,9 +193,11 @@ def test_the_software_a_terminal_needs_is_all_here():
     assert result.returncode == 0, result.stdout
     assert all(line.startswith("ok   ") for line in lines), lines
     assert "KMSDRM" in lines[0] and "libSDL2" in lines[0]
-    assert [line.split()[1] for line in lines[1:6]] == [
-        "libdrm.so.2", "libgbm.so.1", "libEGL.so.1", "libGLESv2.so.2", "libudev.so.1",
+    assert [line.split()[1] for line in lines[1:7]] == [
+        "libdrm.so.2", "libgbm.so.1", "libEGL.so.1", "libEGL_mesa.so.0", "libGLESv2.so.2",
+        "libudev.so.1",
     ]  # fmt: skip
+    assert lines[-1].startswith("ok   lgpio ") and "imports" in lines[-1]
 
 
 @pytest.mark.skipif(
@@ -207,3 +209,76 @@ def test_missing_devices_fail_the_check_and_name_the_group():
     assert "FAIL /dev/dri/card*: none, for the display (KMS driver on, group video)" in (
         result.stdout.splitlines()
     )
+
+
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_a_touch_off_the_panel_or_garbled_stops_nothing(rig, rotate, caplog):
+    kiosk = rotated(rig, rotate)
+    for x, y in [(-3.0, 7.0), (1e300, -1e300), (float("nan"), 0.5), (float("inf"), 0.5)]:
+        event = dict(touch_id=1, finger_id=0, x=x, y=y, dx=0.0, dy=0.0, pressure=1.0)
+        pygame.event.post(pygame.event.Event(pygame.FINGERDOWN, event))
+        pygame.event.post(pygame.event.Event(pygame.FINGERUP, event))
+    pygame.event.post(pygame.event.Event(pygame.FINGERDOWN, touch_id=1))  # no position at all
+    pygame.event.post(pygame.event.Event(pygame.FINGERUP, touch_id=1))
+    kiosk.kiosk.pump()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    # off-panel touches land on the nearest edge (the whole welcome screen starts);
+    # the terminal still answers a real touch
+    assert kiosk.screen is Screen.QUESTION
+    touch(kiosk, ON_PANEL[rotate]["bottom-right"])
+    assert kiosk.view.step == 2
+
+
+def finger(kind, finger_id, corner):
+    x, y = finger_at(corner)
+    fields = dict(touch_id=1, finger_id=finger_id, x=x, y=y, dx=0.0, dy=0.0, pressure=1.0)
+    pygame.event.post(pygame.event.Event(kind, fields))
+
+
+def test_one_finger_at_a_time(rig):
+    kiosk = rotated(rig, 0)
+    kiosk.kiosk.session.start()
+    kiosk.kiosk.pump()
+    # a second finger (a palm, a sleeve) while the first is down presses nothing
+    finger(pygame.FINGERDOWN, 0, "bottom-left")
+    finger(pygame.FINGERDOWN, 1, "bottom-right")
+    finger(pygame.FINGERUP, 1, "bottom-right")
+    finger(pygame.FINGERUP, 0, "bottom-left")
+    kiosk.clock.advance(READ_TIME)
+    kiosk.kiosk.pump()
+    assert kiosk.view.step == 2
+    # after the first lifts, the next touch counts
+    finger(pygame.FINGERDOWN, 1, "bottom-right")
+    finger(pygame.FINGERUP, 1, "bottom-right")
+    kiosk.clock.advance(READ_TIME)
+    kiosk.kiosk.pump()
+    assert kiosk.view.step == 3
+
+
+def test_a_second_finger_lifting_does_not_end_the_staff_hold(rig):
+    kiosk = rotated(rig, 0)
+    finger(pygame.FINGERDOWN, 0, "top-left")
+    kiosk.kiosk.pump()
+    finger(pygame.FINGERDOWN, 1, "bottom-right")
+    finger(pygame.FINGERUP, 1, "bottom-right")
+    kiosk.wait(kiosk.kiosk.config.staff.long_press)
+    assert kiosk.screen is Screen.PIN
+
+
+def test_a_lost_lift_does_not_leave_the_screen_dead(rig):
+    kiosk = rotated(rig, 0)
+    finger(pygame.FINGERDOWN, 0, "bottom-right")  # its FINGERUP never comes
+    kiosk.kiosk.pump()
+    assert kiosk.screen is Screen.QUESTION
+    finger(pygame.FINGERDOWN, 0, "bottom-right")  # the same finger again: taken
+    kiosk.clock.advance(READ_TIME)
+    kiosk.kiosk.pump()
+    assert kiosk.view.step == 2
+    finger(pygame.FINGERDOWN, 3, "bottom-left")  # another while 0 seems down: not yet
+    kiosk.clock.advance(READ_TIME)
+    kiosk.kiosk.pump()
+    assert kiosk.view.step == 2
+    kiosk.clock.advance(kiosk.kiosk.config.staff.long_press + 5)
+    finger(pygame.FINGERDOWN, 3, "bottom-left")  # finger 0 is stuck: this one counts
+    kiosk.kiosk.pump()
+    assert kiosk.view.step == 3
