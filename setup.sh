@@ -22,7 +22,7 @@ KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMS
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium
     "${KMSDRM_PACKAGES[@]}")
 SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
-VENV=.venv
+VENV=${NOJD_VENV:-.venv}  # another venv, for a test of the install itself
 STAMP=$VENV/.nojd-installed
 APP=$(pwd)
 DESTDIR=${DESTDIR:-}
