@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pygame
 from gpiozero import Factory
 
+from nojd.errors import ConfigError
 from nojd.kiosk import screens
 from nojd.kiosk.clock import SystemClock
 from nojd.kiosk.config import KioskConfig
@@ -35,7 +36,6 @@ from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
 from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.kiosk.uplink import Uplink
 from nojd.survey import Response
-from nojd.survey.errors import ConfigError
 from nojd.systemd import Watchdog, notify
 
 log = logging.getLogger("nojd.kiosk")

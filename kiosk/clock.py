@@ -12,10 +12,20 @@ import ctypes
 import ctypes.util
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nojd.kiosk.outbox import Stamp
+
+@dataclass(frozen=True)
+class Stamp:
+    """Where a response was made in time: for correcting clocks later."""
+
+    at: datetime
+    clock: str
+    boot_id: str
+    monotonic: float
+
 
 BOOT_ID_FILE = Path("/proc/sys/kernel/random/boot_id")
 _TIME_ERROR = 5  # adjtimex: the clock is not synchronised

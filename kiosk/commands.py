@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from nojd.kiosk.config import KioskConfig, hash_pin, load_config
-from nojd.survey.errors import ConfigError
+from nojd.errors import ConfigError
+from nojd.kiosk.config import KioskConfig, load_config
+from nojd.kiosk.pin import hash_pin
 from nojd.systemd import configure_logging
 
 

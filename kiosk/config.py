@@ -1,28 +1,23 @@
 """The kiosk's configuration, from a TOML file (``firmware_config/kiosk.example.toml``).
 
 Command-line flags override the file, so one example config serves many test
-terminals.  The staff PIN is stored only as a salted PBKDF2 hash.
+terminals.  The staff PIN is stored only as its hash (:mod:`nojd.kiosk.pin`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from nojd.errors import ConfigError
 from nojd.kiosk.hours import OpeningHours, parse_hours
+from nojd.kiosk.pin import PIN_SCHEME
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.survey import Survey, default_survey, load_survey
-from nojd.survey.errors import ConfigError
 from nojd.survey.message import DEVICE_PATTERN, SITE_PATTERN
 from nojd.tomlconfig import Table, boolean, number, text, whole
 
-PIN_ITERATIONS = 200_000
 MODES = ("display", "buttons")
-_PIN_PATTERN = re.compile(r"\d{4,8}")
 
 
 @dataclass(frozen=True)
@@ -262,7 +257,7 @@ def _session(table: Table) -> SessionConfig:
 def _staff(table: Table) -> StaffConfig:
     table.only("pin_hash", "long_press", "timeout")
     pin_hash = table.get("pin_hash", "", text, "a hash from 'nojd kiosk hash-pin'")
-    if pin_hash and not pin_hash.startswith("pbkdf2_sha256$"):
+    if pin_hash and not pin_hash.startswith(PIN_SCHEME + "$"):
         raise table.fail(
             "pin_hash", "is not a hash from 'nojd kiosk hash-pin' (never the PIN itself)"
         )
@@ -293,22 +288,3 @@ def _size(value: object) -> tuple[int, int]:
         raise ValueError(value)
     width, height = (whole(200, 10_000)(v) for v in value)
     return width, height
-
-
-def hash_pin(pin: str, salt: str | None = None) -> str:
-    """A salted PBKDF2-SHA256 hash of a 4–8 digit staff PIN, for ``staff.pin_hash``."""
-    if not _PIN_PATTERN.fullmatch(pin):
-        raise ConfigError(f"PIN: {len(pin)} characters given (expected 4 to 8 digits)")
-    salt = salt or secrets.token_hex(16)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), PIN_ITERATIONS)
-    return f"pbkdf2_sha256${PIN_ITERATIONS}${salt}${digest.hex()}"
-
-
-def verify_pin(pin: str, pin_hash: str) -> bool:
-    """Whether ``pin`` matches ``pin_hash``; no hash means no staff access by PIN."""
-    try:
-        _, iterations, salt, expected = pin_hash.split("$")
-        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), int(iterations))
-    except ValueError:
-        return False
-    return hmac.compare_digest(digest.hex(), expected)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pygame
 
+from nojd.errors import NojdError
 from nojd.kiosk.config import DisplayConfig
-from nojd.survey.errors import NojdError
 
 log = logging.getLogger("nojd.kiosk")
 

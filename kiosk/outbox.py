@@ -13,15 +13,15 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from nojd.errors import NojdError
+from nojd.kiosk.clock import Stamp
 from nojd.survey import Response, Survey
-from nojd.survey.errors import NojdError
 from nojd.survey.message import format_time
 
 FILENAME = "outbox.sqlite"
@@ -67,16 +67,6 @@ def m002_owner(db: Database) -> None:
     db.execute(
         "INSERT INTO meta (key, value) SELECT 'device', device FROM responses ORDER BY seq LIMIT 1"
     )
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """Where a response was made in time: for correcting clocks later."""
-
-    at: datetime
-    clock: str
-    boot_id: str
-    monotonic: float
 
 
 class Outbox:

@@ -29,8 +29,10 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Protocol
 
-from nojd.kiosk.config import KioskConfig, verify_pin
-from nojd.kiosk.outbox import Outbox, OutboxError, Stamp
+from nojd.kiosk.clock import Stamp
+from nojd.kiosk.config import KioskConfig
+from nojd.kiosk.outbox import Outbox, OutboxError
+from nojd.kiosk.pin import verify_pin
 from nojd.survey import Question, Response, Survey, build_response
 
 log = logging.getLogger("nojd.kiosk")

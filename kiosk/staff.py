@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from nojd.errors import NojdError
 from nojd.kiosk.outbox import Outbox
-from nojd.survey import NojdError, Survey, format_number, format_percent, survey_figures
+from nojd.survey import Survey, format_number, format_percent, survey_figures
 from nojd.survey.figures import Figures
 from nojd.survey.periods import period_start
 from nojd.survey.translations import text

@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nojd import __version__
+from nojd.errors import NojdError
 from nojd.kiosk.commands import add_commands as add_kiosk_commands
 from nojd.server.commands import add_commands as add_server_commands
 from nojd.server.commands import add_device_commands, add_report_command
 from nojd.survey import (
     FiguresError,
-    NojdError,
     Survey,
     decode,
     default_survey,
@@ -163,7 +163,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.visitors < 0 or args.rate <= 0 or (args.duration is not None and args.duration <= 0):
-        from nojd.survey import ConfigError
+        from nojd.errors import ConfigError
 
         raise ConfigError("--visitors must be 0 or more, --rate and --duration above 0")
     return run_demo(

@@ -25,9 +25,10 @@ import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from nojd.errors import ConfigError
 from nojd.server.accounts import add_user
 from nojd.server.store import SqliteStore
-from nojd.survey import ConfigError, default_survey, format_number, format_percent, survey_figures
+from nojd.survey import default_survey, format_number, format_percent, survey_figures
 
 log = logging.getLogger("nojd.demo")
 

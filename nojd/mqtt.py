@@ -13,7 +13,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from nojd.survey.errors import ConfigError
+from nojd.errors import ConfigError
 from nojd.tomlconfig import Table, text
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nojd.survey.errors import ConfigError
+from nojd.errors import ConfigError
 
 T = TypeVar("T")
 

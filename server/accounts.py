@@ -11,8 +11,8 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from nojd.errors import ConfigError
 from nojd.server.store import SqliteStore
-from nojd.survey.errors import ConfigError
 
 ROLES = ("admin", "read-only")
 SESSION_HOURS = 12

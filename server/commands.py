@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig, load_server_config
-from nojd.survey.errors import ConfigError
 from nojd.systemd import Watchdog, configure_logging, notify
 
 log = logging.getLogger("nojd.server")

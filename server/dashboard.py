@@ -18,6 +18,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from nojd.errors import ConfigError
 from nojd.server import accounts
 from nojd.server.charts import heatmap_svg, target_bars_svg, trend_svg
 from nojd.server.config import ServerConfig
@@ -25,7 +26,6 @@ from nojd.server.figures import heatmap, report
 from nojd.server.report import to_csv, to_xlsx
 from nojd.server.store import SqliteStore
 from nojd.survey import format_interval, format_number, format_percent
-from nojd.survey.errors import ConfigError
 from nojd.survey.periods import period_labels
 from nojd.survey.translations import text
 

@@ -15,8 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from nojd.errors import ConfigError
 from nojd.mqtt import parse_broker_url
-from nojd.survey.errors import ConfigError
 from nojd.survey.message import DEVICE_PATTERN, SITE_PATTERN
 
 KIOSK_TEMPLATE = """\

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from nojd.errors import ConfigError
 from nojd.server.config import Organisation
 from nojd.server.store import SqliteStore
 from nojd.survey import Survey, question_figures, survey_figures
-from nojd.survey.errors import ConfigError
 
 GROUPINGS = ("device", "site", "unit", "all")
 PERIODS = ("total", "day", "week", "month", "tertial", "year")

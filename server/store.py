@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from nojd.errors import ConfigError
 from nojd.survey import Response
-from nojd.survey.errors import ConfigError
 from nojd.survey.message import format_time, topic
 from nojd.survey.periods import period_keys
 

@@ -15,12 +15,12 @@ from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from nojd import __version__
+from nojd.errors import ConfigError, SurveyError
 from nojd.server.accounts import token_hash
 from nojd.server.config import ServerConfig
 from nojd.server.dashboard import add_dashboard
 from nojd.server.figures import GROUPINGS, PERIODS, heatmap, report
 from nojd.server.store import SqliteStore
-from nojd.survey.errors import ConfigError, SurveyError
 
 bearer = HTTPBearer(auto_error=False)
 

@@ -8,6 +8,7 @@ Import from here; the submodules are the parts:
 - :mod:`~nojd.survey.formatting` and :mod:`~nojd.survey.translations`: text for people.
 """
 
+from nojd.errors import FiguresError, MessageError, SurveyError
 from nojd.survey.definition import (
     GRADES,
     Option,
@@ -17,7 +18,6 @@ from nojd.survey.definition import (
     load_survey,
     parse_survey,
 )
-from nojd.survey.errors import ConfigError, FiguresError, MessageError, NojdError, SurveyError
 from nojd.survey.figures import (
     choice_figures,
     question_figures,
@@ -30,10 +30,8 @@ from nojd.survey.message import Response, build_response, decode, encode, valida
 
 __all__ = [
     "GRADES",
-    "ConfigError",
     "FiguresError",
     "MessageError",
-    "NojdError",
     "Option",
     "Question",
     "Response",

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from nojd.survey.errors import SurveyError
+from nojd.errors import SurveyError
 
 #: The rating scale: 1 is the worst grade, 5 the best.
 GRADES: tuple[int, ...] = (1, 2, 3, 4, 5)

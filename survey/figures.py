@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from nojd.errors import FiguresError
 from nojd.survey.definition import GRADES, Question, Survey
-from nojd.survey.errors import FiguresError
 
 #: z for a two-sided 95 % interval.
 Z_95 = 1.96

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from nojd.errors import MessageError
 from nojd.survey.definition import GRADES, LANG_PATTERN, Question, Survey
-from nojd.survey.errors import MessageError
 
 VERSION = 1
 #: Largest payload accepted; a real response is about 300 bytes.

@@ -11,7 +11,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from nojd.survey.errors import ConfigError
+from nojd.errors import ConfigError
 
 DEFAULT_LANGUAGE = "sv"
 

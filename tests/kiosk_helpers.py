@@ -12,7 +12,8 @@ from gpiozero.pins.mock import MockFactory
 
 from nojd.kiosk.app import Kiosk
 from nojd.kiosk.clock import ManualClock
-from nojd.kiosk.config import DisplayConfig, KioskConfig, hash_pin
+from nojd.kiosk.config import DisplayConfig, KioskConfig
+from nojd.kiosk.pin import hash_pin
 from nojd.kiosk.session import Screen
 
 PIN = "2468"

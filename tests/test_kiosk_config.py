@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from nojd.kiosk.config import hash_pin, load_config, verify_pin
+from nojd.errors import ConfigError
+from nojd.kiosk.config import load_config
 from nojd.kiosk.hours import OpeningHours
-from nojd.survey import ConfigError
+from nojd.kiosk.pin import hash_pin, verify_pin
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "firmware_config" / "kiosk.example.toml"
 

@@ -406,7 +406,7 @@ def test_buttons_only_mode_blinks_an_alarm_when_out_of_order(rig, tmp_path):
 
 
 def test_buttons_only_mode_without_buttons_refuses_to_start(rig):
-    from nojd.survey import ConfigError
+    from nojd.errors import ConfigError
 
     try:
         rig(mode="buttons", gpio=GpioConfig(buttons=()))

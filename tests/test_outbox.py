@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from nojd.kiosk.outbox import FILENAME, Outbox, OutboxError, Stamp
+from nojd.kiosk.clock import Stamp
+from nojd.kiosk.outbox import FILENAME, Outbox, OutboxError
 from nojd.survey import build_response, default_survey
 
 SURVEY = default_survey()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nojd.survey import ConfigError
+from nojd.errors import ConfigError
 from nojd.survey.translations import DEFAULT_LANGUAGE, catalogue, languages, text
 
 

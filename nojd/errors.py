@@ -1,4 +1,4 @@
-"""The project's error types.
+"""The project's error types, shared by every layer (the infrastructure's, at the bottom).
 
 Every error nojd raises on purpose derives from :class:`NojdError` and also
 from the builtin it is closest to, so callers can catch either.
