@@ -22,7 +22,7 @@ from sqlite_utils.migrations import Migrations
 from nojd.errors import NojdError
 from nojd.kiosk.clock import Stamp
 from nojd.survey import Response, Survey
-from nojd.survey.message import format_time
+from nojd.survey.wire import format_time
 
 FILENAME = "outbox.sqlite"
 migrations = Migrations("nojd-kiosk-outbox")

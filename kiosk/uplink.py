@@ -30,7 +30,7 @@ from nojd.kiosk.config import UplinkConfig
 from nojd.kiosk.outbox import Outbox
 from nojd.mqtt import make_client
 from nojd.survey import MessageError, Survey, encode, validate
-from nojd.survey.message import decode_ack, encode_status, topic
+from nojd.survey.topics import decode_ack, encode_status, topic
 
 log = logging.getLogger("nojd.uplink")
 

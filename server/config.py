@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.survey import Survey, default_survey, load_survey
-from nojd.survey.message import PREFIX
+from nojd.survey.topics import PREFIX
 from nojd.tomlconfig import Table, number, text, whole
 
 

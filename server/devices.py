@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nojd.errors import ConfigError
 from nojd.mqtt import parse_broker_url
-from nojd.survey.message import DEVICE_PATTERN, SITE_PATTERN
+from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
 
 KIOSK_TEMPLATE = """\
 # Kiosk config for {device}, made by `nojd device add`. Every other key and its

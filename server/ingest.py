@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 from nojd.mqtt import BrokerSettings, make_client
 from nojd.server.store import Batch, Reject, Store
 from nojd.survey import MessageError, Survey, decode
-from nojd.survey.message import MAX_ACK_SEQS, decode_status, encode_ack, parse_topic, topic
+from nojd.survey.topics import MAX_ACK_SEQS, decode_status, encode_ack, parse_topic, topic
 
 log = logging.getLogger("nojd.ingest")
 

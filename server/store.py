@@ -26,8 +26,9 @@ from sqlite_utils.migrations import Migrations
 
 from nojd.errors import ConfigError
 from nojd.survey import Response
-from nojd.survey.message import format_time, topic
 from nojd.survey.periods import period_keys
+from nojd.survey.topics import topic
+from nojd.survey.wire import format_time
 
 #: The ``days`` column of each period (``total`` needs none).
 PERIOD_COLUMNS = {

@@ -3,7 +3,8 @@
 Import from here; the submodules are the parts:
 
 - :mod:`~nojd.survey.definition`: surveys from TOML,
-- :mod:`~nojd.survey.message`: the wire message v1,
+- :mod:`~nojd.survey.message`: the response message v1; :mod:`~nojd.survey.topics`: topics,
+  acks and statuses; :mod:`~nojd.survey.wire`: the rules every message shares,
 - :mod:`~nojd.survey.figures`: the key figures, computed only here,
 - :mod:`~nojd.survey.formatting` and :mod:`~nojd.survey.translations`: text for people.
 """

@@ -220,7 +220,7 @@ def test_message_error_is_a_value_error():
 
 
 def test_ack_and_status_round_trip_and_refusals():
-    from nojd.survey.message import (
+    from nojd.survey.topics import (
         decode_ack,
         decode_status,
         encode_ack,

@@ -8,7 +8,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from nojd.survey import MessageError, decode, default_survey, encode, validate
-from nojd.survey.message import CLOCK_STATES, FIELDS, FLAGS, MAX_SEQ
+from nojd.survey.message import CLOCK_STATES, FIELDS, FLAGS
+from nojd.survey.wire import MAX_SEQ
 
 SURVEY = default_survey()
 

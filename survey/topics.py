@@ -1,0 +1,96 @@
+"""The other messages of the wire: topics, the server's ack and the kiosk's status.
+
+The response message itself is :mod:`nojd.survey.message`; both follow the
+shared rules of :mod:`nojd.survey.wire`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from nojd.errors import MessageError
+from nojd.survey.wire import (
+    DEVICE_PATTERN,
+    MAX_SEQ,
+    VERSION,
+    check_fields,
+    clip,
+    format_time,
+    is_int,
+    json_object,
+    one_of,
+    parse_seq,
+    parse_time,
+    show,
+)
+
+#: An ack or a status is small; anything larger is refused unread.
+MAX_CONTROL_PAYLOAD = 128 * 1024
+
+
+#: The topic prefix of DESIGN.md; configurable per installation.
+PREFIX = "nojd/v1"
+TOPIC_KINDS = ("response", "ack", "status")
+STATUS_STATES = ("online", "offline")
+MAX_ACK_SEQS = 10_000
+
+
+def topic(kind: str, device: str, prefix: str = PREFIX) -> str:
+    """``nojd/v1/<device>/<kind>``."""
+    return f"{prefix}/{device}/{kind}"
+
+
+def parse_topic(name: str, prefix: str = PREFIX) -> tuple[str, str]:
+    """``(device, kind)`` of a topic; :class:`MessageError` if it is not one of ours."""
+    head, _, rest = name.partition(f"{prefix}/")
+    device, _, kind = rest.partition("/")
+    if head or not DEVICE_PATTERN.fullmatch(device) or kind not in TOPIC_KINDS:
+        raise MessageError("topic", f"{clip(name)!r} is not {prefix}/<device>/response|ack|status")
+    return device, kind
+
+
+def encode_ack(seqs: Iterable[int]) -> bytes:
+    """``{"v": 1, "seqs": [...]}``: these responses are committed at the server."""
+    return json.dumps({"v": VERSION, "seqs": sorted(set(seqs))}, separators=(",", ":")).encode()
+
+
+def decode_ack(payload: bytes | str) -> list[int]:
+    """The seqs of an ack; :class:`MessageError` for anything else."""
+    data = json_object(payload, MAX_CONTROL_PAYLOAD)
+    check_fields(data, ("v", "seqs"))
+    seqs = data["seqs"]
+    if not isinstance(seqs, list) or len(seqs) > MAX_ACK_SEQS:
+        raise MessageError("seqs", f"expected a list of at most {MAX_ACK_SEQS} seqs")
+    return [parse_seq(seq) for seq in seqs]
+
+
+def encode_status(state: str, at: datetime, backlog: int, version: str) -> bytes:
+    """The retained status of a kiosk: online (with its backlog) or offline (its last will)."""
+    message = {
+        "v": VERSION,
+        "state": state,
+        "at": format_time(at),
+        "backlog": backlog,
+        "version": version,
+    }
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def decode_status(payload: bytes | str) -> dict[str, Any]:
+    """A status message as a dict with ``at`` parsed; :class:`MessageError` for anything else."""
+    data = json_object(payload, MAX_CONTROL_PAYLOAD)
+    check_fields(data, ("v", "state", "at", "backlog", "version"))
+    backlog = data["backlog"]
+    if not is_int(backlog) or not 0 <= backlog <= MAX_SEQ:
+        raise MessageError("backlog", f"{show(backlog)} is not a count")
+    if not isinstance(data["version"], str) or len(data["version"]) > 64:
+        raise MessageError("version", f"{show(data['version'])} is not a version string")
+    return {
+        "state": one_of(data["state"], "state", STATUS_STATES),
+        "at": parse_time(data["at"]),
+        "backlog": backlog,
+        "version": data["version"],
+    }
