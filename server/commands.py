@@ -1,21 +1,16 @@
-"""The ``nojd server`` subcommands: run (ingest now, web with the server issue) and ingest."""
+"""The ``nojd server`` subcommands: run (see :mod:`nojd.server.runtime`), ingest, users, tokens."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
-import threading
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig, load_server_config
-from nojd.systemd import Watchdog, configure_logging, notify
-
-log = logging.getLogger("nojd.server")
+from nojd.systemd import configure_logging
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -176,8 +171,8 @@ def _day(value: str) -> date:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from nojd.server.exports import to_csv, to_json, to_markdown, to_xlsx
     from nojd.server.figures import report
-    from nojd.server.report import to_csv, to_json, to_markdown, to_xlsx
     from nojd.server.store import open_store
 
     config = load_server_config(args.config).with_overrides(db=args.db)
@@ -264,59 +259,14 @@ def _config(args: argparse.Namespace) -> ServerConfig:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from nojd.server.ingest import Ingest
-    from nojd.server.store import open_store
-    from nojd.server.web import create_app
+    from nojd.server.runtime import serve
 
     config = _config(args)
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"listen: {args.listen!r} is not HOST:PORT like 127.0.0.1:8080")
-    store = open_store(config.db, config.zone)
-    ingest = Ingest(
-        store, config.surveys(), config.broker, prefix=config.prefix, group=config.ingest.group,
-        batch_size=config.ingest.batch_size, batch_wait=config.ingest.batch_wait,
-    )  # fmt: skip
-    worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
-    worker.start()
-    app = create_app(config, store)  # type: ignore[arg-type]
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port), log_level="warning"))
-    done = threading.Event()
-    supervisor = threading.Thread(
-        target=_supervise, args=(server, worker, store, done, args.listen), daemon=True
-    )
-    supervisor.start()
-    try:
-        server.run()
-    finally:
-        done.set()
-        ingest.stop()
-        worker.join(10)
-        store.close()
+    serve(config, host, int(port))
     return 0
-
-
-def _supervise(
-    server: Any, worker: threading.Thread, store: Any, done: threading.Event, listen: str
-) -> None:
-    """Tell systemd when the web server listens, then kick its watchdog while ingest
-    runs and the store answers; a hung or dead part stops the kicks and systemd restarts."""
-    while not server.started:
-        if done.wait(0.1):
-            return
-    log.info("dashboard and API listening on http://%s", listen)
-    notify(f"READY=1\nSTATUS=ingest running; dashboard on {listen}")
-    watchdog = Watchdog()
-    while not done.wait(watchdog.wait_limit(10.0)):
-        try:
-            alive = worker.is_alive() and store.healthy()
-        except Exception:  # a store that cannot answer is not healthy
-            log.exception("the store does not answer")
-            alive = False
-        if alive:
-            watchdog.kick()
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -22,8 +22,8 @@ from nojd.errors import ConfigError
 from nojd.server import accounts
 from nojd.server.charts import heatmap_svg, target_bars_svg, trend_svg
 from nojd.server.config import ServerConfig
+from nojd.server.exports import to_csv, to_xlsx
 from nojd.server.figures import heatmap, report
-from nojd.server.report import to_csv, to_xlsx
 from nojd.server.store import SqliteStore
 from nojd.survey import format_interval, format_number, format_percent
 from nojd.survey.periods import period_labels

@@ -46,7 +46,10 @@ def test_the_demo_shows_figures_on_the_dashboard_and_stops_on_ctrl_c(tmp_path):
             page[0] = browser.open(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
             return len(overall_shares(page[0])) == 2
 
-        wait_until(both_sites_shown, timeout=60 - (time.monotonic() - started), every=1)
+        shown_in_time = wait_until(
+            both_sites_shown, timeout=60 - (time.monotonic() - started), every=1
+        )
+        assert shown_in_time, f"both sites' figures not shown within 60 s: {page[0][-3000:]}"
         shown = page[0]
         assert "Kontaktcenter" in shown and "Stadsbiblioteket" in shown
         assert len(overall_shares(shown)) == 2, shown

@@ -402,6 +402,9 @@ def test_buttons_only_mode_blinks_an_alarm_when_out_of_order(rig, tmp_path):
     assert kiosk.screen is Screen.WELCOME
     assert eventually(lambda: led.state == 0)
     settled = len(led.states)
+    # no blink of any speed is left running (gpiozero blinks from a thread of its own) ...
+    assert kiosk.kiosk.buttons.led._blink_thread is None
+    # ... and none came back meanwhile
     assert not eventually(lambda: len(led.states) > settled, timeout=0.5)
 
 
