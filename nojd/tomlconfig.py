@@ -12,51 +12,81 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nojd.errors import ConfigError
+from nojd.errors import ConfigError, NojdError
 
 T = TypeVar("T")
 
 
 class Table:
-    """One TOML table of a config file; every read names the file and key."""
+    """One TOML table of a file (a config, a survey); every read names the file and key.
 
-    def __init__(self, data: dict[str, Any], label: str, where: str = "") -> None:
+    ``error`` is the error raised: :class:`ConfigError` for configs, the survey's own
+    :class:`~nojd.errors.SurveyError` for surveys.
+    """
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        label: str,
+        where: str = "",
+        error: type[NojdError] = ConfigError,
+    ) -> None:
         self.data = data
         self.label = label
         self.where = where
+        self.error = error
 
     @classmethod
-    def load(cls, path: str | Path, kind: str) -> Table:
-        """The top-level table of the file at ``path``."""
+    def load(cls, path: str | Path, kind: str, error: type[NojdError] = ConfigError) -> Table:
+        """The top-level table of the file at ``path``; ``kind`` names it in errors."""
         label = f"{kind} {path}"
         try:
             text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError(f"{label}: not found") from None
+            raise error(f"{label}: not found") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{label}: cannot be read ({exc})") from None
+            raise error(f"{label}: cannot be read ({exc})") from None
         try:
-            return cls(tomllib.loads(text), label)
+            return cls(tomllib.loads(text), label, error=error)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+            raise error(f"{label}: not valid TOML: {exc}") from None
 
     def key(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
 
-    def fail(self, name: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.label}: {self.key(name)}: {problem}")
+    def fail(self, name: str, problem: str) -> NojdError:
+        return self.error(f"{self.label}: {self.key(name)}: {problem}")
 
-    def only(self, *names: str) -> None:
-        """Refuse keys this table does not know: a typo must not pass silently."""
+    def only(self, *names: str, required: tuple[str, ...] = ()) -> None:
+        """Refuse keys this table does not know (a typo must not pass silently), and
+        require ``required``."""
         for name in self.data:
             if name not in names:
                 raise self.fail(name, f"unknown key (expected one of {', '.join(names)})")
+        for name in required:
+            if name not in self.data:
+                raise self.fail(name, "missing")
 
     def table(self, name: str) -> Table:
         value = self.data.get(name, {})
         if not isinstance(value, dict):
             raise self.fail(name, f"expected a table [{self.key(name)}], got {value!r}")
-        return Table(value, self.label, self.key(name))
+        return Table(value, self.label, self.key(name), self.error)
+
+    def tables(self, name: str, at_least: int) -> list[Table]:
+        """An array of tables (``[[name]]``), each named ``name[i]`` in errors."""
+        items = self.data.get(name)
+        if (
+            not isinstance(items, list)
+            or len(items) < at_least
+            or not all(isinstance(item, dict) for item in items)
+        ):
+            tables = "table" if at_least == 1 else "tables"
+            raise self.fail(name, f"expected at least {_count(at_least)} [[{name}]] {tables}")
+        return [
+            Table(item, self.label, f"{self.key(name)}[{index}]", self.error)
+            for index, item in enumerate(items)
+        ]
 
     def get(self, name: str, default: T, check: Callable[[object], T], expected: str) -> T:
         if name not in self.data:
@@ -70,6 +100,10 @@ class Table:
         if name not in self.data:
             raise self.fail(name, f"missing, and has no default (expected {expected})")
         return self.get(name, self.data[name], check, expected)
+
+
+def _count(number: int) -> str:
+    return {1: "one", 2: "two"}.get(number, str(number))
 
 
 def number(low: float, high: float) -> Callable[[object], float]:
