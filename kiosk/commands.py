@@ -114,6 +114,8 @@ def _size(value: str) -> tuple[int, int]:
         width, height = (int(part) for part in value.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not WIDTHxHEIGHT like 800x480") from None
+    if not (200 <= width <= 10_000 and 200 <= height <= 10_000):
+        raise argparse.ArgumentTypeError(f"{value!r}: each side must be 200..10000 pixels")
     return width, height
 
 

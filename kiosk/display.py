@@ -29,7 +29,6 @@ from nojd.kiosk.config import DisplayConfig
 
 log = logging.getLogger("nojd.kiosk")
 
-ROTATIONS = (0, 90, 180, 270)
 #: What SDL's KMSDRM video driver and its evdev input load at run time (dlopen),
 #: so ``ldd`` does not show them; with the Debian package that provides each.
 RUNTIME_LIBRARIES = {
@@ -51,7 +50,6 @@ class Display:
 
     def __init__(self, config: DisplayConfig, window: tuple[int, int] | None = None) -> None:
         self.rotate = config.rotate
-        self.driver = ""
         try:
             pygame.display.init()
         except pygame.error as exc:
@@ -109,8 +107,8 @@ class Display:
         if not (math.isfinite(x) and math.isfinite(y)):
             return None
         width, height = self.panel.get_size()
-        clamp = lambda share: min(max(share, 0.0), 1.0)  # noqa: E731
-        return self.to_view(clamp(x) * (width - 1), clamp(y) * (height - 1))
+        x, y = min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+        return self.to_view(x * (width - 1), y * (height - 1))
 
     def snapshot(self) -> pygame.Surface:
         """What a visitor facing the mounted panel sees: the panel turned back upright."""

@@ -83,3 +83,14 @@ def test_survey_show(lang):
     assert result.returncode == 0
     for question in default_survey().questions:
         assert question.text[lang] in result.stdout
+
+
+@pytest.mark.parametrize("size", ["100000x100000", "10x480", "720x1280@45", "wide"])
+def test_a_panel_size_out_of_range_is_refused_by_name(tmp_path, size):
+    result = subprocess.run(
+        [NOJD, "kiosk", "screenshots", str(tmp_path), f"--size={size}"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    [line] = [line for line in result.stderr.splitlines() if "--size" in line and size in line]
+    assert "argument --size" in line and not list(tmp_path.iterdir())
