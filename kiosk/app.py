@@ -181,7 +181,7 @@ class Kiosk:
 
     def _open_outbox(self) -> None:
         try:
-            self.outbox = Outbox(self.config.data_dir, self.config.device)
+            self.outbox = Outbox(self.config.data_dir, self.config.device, self.clock)
         except OutboxError as exc:
             log.error("out of order: %s", exc)
             self._broken = View(Screen.OUT_OF_ORDER, self.config.languages[0], reason=str(exc))

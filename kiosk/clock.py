@@ -2,7 +2,7 @@
 
 A Raspberry Pi has no battery clock: until NTP synchronises it, the wall time
 may be days off.  Each response records the boot id and the monotonic time
-beside its wall time so that the uplink can correct it later.  Tests swap in
+beside its wall time so that the outbox can correct it later.  Tests swap in
 a :class:`ManualClock`, as gpiozero tests swap in mock pins.
 """
 
@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,20 @@ class Stamp:
     clock: str
     boot_id: str
     monotonic: float
+
+
+class Clock(Protocol):
+    """What the kiosk needs of a clock: :class:`SystemClock`, or :class:`ManualClock` in tests."""
+
+    boot_id: str
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    def synced(self) -> bool: ...
+
+    def stamp(self) -> Stamp: ...
 
 
 BOOT_ID_FILE = Path("/proc/sys/kernel/random/boot_id")

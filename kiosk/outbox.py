@@ -5,6 +5,10 @@ migrations.  ``seq`` comes from a persisted counter that is bumped in the same
 transaction as the insert, so a committed seq is never handed out again, even
 across crashes.  A row stays until the server's ack marks it delivered; the
 uplink reads :meth:`Outbox.pending` and calls :meth:`Outbox.acknowledge`.
+
+What comes out is a :class:`Response`, as it goes on the wire.  A response made
+before NTP had set the clock is given its true time here, from the boot's
+monotonic clock, as soon as the clock is synchronised (``clock = "corrected"``).
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from nojd.errors import NojdError
-from nojd.kiosk.clock import Stamp
+from nojd.kiosk.clock import Clock, Stamp
 from nojd.survey import Response, Survey
-from nojd.survey.wire import format_time
+from nojd.survey.wire import format_time, parse_time
 
 FILENAME = "outbox.sqlite"
 migrations = Migrations("nojd-kiosk-outbox")
@@ -69,13 +74,23 @@ def m002_owner(db: Database) -> None:
     )
 
 
-class Outbox:
-    """The kiosk's durable queue of responses; safe to use from several threads."""
+_COLUMNS = "seq, id, device, site, survey, lang, at, clock, answers, flags"
 
-    def __init__(self, data_dir: Path, device: str) -> None:
+
+class Outbox:
+    """The kiosk's durable queue of responses; safe to use from several threads.
+
+    ``clock`` is the clock whose unsynchronised time stamps this outbox corrects;
+    without one, time stamps are returned as they were committed.
+    """
+
+    def __init__(self, data_dir: Path, device: str, clock: Clock | None = None) -> None:
         self.path = Path(data_dir) / FILENAME
         self.device = device
+        self.clock = clock
         self._lock = threading.Lock()
+        # Rows of this boot may wait for a correction (a restarted kiosk); look once.
+        self._uncorrected = clock is not None
         try:
             Path(data_dir).mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
@@ -138,33 +153,46 @@ class Outbox:
                 )  # fmt: skip
         except (sqlite3.Error, OSError) as exc:
             raise OutboxError(f"outbox {self.path}: the response was not saved ({exc})") from None
+        if stamp.clock == "unsynced":
+            self._uncorrected = self.clock is not None
         return response
 
-    def pending(self, limit: int = 100, after_seq: int = 0) -> list[dict[str, object]]:
-        """Unacknowledged rows in seq order, as the uplink sends them."""
-        with self._lock:
-            cursor = self.db.execute(
-                "SELECT * FROM responses WHERE acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
-                [after_seq, limit],
-            )
-            columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    def pending(self, limit: int = 100, after_seq: int = 0) -> list[Response]:
+        """Unacknowledged responses after ``after_seq``, in seq order, as the uplink sends them."""
+        self._correct_clocks()
+        sql = f"""SELECT {_COLUMNS} FROM responses
+                  WHERE acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?"""
+        return [_response(row) for row in self._read(sql, [after_seq, limit])]
 
-    def row(self, seq: int) -> dict[str, object] | None:
-        """One row by seq, or None."""
-        with self._lock:
-            cursor = self.db.execute("SELECT * FROM responses WHERE seq = ?", [seq])
-            columns = [c[0] for c in cursor.description]
-            found = cursor.fetchone()
-        return None if found is None else dict(zip(columns, found, strict=True))
+    def waiting(self, seqs: Iterable[int]) -> list[Response]:
+        """Those of ``seqs`` that are still unacknowledged, in the order given."""
+        wanted = list(seqs)
+        if not wanted:
+            return []
+        self._correct_clocks()
+        sql = f"""SELECT {_COLUMNS} FROM responses WHERE acked_at IS NULL
+                  AND seq IN (SELECT value FROM json_each(?))"""
+        found = {row[0]: row for row in self._read(sql, [json.dumps(wanted)])}
+        return [_response(found[seq]) for seq in wanted if seq in found]
 
-    def correct(self, seq: int, at: datetime) -> None:
-        """Replace an unsynced time stamp by one worked out from the monotonic clock."""
+    def _correct_clocks(self) -> None:
+        """Give this boot's unsynced rows their true time, once NTP has set the clock."""
+        clock = self.clock
+        if not self._uncorrected or clock is None or not clock.synced():
+            return
+        self._uncorrected = False
+        now, monotonic = clock.now(), clock.monotonic()
         with self._lock, self.db.atomic():
-            self.db.execute(
-                """UPDATE responses SET at = ?, clock = 'corrected'
-                   WHERE seq = ? AND clock = 'unsynced'""",
-                [format_time(at), seq],
+            rows = self.db.execute(
+                """SELECT seq, monotonic FROM responses
+                   WHERE acked_at IS NULL AND clock = 'unsynced' AND boot_id = ?""",
+                [clock.boot_id],
+            ).fetchall()
+            true_times = [
+                (format_time(now - timedelta(seconds=monotonic - made)), seq) for seq, made in rows
+            ]
+            self.db.conn.executemany(
+                "UPDATE responses SET at = ?, clock = 'corrected' WHERE seq = ?", true_times
             )
 
     def mark_sent(self, seqs: Iterable[int], at: datetime) -> None:
@@ -237,7 +265,8 @@ class Outbox:
                  SELECT 1 FROM json_each(r.flags) f WHERE f.value = 'rapid-repeat')"""
         return int(self._scalar(sql, [format_time(since), format_time(until)]) or 0)
 
-    def _read(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple[object, ...]]:
+    def _read(self, sql: str, parameters: Iterable[object] = ()) -> list[tuple[Any, ...]]:
+        # sqlite3 gives rows as tuples of Any (typeshed): the columns' SQL types
         try:
             with self._lock:
                 return self.db.execute(sql, list(parameters)).fetchall()
@@ -247,3 +276,20 @@ class Outbox:
     def _scalar(self, sql: str, parameters: Iterable[object] = ()) -> object:
         rows = self._read(sql, parameters)
         return rows[0][0] if rows else None
+
+
+def _response(row: tuple[Any, ...]) -> Response:
+    """A row of ``_COLUMNS`` as the response it was committed as (the kiosk built it valid)."""
+    seq, id_, device, site, survey, lang, at, clock, answers, flags = row
+    return Response(
+        id=id_,
+        device=device,
+        seq=seq,
+        site=site,
+        survey=survey,
+        lang=lang,
+        at=parse_time(at),
+        clock=clock,
+        answers=json.loads(answers),
+        flags=tuple(json.loads(flags)),
+    )

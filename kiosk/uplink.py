@@ -8,28 +8,27 @@ names it, which the server sends after its commit; what stays unacked is sent
 again after ``resend_after`` seconds.  Lost connections are retried with
 exponential backoff and jitter.  A retained ``status`` (online, backlog,
 version) is refreshed every ``heartbeat`` seconds, with an ``offline`` last
-will.  Time stamps made before NTP synchronised the clock are corrected from
-the boot's monotonic clock before they are sent, and marked ``corrected``.
+will.  The outbox hands out :class:`Response`s, their clocks already corrected
+where NTP came late; the uplink only encodes and sends them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
 import time
 from collections import deque
-from datetime import timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from nojd import __version__
+from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import UplinkConfig
 from nojd.kiosk.outbox import Outbox
 from nojd.mqtt import make_client
-from nojd.survey import MessageError, Survey, encode, validate
+from nojd.survey import MessageError, Response, Survey, encode, validate
 from nojd.survey.topics import decode_ack, encode_status, topic
 
 log = logging.getLogger("nojd.uplink")
@@ -47,7 +46,7 @@ class Uplink:
     """The thread that empties the outbox into the broker."""
 
     def __init__(
-        self, config: UplinkConfig, device: str, outbox: Outbox, survey: Survey, clock: Any
+        self, config: UplinkConfig, device: str, outbox: Outbox, survey: Survey, clock: Clock
     ) -> None:
         self.config = config
         self.device = device
@@ -183,30 +182,34 @@ class Uplink:
         late = [
             seq for seq, sent in self._in_flight.items() if now - sent > self.config.resend_after
         ]
-        rows = [
-            row for row in (self.outbox.row(seq) for seq in late) if row and not row["acked_at"]
-        ]
+        responses = self.outbox.waiting(late)
+        for seq in set(late) - {response.seq for response in responses}:
+            del self._in_flight[seq]  # acknowledged after all
         room = self.config.max_in_flight - len(self._in_flight)
-        while self._fresh and room > 0:
-            row = self.outbox.row(self._fresh.popleft())
-            if row and not row["acked_at"] and row["seq"] not in self._in_flight:
-                rows.append(row)
-                room -= 1
+        fresh: list[int] = []
+        while self._fresh and len(fresh) < room:
+            seq = self._fresh.popleft()
+            if seq not in self._in_flight and seq not in fresh:
+                fresh.append(seq)
+        found = self.outbox.waiting(fresh)
+        responses += found
+        room -= len(found)
         if room > 0:
-            for row in self.outbox.pending(limit=room, after_seq=self._cursor):
-                self._cursor = max(self._cursor, int(row["seq"]))
-                if row["seq"] not in self._in_flight and row not in rows:
-                    rows.append(row)
-        if not rows:
+            chosen = {response.seq for response in responses}
+            for response in self.outbox.pending(limit=room, after_seq=self._cursor):
+                self._cursor = max(self._cursor, response.seq)
+                if response.seq not in self._in_flight and response.seq not in chosen:
+                    responses.append(response)
+        if not responses:
             if not self._in_flight and self.outbox.backlog() == 0:
                 self.drained.set()
             return
-        for row in rows:
-            payload = self._payload(row)
+        for response in responses:
+            payload = self._payload(response)
             if payload is not None:
                 client.publish(topic("response", self.device, self.config.prefix), payload, qos=1)
-            self._in_flight[int(row["seq"])] = now
-        self.outbox.mark_sent([int(row["seq"]) for row in rows], self.clock.now())
+            self._in_flight[response.seq] = now
+        self.outbox.mark_sent([response.seq for response in responses], self.clock.now())
 
     def _watch_clock(self) -> None:
         """Log when the clock becomes synchronised (or stops being so), once per change."""
@@ -219,26 +222,13 @@ class Uplink:
             log.warning("clock not synchronised (no NTP yet); answers are marked unsynced")
         self._synced = synced
 
-    def _payload(self, row: dict[str, object]) -> bytes | None:
-        if (
-            row["clock"] == "unsynced"
-            and row["boot_id"] == self.clock.boot_id
-            and self.clock.synced()
-        ):
-            age = self.clock.monotonic() - float(row["monotonic"])  # type: ignore[arg-type]
-            self.outbox.correct(int(row["seq"]), self.clock.now() - timedelta(seconds=age))  # type: ignore[call-overload]
-            row = self.outbox.row(int(row["seq"])) or row  # type: ignore[call-overload]
-        message = {
-            "v": 1,
-            **{
-                key: row[key]
-                for key in ("id", "device", "seq", "site", "survey", "lang", "at", "clock")
-            },
-            "answers": json.loads(str(row["answers"])),
-            "flags": json.loads(str(row["flags"])),
-        }
-        try:
-            return encode(validate(message, self.survey))
-        except MessageError as exc:  # cannot happen for a row the kiosk built; never block the rest
-            log.error("outbox row %s is not a valid message (%s); it stays unsent", row["seq"], exc)
+    def _payload(self, response: Response) -> bytes | None:
+        try:  # the survey may have changed since the kiosk committed the response
+            return encode(validate(response.as_json(), self.survey))
+        except MessageError as exc:  # never block the rest
+            log.error(
+                "outbox row %s is not a valid message (%s); it stays unsent",
+                response.seq,
+                exc,
+            )
             return None

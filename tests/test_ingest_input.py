@@ -8,6 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from processes import Process, kiosk_config, outbox_rows, running_ingest, server_rows, wait_until
 
+from nojd.kiosk.outbox import Outbox
+from nojd.survey import encode
+
 GOOD = {
     "v": 1, "id": "0b7f6c1e-3d2a-4f5b-9c8d-7e6f5a4b3c2d", "device": "desk-9", "seq": 1,
     "site": "kontaktcenter", "survey": "service", "lang": "sv", "at": "2026-11-22T09:15:03.120Z",
@@ -114,28 +117,20 @@ def test_replayed_and_duplicated_messages_are_stored_once_and_acked_again(system
         run.close()
     stored = [row for row in server_rows(db) if row[0] == "desk-5"]
     assert len(stored) == 8
-    with sqlite3.connect(folder / "desk-5" / "outbox.sqlite") as outbox:
-        rows = outbox.execute("SELECT * FROM responses").fetchall()
-        columns = [c[0] for c in outbox.execute("SELECT * FROM responses").description]
+    assert all(acked for *_, acked in outbox_rows(folder / "desk-5"))
+    with Outbox(folder / "desk-5", "desk-5") as outbox:
+        outbox.db.execute("UPDATE responses SET acked_at = NULL")  # as if every ack was lost
+        outbox.db.conn.commit()
+        sent = outbox.pending()
+    assert len(sent) == 8
     publisher.acks.clear()
-    for row in rows * 3:  # every message three more times
-        data = dict(zip(columns, row, strict=True))
-        payload = {
-            key: data[key]
-            for key in ("id", "device", "seq", "site", "survey", "lang", "at", "clock")
-        }
-        payload |= {
-            "v": 1,
-            "answers": json.loads(data["answers"]),
-            "flags": json.loads(data["flags"]),
-        }
-        publisher.send("nojd/v1/desk-5/response", json.dumps(payload).encode())
+    for response in sent * 3:  # every message three more times
+        publisher.send("nojd/v1/desk-5/response", encode(response))
     # duplicates in one batch share one ack; every seq is acked again
     assert wait_until(
         lambda: {seq for seqs in publisher.acks for seq in seqs} == set(range(1, 9)), 30
     )
     assert [row for row in server_rows(db) if row[0] == "desk-5"] == stored
-    assert all(acked for *_, acked in outbox_rows(folder / "desk-5"))
 
 
 def test_the_same_seq_with_another_id_is_kept_in_quarantine(system):

@@ -4,7 +4,6 @@ touches turned back, and one clear log line when no display can be opened."""
 import ctypes
 import glob
 import importlib.metadata
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -140,7 +139,7 @@ def test_a_touch_at_each_corner_lands_on_the_target_drawn_there(rig, rotate):
     kiosk.kiosk.session.choose_language("sv")
     kiosk.wait(kiosk.kiosk.config.session.inactivity_timeout)  # saved as partial
     [row] = kiosk.rows()
-    assert json.loads(row["answers"]) == {"wait_time": 1 if upright else 5, "reception": 5}
+    assert dict(row.answers) == {"wait_time": 1 if upright else 5, "reception": 5}
     kiosk.wait(kiosk.kiosk.config.session.response_interval)
     assert kiosk.screen is Screen.WELCOME
     touch(kiosk, corner["top-left"], up=False)  # the staff corner, held

@@ -1,6 +1,5 @@
 """The kiosk driven as visitors and staff drive it: mock pins, taps, keys, time passing."""
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,12 +14,12 @@ from nojd.kiosk.session import Screen
 from nojd.survey import decode, default_survey, encode
 
 
-def answers(row):
-    return json.loads(row["answers"])
+def answers(response):
+    return dict(response.answers)
 
 
-def flags(row):
-    return json.loads(row["flags"])
+def flags(response):
+    return list(response.flags)
 
 
 def test_a_full_survey_with_the_buttons(rig):
@@ -38,10 +37,10 @@ def test_a_full_survey_with_the_buttons(rig):
         "wait_time": 4, "reception": 5, "trust": 2, "overall": 5, "resolution": "referred",
     }  # fmt: skip
     assert flags(row) == []
-    assert row["seq"] == 1
-    assert row["lang"] == "sv"
+    assert row.seq == 1
+    assert row.lang == "sv"
     # the row is a valid v1 message, and what the kiosk reported as committed
-    assert kiosk.committed[0].id == row["id"]
+    assert kiosk.committed[0].id == row.id
     assert decode(encode(kiosk.committed[0]), default_survey()) == kiosk.committed[0]
 
 
@@ -136,7 +135,7 @@ def test_language_switch_and_back_for_the_next_visitor(rig):
     kiosk.tap_action("languages")
     kiosk.tap_action("language", "en")
     kiosk.press(4, 4, 4, 4)
-    assert kiosk.rows()[0]["lang"] == "en"
+    assert kiosk.rows()[0].lang == "en"
     kiosk.wait(3)
     assert kiosk.screen is Screen.WELCOME
     assert kiosk.view.lang == "sv"
@@ -322,7 +321,7 @@ def test_a_full_disk_keeps_the_answer_and_saves_it_later(rig):
     assert kiosk.screen is Screen.WELCOME
     rows = kiosk.rows()
     assert len(rows) == saved + 1
-    assert [row["seq"] for row in rows] == list(range(1, saved + 2))
+    assert [row.seq for row in rows] == list(range(1, saved + 2))
 
 
 def test_a_failing_input_handler_does_not_stop_the_kiosk(rig, caplog):

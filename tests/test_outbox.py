@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from nojd.kiosk.clock import Stamp
+from nojd.kiosk.clock import ManualClock, Stamp
 from nojd.kiosk.outbox import FILENAME, Outbox, OutboxError
 from nojd.survey import build_response, default_survey
 
@@ -61,13 +61,56 @@ def test_a_failed_build_takes_no_seq(tmp_path):
 def test_the_row_holds_the_message_and_the_clock_facts(tmp_path):
     with Outbox(tmp_path, "desk") as outbox:
         response = add(outbox, {"overall": 5, "resolution": "answered"}, flags=["partial"])
-        [row] = outbox.pending()
-    assert row["id"] == response.id
+        assert outbox.pending() == [response]  # what goes out is what was committed
+        assert outbox.waiting([response.seq]) == [response]
+        [row] = outbox.db["responses"].rows
     assert row["at"] == "2026-11-24T09:00:00.000Z"
     assert row["answers"] == '{"overall": 5, "resolution": "answered"}'
     assert row["flags"] == '["partial"]'
     assert (row["boot_id"], row["monotonic"], row["clock"]) == ("boot-1", 12.5, "synced")
     assert row["acked_at"] is None
+
+
+def commit_at(outbox, clock):
+    """Commit a response stamped by ``clock``, as the session does."""
+    stamp = clock.stamp()
+
+    def build(seq):
+        return build_response(
+            SURVEY, device=outbox.device, seq=seq, site="s", lang="sv", answers={"overall": 4},
+            at=stamp.at, clock=stamp.clock,
+        )  # fmt: skip
+
+    return outbox.commit(build, stamp)
+
+
+def test_unsynced_times_of_this_boot_are_corrected_once_ntp_has_set_the_clock(tmp_path):
+    clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC), synced=False)  # a Pi's guess after boot
+    other_boot = ManualClock(datetime(2026, 1, 1, tzinfo=UTC), synced=False)
+    with Outbox(tmp_path, "desk", clock) as outbox:
+        commit_at(outbox, clock)  # monotonic 0
+        clock.advance(90)
+        commit_at(outbox, clock)  # monotonic 90
+        commit_at(outbox, other_boot)  # made before a reboot: its monotonic clock is gone
+        outbox.acknowledge([1])
+        assert [r.clock for r in outbox.pending()] == ["unsynced", "unsynced"]  # no NTP yet
+        clock._start = T0 - timedelta(seconds=90)  # NTP: the truth is T0 at monotonic 90
+        clock.is_synced = True
+        second, third = outbox.pending()
+        assert (second.at, second.clock) == (T0, "corrected")
+        assert (third.clock, third.at) == ("unsynced", datetime(2026, 1, 1, tzinfo=UTC))
+        stored = {r["seq"]: (r["at"], r["clock"]) for r in outbox.db["responses"].rows}
+    assert stored[1] == ("2026-01-01T00:00:00.000Z", "unsynced")  # acked: already sent as it was
+    assert stored[2] == ("2026-11-24T09:00:00.000Z", "corrected")  # kept: sent the same again
+
+
+def test_waiting_keeps_the_order_asked_and_leaves_out_acknowledged(tmp_path):
+    with Outbox(tmp_path, "desk") as outbox:
+        for _ in range(4):
+            add(outbox, {"overall": 3})
+        outbox.acknowledge([2])
+        assert [r.seq for r in outbox.waiting([4, 2, 1, 99])] == [4, 1]
+        assert outbox.waiting([]) == []
 
 
 def test_acknowledge_marks_rows_and_keeps_them(tmp_path):
@@ -78,8 +121,8 @@ def test_acknowledge_marks_rows_and_keeps_them(tmp_path):
         assert outbox.last_ack() is None
         assert outbox.acknowledge([2, 3, 99], at=T0) == 2
         assert outbox.acknowledge([3]) == 0  # a repeated ack changes nothing
-        assert [row["seq"] for row in outbox.pending()] == [1, 4, 5]
-        assert [row["seq"] for row in outbox.pending(limit=1, after_seq=1)] == [4]
+        assert [response.seq for response in outbox.pending()] == [1, 4, 5]
+        assert [response.seq for response in outbox.pending(limit=1, after_seq=1)] == [4]
         assert outbox.backlog() == 3
         assert outbox.last_ack() == T0
         assert outbox.db["responses"].count == 5

@@ -78,7 +78,7 @@ def test_a_fresh_answer_overtakes_a_long_backlog(parts, tmp_path):
         assert wait_until(lambda: 0 < outbox.backlog() < 2900, 60)
         fresh = commit(outbox, clock, grade=1)
         link.notify(fresh.seq)
-        assert wait_until(lambda: outbox.row(fresh.seq)["acked_at"] is not None, 30)
+        assert wait_until(lambda: outbox.waiting([fresh.seq]) == [], 30)
         assert outbox.backlog() > 0, "the backlog drained before the fresh answer was sent"
         assert link.drained.wait(120)
         assert len(store.response_keys()) == 3001
@@ -89,7 +89,7 @@ def test_timestamps_made_before_ntp_are_corrected_from_the_monotonic_clock(parts
     caplog.set_level(logging.INFO)
     broker, store, ingest, uplink = parts
     clock = ManualClock(datetime(2026, 1, 1, tzinfo=UTC), synced=False)  # a Pi's guess after boot
-    with Outbox(tmp_path / "kiosk", "desk-1") as outbox:
+    with Outbox(tmp_path / "kiosk", "desk-1", clock) as outbox:
         commit(outbox, clock)  # at monotonic 0, wall "2026-01-01"
         clock.advance(90)
         commit(outbox, clock)  # 90 s later
@@ -110,9 +110,9 @@ def test_timestamps_made_before_ntp_are_corrected_from_the_monotonic_clock(parts
 def test_an_earlier_boot_stays_unsynced(parts, tmp_path):
     broker, store, ingest, uplink = parts
     before = ManualClock(datetime(2026, 1, 1, tzinfo=UTC), synced=False)
-    with Outbox(tmp_path / "kiosk", "desk-1") as outbox:
+    after_reboot = ManualClock(START)  # another boot id, synced
+    with Outbox(tmp_path / "kiosk", "desk-1", after_reboot) as outbox:
         commit(outbox, before)
-        after_reboot = ManualClock(START)  # another boot id, synced
         link = uplink(outbox, after_reboot)
         assert link.drained.wait(30)
     assert store._rows("SELECT clock FROM responses") == [{"clock": "unsynced"}]
