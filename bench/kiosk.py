@@ -92,11 +92,11 @@ def latency(config: Path, presses: int, panel: tuple[int, int]) -> list[float]:
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     from gpiozero.pins.mock import MockFactory
 
-    from nojd.kiosk.app import Kiosk
     from nojd.kiosk.config import load_config
+    from nojd.kiosk.wiring import build_kiosk
 
     factory = MockFactory()
-    kiosk = Kiosk(load_config(config), pin_factory=factory, window=panel)
+    kiosk = build_kiosk(load_config(config), pin_factory=factory, window=panel)
     frames: list[float] = []
     frame = threading.Event()
 

@@ -14,33 +14,28 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pygame
-from gpiozero import Factory
 
-from nojd.errors import ConfigError
 from nojd.kiosk import screens
-from nojd.kiosk.clock import SystemClock
+from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.display import Display
 from nojd.kiosk.inputs import PRESS, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
-from nojd.kiosk.session import RETRY_SECONDS, Clock, Screen, Session, View
+from nojd.kiosk.session import RETRY_SECONDS, Screen, Session, View
 from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.kiosk.uplink import Uplink
-from nojd.survey import Response
+from nojd.survey import Response, Survey
 from nojd.systemd import Watchdog, notify
 
 log = logging.getLogger("nojd.kiosk")
 
-DEFAULT_ZONE = "Europe/Stockholm"
 #: How often a display kiosk looks for touches and keys while idle (seconds).
 TOUCH_POLL = 0.05
 _KEYS = {getattr(pygame, f"K_{n}"): n for n in range(1, 6)} | {
@@ -48,54 +43,54 @@ _KEYS = {getattr(pygame, f"K_{n}"): n for n in range(1, 6)} | {
 }
 
 
-class WallClock(Clock, Protocol):
-    """What the app needs of a clock beyond the session's: the wall time."""
+@dataclass
+class Parts:
+    """What a kiosk is made of; :func:`nojd.kiosk.wiring.build_kiosk` makes them from a config."""
 
-    def now(self) -> datetime: ...
+    config: KioskConfig
+    clock: Clock
+    survey: Survey
+    zone: ZoneInfo
+    #: None in buttons mode: nothing to draw on.
+    display: Display | None
+    buttons: Buttons
+    #: Set by the buttons' threads so that the sleeping loop notices a press at once.
+    wake: threading.Event
+    #: Open the outbox (it may fail, and is tried again) and, with a broker, its uplink.
+    open_outbox: Callable[[], Outbox]
+    open_uplink: Callable[[Outbox], Uplink | None]
 
 
 class Kiosk:
-    """One terminal: display (or none), buttons, session and outbox."""
+    """One terminal's loop: inputs to the session, timers, and the screen drawn from its view."""
 
     def __init__(
-        self,
-        config: KioskConfig,
-        *,
-        clock: WallClock | None = None,
-        pin_factory: Factory | None = None,
-        on_commit: Callable[[Response], None] = lambda response: None,
-        window: tuple[int, int] | None = None,
+        self, parts: Parts, on_commit: Callable[[Response], None] = lambda response: None
     ) -> None:
-        self.config = config
-        self.clock: WallClock = clock or SystemClock()
-        self.survey = config.survey()
-        self.zone = config.hours.timezone if config.hours else ZoneInfo(DEFAULT_ZONE)
+        self.parts = parts
+        self.config = parts.config
+        self.clock = parts.clock
+        self.survey = parts.survey
+        self.zone = parts.zone
+        self.display = parts.display
+        self.buttons = parts.buttons
         self.external_on_commit = on_commit
         self.on_frame: Callable[[int, float], None] = lambda version, at: None
         self._changed = threading.Condition()
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._wake = parts.wake
         self._hold_until: float | None = None
         self._finger_down: tuple[object, object] | None = None
         self._finger_since = 0.0
         self._summary: StaffSummary | None = None
         self._drawn = -1
         self.hotspots: list[screens.Hotspot] = []
-        self.display = self._open_display(window)
-        pygame.font.init()
         self.surface = self.display.view if self.display else None
-        self.buttons = Buttons(config.gpio, pin_factory, wake=self._wake.set)
-        if config.mode == "buttons" and not self.buttons.grades:
-            self.buttons.close()
-            raise ConfigError(
-                'gpio.buttons: a terminal in mode = "buttons" needs its five buttons, '
-                "and none could be set up (see the warning above)"
-            )
         self._alarm = False
         self.outbox: Outbox | None = None
         self.session: Session | None = None
         self.uplink: Uplink | None = None
-        self._broken = View(Screen.OUT_OF_ORDER, config.languages[0])
+        self._broken = View(Screen.OUT_OF_ORDER, self.config.languages[0])
         self._retry_at = 0.0
         self._open_outbox()
         self._redraw()
@@ -169,32 +164,16 @@ class Kiosk:
 
     # -- inside ----------------------------------------------------------------
 
-    def _open_display(self, window: tuple[int, int] | None) -> Display | None:
-        if self.config.mode == "buttons":
-            os.environ["SDL_VIDEODRIVER"] = "dummy"
-            pygame.display.init()
-            return None
-        display = Display(self.config.display, window)
-        pygame.display.set_caption(f"nojd {self.config.device}")
-        pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
-        return display
-
     def _open_outbox(self) -> None:
         try:
-            self.outbox = Outbox(self.config.data_dir, self.config.device, self.clock)
+            self.outbox = self.parts.open_outbox()
         except OutboxError as exc:
             log.error("out of order: %s", exc)
             self._broken = View(Screen.OUT_OF_ORDER, self.config.languages[0], reason=str(exc))
             self._retry_at = self.clock.monotonic() + RETRY_SECONDS
             return
-        if self.config.broker:
-            self.uplink = Uplink(
-                self.config.uplink_config(),
-                self.config.device,
-                self.outbox,
-                self.survey,
-                self.clock,
-            )
+        self.uplink = self.parts.open_uplink(self.outbox)
+        if self.uplink is not None:
             self.uplink.start()
         hours = self.config.hours
         self.session = Session(

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from nojd.errors import ConfigError
 from nojd.kiosk.config import KioskConfig, load_config
@@ -134,12 +133,12 @@ def _config(args: argparse.Namespace) -> KioskConfig:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nojd.kiosk.app import Kiosk
     from nojd.kiosk.display import DisplayError
+    from nojd.kiosk.wiring import build_kiosk
 
     config = _config(args)
     try:
-        kiosk = Kiosk(config, window=args.window)
+        kiosk = build_kiosk(config, window=args.window)
     except DisplayError as exc:
         # One line for the journal; systemd restarts the kiosk (Restart=always).
         logging.getLogger("nojd.kiosk").error("%s", exc)
@@ -163,15 +162,13 @@ def _simulate(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from nojd.kiosk.app import DEFAULT_ZONE
     from nojd.kiosk.outbox import Outbox
     from nojd.kiosk.staff import summarize, summary_lines
 
     config = load_config(args.config).with_overrides(data_dir=args.data)
     survey = config.survey()
-    zone = config.hours.timezone if config.hours else ZoneInfo(DEFAULT_ZONE)
     with Outbox(config.data_dir, config.device) as outbox:
-        summary = summarize(survey, outbox, datetime.now(UTC), zone, "offline")
+        summary = summarize(survey, outbox, datetime.now(UTC), config.zone, "offline")
     print("\n".join(summary_lines(summary, survey, args.lang)))
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from nojd.errors import ConfigError
 from nojd.kiosk.hours import OpeningHours, parse_hours
@@ -72,6 +73,10 @@ class UplinkConfig:
     keepalive: int = 30
 
 
+#: The time zone of a terminal without opening hours (which carry their own).
+DEFAULT_ZONE = "Europe/Stockholm"
+
+
 @dataclass(frozen=True)
 class KioskConfig:
     """Everything one terminal needs to know."""
@@ -96,6 +101,11 @@ class KioskConfig:
     def uplink_config(self) -> UplinkConfig:
         """The uplink settings with the broker URL filled in."""
         return replace(self.uplink, broker=replace(self.uplink.broker, url=self.broker))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The terminal's time zone: its opening hours', else Sweden's."""
+        return self.hours.timezone if self.hours else ZoneInfo(DEFAULT_ZONE)
 
     def survey(self) -> Survey:
         """The survey this terminal asks."""

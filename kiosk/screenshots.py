@@ -25,6 +25,7 @@ from nojd.kiosk.clock import ManualClock
 from nojd.kiosk.config import DisplayConfig, GpioConfig, KioskConfig
 from nojd.kiosk.hours import OpeningHours
 from nojd.kiosk.pin import hash_pin
+from nojd.kiosk.wiring import build_kiosk
 
 #: A Tuesday morning, when the desk is open.
 OPEN_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -90,7 +91,7 @@ def _save(kiosk: Kiosk, path: Path) -> Path:
 def _screens(folder: Path, panel: Panel, lang: str, config: KioskConfig) -> list[Path]:
     clock = ManualClock(OPEN_AT - timedelta(days=21))
     factory = MockFactory()
-    kiosk = Kiosk(config, clock=clock, pin_factory=factory, window=panel[:2])
+    kiosk = build_kiosk(config, clock=clock, pin_factory=factory, window=panel[:2])
     session = kiosk.session
     assert session is not None
     shots: list[Path] = []
@@ -165,7 +166,7 @@ def _unusual(folder: Path, panel: Panel, config: KioskConfig, scratch: Path) -> 
     shots = []
     for name, (case, moment) in cases.items():
         factory = MockFactory()
-        kiosk = Kiosk(case, clock=ManualClock(moment), pin_factory=factory, window=panel[:2])
+        kiosk = build_kiosk(case, clock=ManualClock(moment), pin_factory=factory, window=panel[:2])
         width, height = view_size(panel)
         try:
             kiosk.pump()

@@ -25,6 +25,7 @@ from gpiozero.pins.mock import MockFactory
 from nojd.kiosk.app import Kiosk
 from nojd.kiosk.config import DisplayConfig, KioskConfig
 from nojd.kiosk.session import Screen, View
+from nojd.kiosk.wiring import build_kiosk
 from nojd.survey import Response
 
 log = logging.getLogger("nojd.kiosk.simulate")
@@ -133,7 +134,7 @@ def simulate(
         out.write(json.dumps({"seq": response.seq, "id": response.id}) + "\n")
         out.flush()
 
-    kiosk = Kiosk(headless, pin_factory=factory, on_commit=committed)
+    kiosk = build_kiosk(headless, pin_factory=factory, on_commit=committed)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: (stopped.set(), kiosk.stop()))
     crowd = Visitors(kiosk, factory, visitors, rate, seed)

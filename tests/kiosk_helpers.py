@@ -10,11 +10,11 @@ from pathlib import Path
 import pygame
 from gpiozero.pins.mock import MockFactory
 
-from nojd.kiosk.app import Kiosk
 from nojd.kiosk.clock import ManualClock
 from nojd.kiosk.config import DisplayConfig, KioskConfig
 from nojd.kiosk.pin import hash_pin
 from nojd.kiosk.session import Screen
+from nojd.kiosk.wiring import build_kiosk
 
 PIN = "2468"
 #: How long a visitor looks at a screen before pressing: past the settle time.
@@ -42,7 +42,7 @@ class Rig:
         self.clock = ManualClock(start)
         self.factory = MockFactory()
         self.committed = []
-        self.kiosk = Kiosk(
+        self.kiosk = build_kiosk(
             config,
             clock=self.clock,
             pin_factory=self.factory,

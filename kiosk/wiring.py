@@ -1,0 +1,79 @@
+"""The wiring: one config in, a :class:`~nojd.kiosk.app.Kiosk` out with all its parts.
+
+Every part the kiosk touches comes in from here, as gpiozero's devices take a
+pin factory: the clock (a :class:`ManualClock` in tests), the pin factory (a
+``MockFactory``), the display (a window, the console, or none in buttons mode),
+the outbox and the uplink.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+import pygame
+from gpiozero import Factory
+
+from nojd.errors import ConfigError
+from nojd.kiosk.app import Kiosk, Parts
+from nojd.kiosk.clock import Clock, SystemClock
+from nojd.kiosk.config import KioskConfig
+from nojd.kiosk.display import Display
+from nojd.kiosk.inputs import Buttons
+from nojd.kiosk.outbox import Outbox
+from nojd.kiosk.uplink import Uplink
+from nojd.survey import Response
+
+
+def build_kiosk(
+    config: KioskConfig,
+    *,
+    clock: Clock | None = None,
+    pin_factory: Factory | None = None,
+    on_commit: Callable[[Response], None] = lambda response: None,
+    window: tuple[int, int] | None = None,
+) -> Kiosk:
+    """A kiosk for ``config``: in a window of ``window`` pixels, or full screen when None."""
+    clock = clock or SystemClock()
+    display = open_display(config, window)
+    pygame.font.init()
+    wake = threading.Event()
+    buttons = Buttons(config.gpio, pin_factory, wake=wake.set)
+    if config.mode == "buttons" and not buttons.grades:
+        buttons.close()
+        raise ConfigError(
+            'gpio.buttons: a terminal in mode = "buttons" needs its five buttons, '
+            "and none could be set up (see the warning above)"
+        )
+
+    def open_uplink(outbox: Outbox) -> Uplink | None:
+        if not config.broker:
+            return None
+        return Uplink(config.uplink_config(), config.device, outbox, survey, clock)
+
+    survey = config.survey()
+    parts = Parts(
+        config=config,
+        clock=clock,
+        survey=survey,
+        zone=config.zone,
+        display=display,
+        buttons=buttons,
+        wake=wake,
+        open_outbox=lambda: Outbox(config.data_dir, config.device, clock),
+        open_uplink=open_uplink,
+    )
+    return Kiosk(parts, on_commit)
+
+
+def open_display(config: KioskConfig, window: tuple[int, int] | None) -> Display | None:
+    """The display of a touch terminal; in buttons mode, SDL without a screen and None."""
+    if config.mode == "buttons":
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+        return None
+    display = Display(config.display, window)
+    pygame.display.set_caption(f"nojd {config.device}")
+    pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
+    return display
