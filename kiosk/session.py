@@ -1,8 +1,8 @@
 """One visitor's way through the survey, and the rules around it.
 
-The session knows nothing of pygame or pins: inputs call its methods, the
-display draws its :attr:`Session.view`, and :meth:`Session.tick` applies the
-timed rules.  Rules (DESIGN.md and the kiosk issue):
+The session knows nothing of pygame or pins (``tests/test_session.py`` drives
+it alone): inputs call its methods, the display draws its :attr:`Session.view`,
+and :meth:`Session.tick` applies the timed rules.  Rules (DESIGN.md and the kiosk issue):
 
 - every answer is committed to the outbox before the thank-you screen;
 - a visitor who stops answering is saved after the inactivity timeout with
@@ -27,9 +27,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Protocol
 
-from nojd.kiosk.clock import Stamp
+from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.pin import verify_pin
@@ -56,14 +55,6 @@ class Screen(Enum):
     OUT_OF_ORDER = "out_of_order"
     PIN = "pin"
     STAFF = "staff"
-
-
-class Clock(Protocol):
-    """What the session needs of a clock (:mod:`nojd.kiosk.clock`)."""
-
-    def monotonic(self) -> float: ...
-
-    def stamp(self) -> Stamp: ...
 
 
 @dataclass(frozen=True)
