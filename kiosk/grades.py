@@ -1,0 +1,94 @@
+"""The five grades drawn: a face for each, the scale of five targets, the bar of their shares.
+
+A grade is told by its face, its number and its place, never by colour alone.
+The scale keeps 1 to 5 in the order of the physical buttons.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from nojd.kiosk.widgets import Canvas, label, paragraph
+
+GRADES = range(1, 6)
+
+
+def face(canvas: Canvas, centre: tuple[int, int], radius: int, grade: int) -> None:
+    """A face from a deep frown (1) to a broad smile (5), in the grade's colour."""
+    surface, ink = canvas.surface, canvas.theme.ink
+    x, y = centre
+    pygame.draw.circle(surface, canvas.theme.grade(grade), centre, radius)
+    pygame.draw.circle(surface, ink, centre, radius, width=max(2, radius // 14))
+    eye = max(2, radius // 8)
+    for side in (-1, 1):
+        pygame.draw.circle(surface, ink, (x + side * radius * 0.35, y - radius * 0.25), eye)
+    curve = (grade - 3) / 2  # -1 frown .. +1 smile
+    half = radius * 0.5
+    points = []
+    for step in range(21):
+        dx = -half + step * half / 10
+        dy = curve * radius * 0.28 * (1 - (dx / half) ** 2)
+        points.append((x + dx, y + radius * 0.38 - curve * radius * 0.1 + dy))
+    pygame.draw.lines(surface, ink, False, points, max(3, radius // 9))
+
+
+def grade_columns(canvas: Canvas, band: pygame.Rect, worst: str, best: str) -> None:
+    """Five columns side by side: face, number, and under 1 and 5 what they mean."""
+    ends = {1: worst, 5: best}
+    gap = canvas.px(2)
+    width = (band.width - 4 * gap) // 5
+    for grade in GRADES:
+        rect = pygame.Rect(band.left + (grade - 1) * (width + gap), band.top, width, band.height)
+        _panel(canvas, rect, grade)
+        radius = min(width * 0.42, rect.height * 0.3)
+        centre = (rect.centerx, round(rect.top + canvas.px(2) + radius))
+        face(canvas, centre, round(radius), grade)
+        under_face = (rect.centerx, centre[1] + radius + canvas.px(1))
+        number = label(canvas, str(grade), canvas.text_px(10), under_face, "midtop", bold=True)
+        if grade in ends:
+            below = pygame.Rect(rect.left, number.bottom, rect.width, rect.bottom - number.bottom)
+            muted = canvas.theme.muted
+            inner = below.inflate(-canvas.px(1), 0)
+            paragraph(canvas, ends[grade], inner, canvas.text_px(4.2), colour=muted)
+
+
+def grade_rows(canvas: Canvas, band: pygame.Rect, worst: str, best: str) -> None:
+    """Five rows one above the other (portrait): face, number, and for 1 and 5 their meaning."""
+    ends = {1: worst, 5: best}
+    gap = canvas.px(2)
+    height = (band.height - 4 * gap) // 5
+    for grade in GRADES:
+        rect = pygame.Rect(band.left, band.top + (grade - 1) * (height + gap), band.width, height)
+        _panel(canvas, rect, grade)
+        radius = round(height * 0.4)
+        centre = (rect.left + canvas.px(3) + radius, rect.centery)
+        face(canvas, centre, radius, grade)
+        after_face = (centre[0] + radius + canvas.px(5), rect.centery)
+        number = label(canvas, str(grade), canvas.text_px(11), after_face, "midleft", bold=True)
+        if grade in ends:
+            after_number = (number.right + canvas.px(5), rect.centery)
+            muted = canvas.theme.muted
+            label(canvas, ends[grade], canvas.text_px(5.5), after_number, "midleft", colour=muted)
+
+
+def distribution(canvas: Canvas, rect: pygame.Rect, percent: dict[str, float]) -> None:
+    """A stacked bar of the shares of each grade (or option) in order, with dividers."""
+    theme = canvas.theme
+    colours = [
+        theme.grade(int(key)) if key.isdigit() else theme.options[i % len(theme.options)]
+        for i, key in enumerate(percent)
+    ]
+    left = rect.left
+    for colour, share in zip(colours, percent.values(), strict=True):
+        width = round(rect.width * share / 100)
+        if width:
+            segment = pygame.Rect(left, rect.top, width, rect.height)
+            pygame.draw.rect(canvas.surface, colour, segment)
+            pygame.draw.line(canvas.surface, theme.ink, segment.topright, segment.bottomright, 2)
+            left += width
+    pygame.draw.rect(canvas.surface, theme.muted, rect, width=1)
+
+
+def _panel(canvas: Canvas, rect: pygame.Rect, grade: int) -> None:
+    pygame.draw.rect(canvas.surface, canvas.theme.panel, rect, border_radius=canvas.px(3))
+    canvas.target(rect, ("answer", grade))

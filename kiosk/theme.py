@@ -1,0 +1,71 @@
+"""The kiosk's look: colours, fonts and how large text is, as one value.
+
+Widgets take every colour and font from a :class:`Theme`, so a large-text or
+high-contrast mode is another ``Theme`` (``replace(STANDARD, text_scale=1.5)``),
+not another way of drawing.  Grades are told apart by face, number and position,
+never by colour alone; the standard palette (Okabe–Ito) is safe for colour-blind
+visitors.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+Colour = tuple[int, int, int]
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+#: No text is drawn smaller than this many pixels, whatever the screen.
+SMALLEST_FONT = 8
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours, fonts and the text scale that every widget draws with."""
+
+    background: Colour = (18, 30, 56)
+    panel: Colour = (38, 56, 94)
+    text: Colour = (255, 255, 255)
+    muted: Colour = (196, 206, 226)
+    #: Lines on light fills: faces, badges, the dividers of a bar.
+    ink: Colour = (20, 20, 20)
+    warning: Colour = (255, 196, 120)
+    #: The one thing to touch on a screen (the welcome screen's start).
+    accent: Colour = (0, 114, 178)
+    #: Grades 1 to 5.
+    grades: tuple[Colour, ...] = (
+        (213, 94, 0),
+        (230, 159, 0),
+        (240, 228, 66),
+        (86, 180, 233),
+        (0, 114, 178),
+    )
+    #: Options of a choice question, in order (the shipped survey: answered, referred,
+    #: unanswered); a survey with more options repeats them.
+    options: tuple[Colour, ...] = ((0, 114, 178), (86, 180, 233), (213, 94, 0))
+    regular_font: Path = FONT_DIR / "DejaVuSans.ttf"
+    bold_font: Path = FONT_DIR / "DejaVuSans-Bold.ttf"
+    #: Every text size is multiplied by this; layout sizes are not.
+    text_scale: float = 1.0
+
+    def grade(self, grade: int) -> Colour:
+        """The colour of grade 1..5."""
+        return self.grades[grade - 1]
+
+    def font(self, size: int, bold: bool = False) -> pygame.font.Font:
+        """The theme's font at ``size`` pixels (at least :data:`SMALLEST_FONT`)."""
+        return _load(self.bold_font if bold else self.regular_font, max(SMALLEST_FONT, size))
+
+
+STANDARD = Theme()
+#: Grade colours by grade, as the standard theme draws them.
+PALETTE = dict(enumerate(STANDARD.grades, start=1))
+
+
+@functools.cache
+def _load(path: Path, size: int) -> pygame.font.Font:
+    # pygame's own font stands in when the font package (Debian's fonts-dejavu-core) is missing.
+    return pygame.font.Font(str(path) if path.exists() else None, size)
