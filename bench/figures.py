@@ -24,12 +24,13 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from nojd.server.config import Organisation
-from nojd.server.figures import report
+from nojd.server.figures import Report, report
 from nojd.server.store import SqliteStore
 from nojd.survey import default_survey
 from nojd.survey.periods import period_keys
@@ -63,7 +64,7 @@ def load(store: SqliteStore, responses: int) -> None:
                     tally[str(answer)] = tally.get(str(answer), 0) + 1
                 for answer, count in tally.items():
                     rollups.append((day, device, site, SURVEY.id, question.id, answer, 0, count))
-    with store._transaction() as conn:
+    with store.connection.transaction() as conn:
         conn.executemany("INSERT INTO days VALUES (?, ?, ?, ?, ?)", days)
         conn.executemany("INSERT INTO response_rollups VALUES (?, ?, ?, ?, ?, ?)", counts)
         conn.executemany("INSERT INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rollups)
@@ -79,7 +80,7 @@ def load(store: SqliteStore, responses: int) -> None:
     print(f"loaded {sum(c[5] for c in counts):,} responses as {len(rollups):,} rollup rows")
 
 
-def timed(label: str, run: callable, repeats: int = 20) -> None:  # type: ignore[valid-type]
+def timed(label: str, run: Callable[[], Report], repeats: int = 20) -> None:
     run()  # the first run warms SQLite's page cache
     samples = []
     for _ in range(repeats):

@@ -24,17 +24,19 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from nojd.kiosk.clock import ManualClock
 from nojd.kiosk.config import UplinkConfig
 from nojd.kiosk.outbox import Outbox
 from nojd.kiosk.uplink import Uplink
 from nojd.mqtt import BrokerSettings
-from nojd.survey import build_response, default_survey, encode
+from nojd.survey import Response, build_response, default_survey, encode
 
 SURVEY = default_survey()
 DEVICES = 10
@@ -43,10 +45,10 @@ DEVICES = 10
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
-def start_broker(folder: Path) -> tuple[subprocess.Popen, int]:
+def start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     conf = folder / "mosquitto.conf"
     conf.write_text(
@@ -77,6 +79,14 @@ def messages(count: int) -> list[tuple[str, bytes]]:
     return made
 
 
+def kiosk_response(at: datetime) -> Callable[[int], Response]:
+    """What the bench kiosk's outbox builds, with the seq it takes, for a response at ``at``."""
+    return lambda seq: build_response(
+        SURVEY, device="bench-kiosk", seq=seq, site="bench", lang="sv", answers={"overall": 5},
+        at=at,
+    )  # fmt: skip
+
+
 class Counter:
     """A client that counts what arrives on a topic filter (acks count their seqs)."""
 
@@ -85,7 +95,7 @@ class Counter:
         self.seen = 0
         self.done = threading.Event()
         self.client = mqtt.Client(
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+            callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
         )
         subscribed = threading.Event()
         self.client.on_subscribe = lambda *a: subscribed.set()
@@ -107,9 +117,7 @@ class Counter:
 
 
 def publish_all(port: int, batch: list[tuple[str, bytes]]) -> float:
-    client = mqtt.Client(
-        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
-    )
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     client.connect("127.0.0.1", port)
@@ -162,9 +170,7 @@ def main() -> None:
             with Outbox(folder / "kiosk", "bench-kiosk") as outbox:
                 for _ in range(10_000):
                     stamp = clock.stamp()
-                    outbox.commit(lambda seq, stamp=stamp: build_response(
-                        SURVEY, device="bench-kiosk", seq=seq, site="bench", lang="sv",
-                        answers={"overall": 5}, at=stamp.at), stamp)  # fmt: skip
+                    outbox.commit(kiosk_response(stamp.at), stamp)
                 settings = UplinkConfig(BrokerSettings(f"mqtt://127.0.0.1:{port}"))
                 uplink = Uplink(settings, "bench-kiosk", outbox, SURVEY, clock)
                 started = time.perf_counter()

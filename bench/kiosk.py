@@ -142,7 +142,8 @@ def main() -> None:
     parser.add_argument("--panel", default="800x480", help="the panel's size, WxH")
     parser.add_argument("--rotate", type=int, default=0, choices=(0, 90, 180, 270))
     args = parser.parse_args()
-    panel = tuple(int(side) for side in args.panel.split("x"))
+    width, height = (int(side) for side in args.panel.split("x"))
+    panel = (width, height)
     with tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch) / "kiosk.toml"
         text = CONFIG.format(data=Path(scratch) / "data", rotate=args.rotate)

@@ -275,7 +275,8 @@ class Kiosk:
         kind, value = action
         handlers: dict[str, Callable[[], bool]] = {
             "start": session.start,
-            "answer": lambda: session.answer(value),  # type: ignore[arg-type]
+            # an answer target carries a grade or an option id (an Action holds any value)
+            "answer": lambda: isinstance(value, int | str) and session.answer(value),
             "languages": session.open_languages,
             "language": lambda: session.choose_language(str(value)),
             "pin": lambda: session.pin_digit(str(value)),

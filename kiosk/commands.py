@@ -15,7 +15,9 @@ from nojd.kiosk.pin import hash_pin
 from nojd.systemd import configure_logging
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Add ``nojd kiosk …`` to the ``nojd`` parser."""
     kiosk = commands.add_parser(
         "kiosk", help="the satisfaction terminal", description="Run or simulate a terminal."

@@ -6,6 +6,7 @@ terminals.  The staff PIN is stored only as its hash (:mod:`nojd.kiosk.pin`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -193,7 +194,7 @@ def _languages(value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _one_of(allowed: tuple[str, ...]) -> object:
+def _one_of(allowed: tuple[str, ...]) -> Callable[[object], str]:
     def check(value: object) -> str:
         if value not in allowed:
             raise ValueError(value)

@@ -31,6 +31,8 @@ from nojd.survey.wire import format_time, parse_time
 
 FILENAME = "outbox.sqlite"
 migrations = Migrations("nojd-kiosk-outbox")
+#: What one SQLite value is in Python (sqlite3 converts to these; typeshed says Any).
+SQLValue = int | float | str | bytes | None
 
 
 class OutboxError(NojdError, OSError):
@@ -114,7 +116,7 @@ class Outbox:
                 "INSERT INTO meta (key, value) VALUES ('device', ?) ON CONFLICT DO NOTHING",
                 [device],
             )
-        return self.db.execute("SELECT value FROM meta WHERE key = 'device'").fetchone()[0]
+        return str(self.db.execute("SELECT value FROM meta WHERE key = 'device'").fetchone()[0])
 
     def close(self) -> None:
         """Close the file; safe to call twice."""
@@ -273,7 +275,7 @@ class Outbox:
         except sqlite3.Error as exc:
             raise OutboxError(f"outbox {self.path}: cannot be read ({exc})") from None
 
-    def _scalar(self, sql: str, parameters: Iterable[object] = ()) -> object:
+    def _scalar(self, sql: str, parameters: Iterable[object] = ()) -> SQLValue:
         rows = self._read(sql, parameters)
         return rows[0][0] if rows else None
 

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 from typing import TextIO
 
 from gpiozero.pins.mock import MockFactory
@@ -88,7 +89,7 @@ class Visitors:
         if self.random.random() < LEAVE_EARLY:
             leave_at = self.random.randrange(1, max(2, leave_at))
         for step in range(1, leave_at + 1):
-            if not self.kiosk.wait_for(lambda view, step=step: _at_step(view, step), PATIENCE):
+            if not self.kiosk.wait_for(partial(_at_step, step=step), PATIENCE):
                 return
             question = self.kiosk.view.question
             options = len(question.options) if question and question.options else 0
@@ -136,7 +137,12 @@ def simulate(
 
     kiosk = build_kiosk(headless, pin_factory=factory, on_commit=committed)
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: (stopped.set(), kiosk.stop()))
+
+    def terminate(*_: object) -> None:
+        stopped.set()
+        kiosk.stop()
+
+    signal.signal(signal.SIGTERM, terminate)
     crowd = Visitors(kiosk, factory, visitors, rate, seed)
     started = time.monotonic()
     try:

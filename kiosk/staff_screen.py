@@ -93,9 +93,7 @@ def _footer(canvas: Canvas, page: Page, rect: pygame.Rect) -> None:
     summary = page.summary
     context = page.context
     t = page.t
-    when = (
-        summary.last_ack.astimezone().strftime("%Y-%m-%d %H:%M") if summary.last_ack else None
-    )
+    when = summary.last_ack.astimezone().strftime("%Y-%m-%d %H:%M") if summary.last_ack else None
     lines = [
         t("staff.legend"),
         t("staff.backlog", n=summary.backlog),

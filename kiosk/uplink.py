@@ -85,7 +85,7 @@ class Uplink:
         while not self._stop.is_set():
             started = time.monotonic()
             try:
-                self._session()
+                self._connection()
             except (OSError, ConnectionError, mqtt.WebsocketConnectionError) as exc:
                 log.warning("broker %s: %s", self.config.broker.url, str(exc))
             except Exception:  # the uplink never dies: the outbox keeps everything
@@ -98,7 +98,8 @@ class Uplink:
             self._stop.wait(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, MAX_BACKOFF)
 
-    def _session(self) -> None:
+    def _connection(self) -> None:
+        """One connection to the broker: connect, then send and take acks until it ends."""
         host, port, _ = self.config.broker.address
         client = make_client(self.config.broker, f"nojd-kiosk-{self.device}")
         status = topic("status", self.device, self.config.prefix)
@@ -161,7 +162,7 @@ class Uplink:
 
     def _on_ack(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            seqs = decode_ack(message.payload)
+            seqs = decode_ack(bytes(message.payload))
         except MessageError as exc:
             log.warning("ignored an ack that is not one: %s", exc)
             return

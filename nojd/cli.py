@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_survey(commands: argparse._SubParsersAction) -> None:
+def _add_survey(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     survey = commands.add_parser(
         "survey", help="show or check a survey definition", description="Show or check surveys."
     )
@@ -90,7 +92,9 @@ def _add_survey(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_survey_check)
 
 
-def _add_message(commands: argparse._SubParsersAction) -> None:
+def _add_message(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     message = commands.add_parser(
         "message", help="check a response message v1", description="Work with wire messages."
     )
@@ -108,7 +112,9 @@ def _add_message(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=_message_check)
 
 
-def _add_figures(commands: argparse._SubParsersAction) -> None:
+def _add_figures(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     figures = commands.add_parser(
         "figures",
         help="key figures of one question from counts",
@@ -129,7 +135,9 @@ def _add_figures(commands: argparse._SubParsersAction) -> None:
     figures.set_defaults(handler=_figures)
 
 
-def _add_demo(commands: argparse._SubParsersAction) -> None:
+def _add_demo(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     demo = commands.add_parser(
         "demo",
         help="broker, server and simulated terminals on this machine",

@@ -92,10 +92,10 @@ def run_demo(
     broker, url = _start_broker(folder)
     db = folder / "server.sqlite"
     store = SqliteStore(db, ZoneInfo("Europe/Stockholm"))
-    add_user(store, *LOGIN)
+    add_user(store.accounts, *LOGIN)
     store.close()
     (folder / "server.toml").write_text(SERVER.format(db=db, broker=url))
-    processes: list[subprocess.Popen] = []
+    processes: list[subprocess.Popen[bytes]] = []
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -167,7 +167,7 @@ def run_demo(
         print("demo: stopping", flush=True)
         failed = [t for t in terminals if t.poll() not in (None, 0)]
         for terminal in failed:
-            print(f"demo: a terminal failed: {terminal.args}", file=sys.stderr)
+            print(f"demo: a terminal failed: {terminal.args!r}", file=sys.stderr)
         _stop_all(processes)
         _report(db)
         return 1 if failed or server.returncode not in (0, -signal.SIGTERM) else 0
@@ -184,7 +184,9 @@ def _kiosk_config(folder: Path, device: str, site: str, url: str) -> Path:
     return config
 
 
-def _spawn(args: list[str], log_file: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+def _spawn(
+    args: list[str], log_file: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """A nojd process in its own session (Ctrl-C reaches only the demo), logging to a file."""
     with open(log_file, "a") as output:
         return subprocess.Popen(
@@ -193,7 +195,7 @@ def _spawn(args: list[str], log_file: Path, env: dict[str, str] | None = None) -
         )  # fmt: skip
 
 
-def _stop_all(processes: list[subprocess.Popen]) -> None:
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM (each shuts down cleanly) to the terminals, then to the server (the first),
     so that the server still hears the terminals say they go offline."""
     for group in (processes[1:], processes[:1]):
@@ -208,12 +210,13 @@ def _stop_all(processes: list[subprocess.Popen]) -> None:
                 process.wait(10)
 
 
-def _answers(address: str, server: subprocess.Popen, timeout: float) -> bool:
+def _answers(address: str, server: subprocess.Popen[bytes], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(address, timeout=1) as answer:
-                return answer.status == 200
+                status: int = answer.status  # urlopen is typed Any; for http an HTTPResponse
+                return status == 200
         except OSError:
             time.sleep(0.1)
     return False
@@ -226,7 +229,7 @@ def _port_or_free(port: int) -> int:
             probe.bind(("127.0.0.1", port))
         except OSError:
             probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def _stored(db: Path) -> int:
@@ -237,7 +240,7 @@ def _stored(db: Path) -> int:
         store.close()
 
 
-def _start_broker(folder: Path) -> tuple[subprocess.Popen, str]:
+def _start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
         raise ConfigError("mosquitto: not found (./setup.sh installs it)")

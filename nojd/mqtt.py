@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from paho.mqtt.enums import CallbackAPIVersion
 
 from nojd.errors import ConfigError
 from nojd.tomlconfig import Table, text
@@ -63,7 +62,7 @@ def make_client(settings: BrokerSettings, client_id: str, reconnect: bool = Fals
     """
     _, _, tls = settings.address
     client = mqtt.Client(
-        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        callback_api_version=CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=mqtt.MQTTv5,
         reconnect_on_failure=reconnect,
@@ -78,13 +77,6 @@ def make_client(settings: BrokerSettings, client_id: str, reconnect: bool = Fals
             cert_reqs=ssl.CERT_REQUIRED,
         )
     return client
-
-
-def session_properties(expiry_seconds: int) -> Properties:
-    """CONNECT properties that keep the session (and its queued messages) this long."""
-    properties = Properties(PacketTypes.CONNECT)
-    properties.SessionExpiryInterval = expiry_seconds
-    return properties
 
 
 BROKER_KEYS = ("url", "username", "password", "ca_file", "cert_file", "key_file")

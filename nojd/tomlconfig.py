@@ -15,6 +15,9 @@ from typing import Any, TypeVar
 from nojd.errors import ConfigError, NojdError
 
 T = TypeVar("T")
+#: The default's type, apart from ``T``: an empty ``()`` or ``[]`` default must not decide
+#: the type that ``check`` gives.
+D = TypeVar("D")
 
 
 class Table:
@@ -88,18 +91,22 @@ class Table:
             for index, item in enumerate(items)
         ]
 
-    def get(self, name: str, default: T, check: Callable[[object], T], expected: str) -> T:
+    def get(self, name: str, default: D, check: Callable[[object], T], expected: str) -> T | D:
+        """The value at ``name`` as ``check`` makes it, or ``default`` when it is absent."""
         if name not in self.data:
             return default
-        try:
-            return check(self.data[name])
-        except (TypeError, ValueError):
-            raise self.fail(name, f"{self.data[name]!r} is not {expected}") from None
+        return self._checked(name, check, expected)
 
     def require(self, name: str, check: Callable[[object], T], expected: str) -> T:
         if name not in self.data:
             raise self.fail(name, f"missing, and has no default (expected {expected})")
-        return self.get(name, self.data[name], check, expected)
+        return self._checked(name, check, expected)
+
+    def _checked(self, name: str, check: Callable[[object], T], expected: str) -> T:
+        try:
+            return check(self.data[name])
+        except (TypeError, ValueError):
+            raise self.fail(name, f"{self.data[name]!r} is not {expected}") from None
 
 
 def _count(number: int) -> str:

@@ -1,7 +1,8 @@
-"""Dashboard users and sessions: salted scrypt password hashes, random session cookies.
+"""Dashboard users and logins: salted scrypt password hashes, random login cookies.
 
 Roles: ``admin`` and ``read-only`` (sees everything, changes nothing).  A
-session cookie is random; the store keeps only its SHA-256.
+login cookie is random; the account store keeps only its SHA-256, as it does
+of an API token.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from nojd.errors import ConfigError
-from nojd.server.store import SqliteStore
+from nojd.server.accountstore import AccountStore
 
 ROLES = ("admin", "read-only")
-SESSION_HOURS = 12
+LOGIN_HOURS = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -35,33 +36,34 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, salt).split("$")[2], expected)
 
 
-def add_user(store: SqliteStore, name: str, password: str, role: str = "admin") -> None:
+def add_user(accounts: AccountStore, name: str, password: str, role: str = "admin") -> None:
     """Add a user, or set an existing user's password and role."""
     if role not in ROLES:
         raise ConfigError(f"role: {role!r} is not one of {', '.join(ROLES)}")
     if len(password) < 10:
         raise ConfigError(f"password: {len(password)} characters given (expected at least 10)")
-    store.set_user(name, hash_password(password), role, datetime.now(UTC))
+    accounts.set_user(name, hash_password(password), role, datetime.now(UTC))
 
 
-def log_in(store: SqliteStore, name: str, password: str) -> str | None:
-    """A new session cookie for a right name and password, else None."""
-    user = store.user(name)
+def log_in(accounts: AccountStore, name: str, password: str) -> str | None:
+    """A new login cookie for a right name and password, else None."""
+    user = accounts.user(name)
     if user is None or not check_password(password, user["hash"]):
         return None
     cookie = secrets.token_urlsafe(32)
-    store.add_session(_digest(cookie), name, datetime.now(UTC) + timedelta(hours=SESSION_HOURS))
+    accounts.add_login(_digest(cookie), name, datetime.now(UTC) + timedelta(hours=LOGIN_HOURS))
     return cookie
 
 
-def session_user(store: SqliteStore, cookie: str | None) -> dict[str, str] | None:
-    """The user behind a session cookie, or None."""
-    return store.session_user(_digest(cookie), datetime.now(UTC)) if cookie else None
+def login_user(accounts: AccountStore, cookie: str | None) -> dict[str, str] | None:
+    """The user behind a login cookie, or None."""
+    return accounts.login_user(_digest(cookie), datetime.now(UTC)) if cookie else None
 
 
-def log_out(store: SqliteStore, cookie: str | None) -> None:
+def log_out(accounts: AccountStore, cookie: str | None) -> None:
+    """End the login behind a cookie, if there is one."""
     if cookie:
-        store.end_session(_digest(cookie))
+        accounts.end_login(_digest(cookie))
 
 
 def _digest(cookie: str) -> str:
@@ -73,10 +75,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(store: SqliteStore, name: str) -> str:
+def create_token(accounts: AccountStore, name: str) -> str:
     """A new random API token under ``name``; only its hash is stored."""
     if not name or len(name) > 64 or not name.isprintable():
         raise ConfigError(f"token name: {name!r} (expected 1 to 64 printable characters)")
     token = secrets.token_urlsafe(32)
-    store.add_token(name, token_hash(token), datetime.now(UTC))
+    accounts.add_token(name, token_hash(token), datetime.now(UTC))
     return token

@@ -7,6 +7,7 @@ answers are gaps, marked "–".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 WIDTH, HEIGHT = 520, 190
@@ -17,7 +18,7 @@ def trend_svg(
     points: list[tuple[str, float | None]],
     target: float | None,
     label: str,
-    format_value: callable,  # type: ignore[valid-type]
+    format_value: Callable[[float], str],
 ) -> str:
     """A line of shares (0–100) per period label, with the target as a dashed line."""
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -84,7 +85,7 @@ def _line(points: list[str]) -> str:
 def target_bars_svg(
     rows: list[tuple[str, float | None, float | None, str]],
     label: str,
-    format_value: callable,  # type: ignore[valid-type]
+    format_value: Callable[[float], str],
 ) -> str:
     """Target versus outcome (VP/VB): one horizontal bar per row ``(label, outcome 0–100,
     target, verdict text)``, the target a dark tick, the outcome and verdict written out."""

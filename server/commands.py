@@ -10,10 +10,14 @@ from pathlib import Path
 
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig, load_server_config
+from nojd.survey import default_survey
+from nojd.survey.translations import DEFAULT_LANGUAGE, languages
 from nojd.systemd import configure_logging
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Add ``nojd server …`` to the ``nojd`` parser."""
     server = commands.add_parser(
         "server", help="the server: ingest and store", description="Run the server's parts."
@@ -88,7 +92,7 @@ def _user_list(args: argparse.Namespace) -> int:
     config = load_server_config(args.config).with_overrides(db=args.db)
     store = open_store(config.db, config.zone)
     try:
-        for user in store.users():  # type: ignore[attr-defined]
+        for user in store.accounts.users():
             print(f"{user['name']}\t{user['role']}")
     finally:
         store.close()
@@ -110,7 +114,7 @@ def _user_add(args: argparse.Namespace) -> int:
     config = load_server_config(args.config).with_overrides(db=args.db)
     store = open_store(config.db, config.zone)
     try:
-        add_user(store, args.name, password, args.role)  # type: ignore[arg-type]
+        add_user(store.accounts, args.name, password, args.role)
     finally:
         store.close()
     print(f"user {args.name!r} ({args.role}) can log in to the dashboard", file=sys.stderr)
@@ -124,7 +128,7 @@ def _token_create(args: argparse.Namespace) -> int:
     config = load_server_config(args.config).with_overrides(db=args.db)
     store = open_store(config.db, config.zone)
     try:
-        token = create_token(store, args.name)
+        token = create_token(store.accounts, args.name)
     finally:
         store.close()
     print(token)
@@ -132,7 +136,9 @@ def _token_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_report_command(commands: argparse._SubParsersAction) -> None:
+def add_report_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Add ``nojd report`` to the ``nojd`` parser."""
     report = commands.add_parser(
         "report",
@@ -153,8 +159,10 @@ def add_report_command(commands: argparse._SubParsersAction) -> None:
         "--period", default="total", choices=("total", "day", "week", "month", "tertial", "year")
     )
     report.add_argument("--format", default="json", choices=("json", "csv", "md", "xlsx"))
-    report.add_argument("--survey", default="service", help="survey id (default service)")
-    report.add_argument("--lang", default="sv", choices=("sv", "en"), help="language of CSV and md")
+    report.add_argument("--survey", help="survey id (default: the survey that ships with nojd)")
+    report.add_argument(
+        "--lang", default=DEFAULT_LANGUAGE, choices=languages(), help="language of CSV and md"
+    )
     report.add_argument(
         "--include-flagged", action="store_true", help="count rapid-repeat responses"
     )
@@ -177,9 +185,10 @@ def _report(args: argparse.Namespace) -> int:
 
     config = load_server_config(args.config).with_overrides(db=args.db)
     surveys = config.surveys()
-    if args.survey not in surveys:
-        raise ConfigError(f"survey: {args.survey!r} is not one of {', '.join(surveys)}")
-    survey = surveys[args.survey]
+    chosen = args.survey or default_survey().id
+    if chosen not in surveys:
+        raise ConfigError(f"survey: {chosen!r} is not one of {', '.join(surveys)}")
+    survey = surveys[chosen]
     store = open_store(config.db, config.zone)
     try:
         figures = report(
@@ -203,7 +212,9 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_device_commands(commands: argparse._SubParsersAction) -> None:
+def add_device_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Add ``nojd device …`` to the ``nojd`` parser."""
     device = commands.add_parser(
         "device", help="add terminals to the broker", description="Manage terminals."

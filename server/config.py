@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
@@ -39,12 +40,12 @@ class Organisation:
     sites: dict[str, Site] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
 
-    def site_of(self, device: str, reported: str) -> str:
-        """The configured site of a device, or the site its messages name."""
+    def site_of(self, device: str, claimed: str) -> str:
+        """The configured site of a device, or else the site its messages claim."""
         for site in self.sites.values():
             if device in site.devices:
                 return site.id
-        return reported
+        return claimed
 
     def unit_of(self, site: str) -> str:
         """The unit of a site; a site without one is its own unit."""
@@ -145,7 +146,7 @@ def _organisation(table: Table) -> Organisation:
     return Organisation(sites, units)
 
 
-def _tables(value: object) -> list[dict]:
+def _tables(value: object) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise TypeError(value)
     return value

@@ -1,4 +1,4 @@
-"""Reports for people and spreadsheets: CSV that opens in Swedish Excel, and plain Markdown.
+"""A report exported for people and spreadsheets: CSV that opens in Swedish Excel, XLSX, Markdown.
 
 The numbers come from :func:`nojd.server.figures.report`; here they are only
 rounded and laid out (:mod:`nojd.survey.formatting`).
@@ -61,7 +61,7 @@ def to_csv(report: Report, survey: Survey, lang: str = "sv") -> bytes:
 
 
 def to_markdown(report: Report, survey: Survey, lang: str = "sv") -> str:
-    """Every group and period with each question's table, as the municipal report prints it."""
+    """Every group and period with each question's table, as a servicerapport prints it."""
     lines = [f"# {survey.welcome[lang]}", "", f"{report['from']} – {report['to']}", ""]
     for group in report["groups"]:
         lines += [f"## {group['name']} · {group['period']}", ""]
@@ -91,6 +91,7 @@ def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
     """
     book = Workbook()
     summary = book.active
+    assert summary is not None, "a new workbook is made with one sheet, the active one"
     summary.title = text("report.summary", lang)[:31]
     summary.append(
         [text(f"report.{key}", lang) for key in ("group", "name", "period", "responses", "flagged")]

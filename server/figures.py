@@ -165,10 +165,10 @@ def _chooser(organisation: Organisation, site: str | None, unit: str | None) -> 
     return chosen
 
 
-def _group(organisation: Organisation, by: str, device: str, reported_site: str) -> str:
+def _group(organisation: Organisation, by: str, device: str, claimed_site: str) -> str:
     if by == "device":
         return device
-    site = organisation.site_of(device, reported_site)
+    site = organisation.site_of(device, claimed_site)
     if by == "site":
         return site
     if by == "unit":

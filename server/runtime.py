@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+
+import uvicorn
 
 from nojd.server.config import ServerConfig
+from nojd.server.store import SqliteStore, open_store
 from nojd.systemd import Watchdog, notify
 
 log = logging.getLogger("nojd.server")
@@ -16,10 +18,7 @@ log = logging.getLogger("nojd.server")
 
 def serve(config: ServerConfig, host: str, port: int) -> None:
     """Run ingest and the web server until the web server stops (SIGINT, SIGTERM)."""
-    import uvicorn
-
     from nojd.server.ingest import Ingest
-    from nojd.server.store import open_store
     from nojd.server.web import create_app
 
     store = open_store(config.db, config.zone)
@@ -29,7 +28,7 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
     )  # fmt: skip
     worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
     worker.start()
-    app = create_app(config, store)  # type: ignore[arg-type]
+    app = create_app(config, store)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     done = threading.Event()
     supervisor = threading.Thread(
@@ -46,7 +45,11 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
 
 
 def _supervise(
-    server: Any, worker: threading.Thread, store: Any, done: threading.Event, listen: str
+    server: uvicorn.Server,
+    worker: threading.Thread,
+    store: SqliteStore,
+    done: threading.Event,
+    listen: str,
 ) -> None:
     """Tell systemd when the web server listens, then kick its watchdog while ingest
     runs and the store answers; a hung or dead part stops the kicks and systemd restarts."""

@@ -4,7 +4,9 @@ One small interface (:class:`Store`) with plain SQL (``INSERT … ON CONFLICT``)
 so that PostgreSQL can follow without touching ingest or figures.  SQLite is
 the default (``sqlite:///path``), in WAL mode.  A batch from ingest is one
 transaction: the responses, their rollup counts and the device state are
-committed together, and only then are acks sent.
+committed together, and only then are acks sent.  The schema is in
+:mod:`~nojd.server.migrations`; users, logins and tokens are the account store's
+(``store.accounts``, :mod:`~nojd.server.accountstore`) on the same connection.
 """
 
 from __future__ import annotations
@@ -12,21 +14,19 @@ from __future__ import annotations
 import fcntl
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
 from nojd.errors import ConfigError
+from nojd.server.accountstore import AccountStore
+from nojd.server.connection import SharedConnection
+from nojd.server.migrations import migrations
+from nojd.server.rollups import Tally
 from nojd.survey import Response
-from nojd.survey.periods import period_keys
 from nojd.survey.topics import topic
 from nojd.survey.wire import format_time
 
@@ -49,229 +49,6 @@ MONTH_PERIODS = {
 }
 #: How much of a refused payload the quarantine keeps.
 PAYLOAD_HEAD = 1024
-migrations = Migrations("nojd-server-store")
-
-
-@migrations()
-def m001_store(db: Database) -> None:
-    db.execute(
-        """CREATE TABLE responses (
-            id TEXT PRIMARY KEY,
-            device TEXT NOT NULL,
-            seq INTEGER NOT NULL,
-            site TEXT NOT NULL,
-            survey TEXT NOT NULL,
-            lang TEXT NOT NULL,
-            at TEXT NOT NULL,
-            clock TEXT NOT NULL,
-            answers TEXT NOT NULL,
-            flags TEXT NOT NULL,
-            received_at TEXT NOT NULL,
-            UNIQUE (device, seq)
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE rollups (
-            day TEXT NOT NULL,
-            device TEXT NOT NULL,
-            site TEXT NOT NULL,
-            survey TEXT NOT NULL,
-            question TEXT NOT NULL,
-            answer TEXT NOT NULL,
-            flagged INTEGER NOT NULL,
-            n INTEGER NOT NULL,
-            PRIMARY KEY (day, device, site, survey, question, answer, flagged)
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE devices (
-            device TEXT PRIMARY KEY,
-            site TEXT,
-            first_seen TEXT,
-            last_seen TEXT,
-            highest_seq INTEGER NOT NULL DEFAULT 0,
-            received INTEGER NOT NULL DEFAULT 0,
-            state TEXT,
-            status_at TEXT,
-            backlog INTEGER,
-            version TEXT
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE quarantine (
-            id INTEGER PRIMARY KEY,
-            received_at TEXT NOT NULL,
-            topic TEXT NOT NULL,
-            device TEXT,
-            size INTEGER NOT NULL,
-            payload BLOB NOT NULL,
-            reason TEXT NOT NULL
-        )"""
-    )
-
-
-@migrations()
-def m002_periods(db: Database) -> None:
-    # Every local day seen, with the ISO week, month, tertial and year it belongs to,
-    # so that figures group by period in SQL; and responses per day (not answers).
-    db.execute(
-        """CREATE TABLE days (day TEXT PRIMARY KEY, week TEXT NOT NULL, month TEXT NOT NULL,
-           tertial TEXT NOT NULL, year TEXT NOT NULL)"""
-    )
-    for (day,) in db.execute("SELECT DISTINCT day FROM rollups").fetchall():
-        db.execute("INSERT INTO days VALUES (?, ?, ?, ?, ?)", period_keys(day))
-    db.execute(
-        """CREATE TABLE response_rollups (
-            day TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
-            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
-            PRIMARY KEY (day, device, site, survey, flagged)
-        )"""
-    )
-
-
-@migrations()
-def m003_tokens(db: Database) -> None:
-    # API bearer tokens, stored only as SHA-256 of a random secret.
-    db.execute(
-        """CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
-           created_at TEXT NOT NULL)"""
-    )
-
-
-@migrations()
-def m004_months(db: Database) -> None:
-    # The same counts per local month: a year by month reads about 14,000 rows
-    # instead of 400,000 days' worth.
-    db.execute(
-        """CREATE TABLE month_rollups (
-            month TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
-            question TEXT NOT NULL, answer TEXT NOT NULL, flagged INTEGER NOT NULL,
-            n INTEGER NOT NULL,
-            PRIMARY KEY (month, device, site, survey, question, answer, flagged)
-        )"""
-    )
-    db.execute(
-        """INSERT INTO month_rollups SELECT substr(day, 1, 7), device, site, survey, question,
-           answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3, 4, 5, 6, 7"""
-    )
-    db.execute(
-        """CREATE TABLE month_responses (
-            month TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
-            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
-            PRIMARY KEY (month, device, site, survey, flagged)
-        )"""
-    )
-    db.execute(
-        """INSERT INTO month_responses SELECT substr(day, 1, 7), device, site, survey, flagged,
-           sum(n) FROM response_rollups GROUP BY 1, 2, 3, 4, 5"""
-    )
-
-
-@migrations()
-def m005_device_indexes(db: Database) -> None:
-    # One terminal's figures read its own rows, not every terminal's.
-    db.execute("CREATE INDEX rollups_device ON rollups (device, day)")
-    db.execute("CREATE INDEX response_rollups_device ON response_rollups (device, day)")
-    db.execute("CREATE INDEX month_rollups_device ON month_rollups (device, month)")
-    db.execute("CREATE INDEX month_responses_device ON month_responses (device, month)")
-
-
-@migrations()
-def m006_users(db: Database) -> None:
-    # Dashboard users (salted scrypt hashes) and their sessions (SHA-256 of the cookie).
-    db.execute(
-        """CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL,
-           created_at TEXT NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE sessions (hash TEXT PRIMARY KEY, user TEXT NOT NULL,
-           expires_at TEXT NOT NULL)"""
-    )
-
-
-@migrations()
-def m007_hours(db: Database) -> None:
-    # Counts per local month × weekday × hour, for the heatmap of when service drops.
-    # Filling them from stored responses needs the server's time zone: the store does it
-    # when it opens (``backfills``).
-    db.execute(
-        """CREATE TABLE hour_rollups (
-            month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
-            device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
-            question TEXT NOT NULL, answer TEXT NOT NULL, flagged INTEGER NOT NULL,
-            n INTEGER NOT NULL,
-            PRIMARY KEY (month, weekday, hour, device, site, survey, question, answer, flagged)
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE hour_responses (
-            month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
-            device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
-            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
-            PRIMARY KEY (month, weekday, hour, device, site, survey, flagged)
-        )"""
-    )
-    db.execute("CREATE TABLE backfills (name TEXT PRIMARY KEY)")
-    db.execute("INSERT INTO backfills VALUES ('hours')")
-
-
-#: Each rollup: its answers table, its responses table and the columns of its span.
-ROLLUPS = (
-    ("rollups", "response_rollups", ("day",)),
-    ("month_rollups", "month_responses", ("month",)),
-    ("hour_rollups", "hour_responses", ("month", "weekday", "hour")),
-)
-
-
-class Tally:
-    """Rollup increments of many responses, written with one statement per table."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, dict[tuple[Any, ...], int]] = {r[0]: {} for r in ROLLUPS}
-        self.responses: dict[str, dict[tuple[Any, ...], int]] = {r[1]: {} for r in ROLLUPS}
-        self.days: set[str] = set()
-
-    def add(
-        self,
-        where: tuple[str, str, str],
-        local: datetime,
-        answers: dict[str, Any],
-        flagged: int,
-    ) -> None:
-        """Count one response of ``where`` = (device, site, survey) given at ``local`` time."""
-        day = local.date().isoformat()
-        spans = ((day,), (day[:7],), (day[:7], local.isoweekday(), local.hour))
-        for (answers_table, responses_table, _), span in zip(ROLLUPS, spans, strict=True):
-            for question, answer in answers.items():
-                key = (*span, *where, question, str(answer), flagged)
-                self.answers[answers_table][key] = self.answers[answers_table].get(key, 0) + 1
-            key = (*span, *where, flagged)
-            self.responses[responses_table][key] = self.responses[responses_table].get(key, 0) + 1
-        self.days.add(day)
-
-    def write(self, conn: sqlite3.Connection) -> None:
-        """Add the counts to the rollup tables."""
-        for answers_table, responses_table, columns in ROLLUPS:
-            span = ", ".join(columns)
-            marks = ", ".join("?" * len(columns))
-            conn.executemany(
-                f"""INSERT INTO {answers_table} ({span}, device, site, survey, question, answer,
-                    flagged, n) VALUES ({marks}, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
-                    DO UPDATE SET n = n + excluded.n""",
-                [(*key, n) for key, n in self.answers.get(answers_table, {}).items()],
-            )
-            conn.executemany(
-                f"""INSERT INTO {responses_table} ({span}, device, site, survey, flagged, n)
-                    VALUES ({marks}, ?, ?, ?, ?, ?)
-                    ON CONFLICT ({span}, device, site, survey, flagged)
-                    DO UPDATE SET n = n + excluded.n""",
-                [(*key, n) for key, n in self.responses.get(responses_table, {}).items()],
-            )
-        conn.executemany(
-            "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [period_keys(day) for day in sorted(self.days)],
-        )
 
 
 @dataclass(frozen=True)
@@ -296,6 +73,8 @@ class Batch:
 class Store(Protocol):
     """What ingest, figures and views need of a store."""
 
+    accounts: AccountStore
+
     def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...
 
     def devices(self, today: str | None = None) -> list[dict[str, Any]]: ...
@@ -305,7 +84,7 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str, zone: ZoneInfo) -> Store:
+def open_store(url: str, zone: ZoneInfo) -> SqliteStore:
     """The store at ``url``: ``sqlite:///path/to/file.sqlite``."""
     if url.startswith("sqlite:///"):
         return SqliteStore(Path(url.removeprefix("sqlite://")), zone)
@@ -315,14 +94,15 @@ def open_store(url: str, zone: ZoneInfo) -> Store:
 
 
 class SqliteStore:
-    """The embedded store; one connection, guarded by a lock."""
+    """The embedded store; one connection, guarded by a lock, shared with its accounts."""
 
     def __init__(self, path: Path, zone: ZoneInfo) -> None:
         self.path = path
         self.zone = zone
-        self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = Database(sqlite3.connect(path, check_same_thread=False, timeout=30))
+        self.connection = SharedConnection(path)
+        self.db = self.connection.db
+        self.accounts = AccountStore(self.connection)
         # Several ingest processes may open a new store at once: one migrates at a time.
         with open(path.with_name(path.name + ".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -337,7 +117,7 @@ class SqliteStore:
         if "hours" not in pending:
             return
         tally = Tally()
-        with self._transaction() as conn:
+        with self.connection.transaction() as conn:
             rows = conn.execute("SELECT device, site, survey, at, answers, flags FROM responses")
             for device, site, survey, at, answers, flags in rows.fetchall():
                 local = datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(self.zone)
@@ -351,13 +131,7 @@ class SqliteStore:
 
     def close(self) -> None:
         """Close the file; safe to call twice."""
-        with self._lock:
-            self.db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self.db.atomic():
-            yield self.db.conn
+        self.connection.close()
 
     def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]:
         """Store a batch in one transaction; returns the seqs to ack per device.
@@ -370,7 +144,7 @@ class SqliteStore:
         acks: dict[str, list[int]] = {}
         stamp = format_time(received_at)
         tally = Tally()
-        with self._transaction() as conn:
+        with self.connection.transaction() as conn:
             for response, payload in batch.responses:
                 if not self._insert(conn, response, stamp, tally):
                     clash = self._clash(conn, response)
@@ -459,7 +233,7 @@ class SqliteStore:
         """Every device seen, with what it last said, its responses on the local day
         ``today`` (default: now), and how many responses are missing."""
         day = today or datetime.now(self.zone).date().isoformat()
-        return self._rows(
+        return self.connection.rows(
             """SELECT d.*, d.highest_seq - d.received AS missing,
                       (SELECT coalesce(sum(r.n), 0) FROM response_rollups r
                        WHERE r.device = d.device AND r.day = ?) AS today,
@@ -470,7 +244,7 @@ class SqliteStore:
 
     def missing_seqs(self, device: str, limit: int = 1000) -> list[tuple[int, int]]:
         """Ranges ``(first, last)`` of seqs of ``device`` that never arrived."""
-        rows = self._rows(
+        rows = self.connection.rows(
             """SELECT seq + 1 AS first,
                       (SELECT min(b.seq) FROM responses b WHERE b.device = a.device AND b.seq > a.seq) - 1 AS last
                FROM responses a WHERE a.device = ?
@@ -485,7 +259,7 @@ class SqliteStore:
 
     def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]:
         """Rollup counts of unflagged answers: site → question → answer → n."""
-        rows = self._rows(
+        rows = self.connection.rows(
             """SELECT site, question, answer, sum(n) AS n FROM rollups WHERE flagged = 0
                GROUP BY site, question, answer"""
         )
@@ -498,7 +272,7 @@ class SqliteStore:
 
     def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest quarantined messages."""
-        return self._rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
+        return self.connection.rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
 
     def grouped_counts(
         self,
@@ -525,14 +299,14 @@ class SqliteStore:
             responses_from = "response_rollups r JOIN days d ON d.day = r.day"
             key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
             span, bounds = "r.day", [first, last]
-        answers = self._rows(
+        answers = self.connection.rows(
             f"""SELECT {key} AS period, r.device, r.site, r.question, r.answer, sum(r.n) AS n
                 FROM {answers_from}
                 WHERE {span} BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
                 GROUP BY 1, r.device, r.site, r.question, r.answer""",
             [*bounds, survey, include_flagged, *devices],
         )
-        responses = self._rows(
+        responses = self.connection.rows(
             f"""SELECT {key} AS period, r.device, r.site,
                        sum(CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END) AS responses,
                        sum(CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END) AS flagged
@@ -556,14 +330,14 @@ class SqliteStore:
         × hour × device × site, for months ``YYYY-MM`` ``first_month``..``last_month``;
         ``devices``, when given, limits them to those devices."""
         only = f" AND device IN ({', '.join('?' * len(devices))})" if devices else ""
-        answers = self._rows(
+        answers = self.connection.rows(
             f"""SELECT weekday, hour, device, site, answer, sum(n) AS n FROM hour_rollups
                 WHERE month BETWEEN ? AND ? AND survey = ? AND question = ?
                   AND (flagged = 0 OR ?){only}
                 GROUP BY weekday, hour, device, site, answer""",
             [first_month, last_month, survey, question, include_flagged, *devices],
         )
-        responses = self._rows(
+        responses = self.connection.rows(
             f"""SELECT weekday, hour, device, site, sum(n) AS responses FROM hour_responses
                 WHERE month BETWEEN ? AND ? AND survey = ? AND (flagged = 0 OR ?){only}
                 GROUP BY weekday, hour, device, site""",
@@ -571,85 +345,14 @@ class SqliteStore:
         )
         return answers, responses
 
-    def set_user(self, name: str, password_hash: str, role: str, at: datetime) -> None:
-        """Add a dashboard user, or give an existing one a new password and role."""
-        with self._transaction() as conn:
-            conn.execute(
-                """INSERT INTO users (name, hash, role, created_at) VALUES (?, ?, ?, ?)
-                   ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, role = excluded.role""",
-                [name, password_hash, role, format_time(at)],
-            )
-
-    def user(self, name: str) -> dict[str, Any] | None:
-        """A dashboard user, or None."""
-        rows = self._rows("SELECT name, hash, role FROM users WHERE name = ?", [name])
-        return rows[0] if rows else None
-
-    def add_session(self, session_hash: str, user: str, expires_at: datetime) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO sessions (hash, user, expires_at) VALUES (?, ?, ?)",
-                [session_hash, user, format_time(expires_at)],
-            )
-
-    def session_user(self, session_hash: str, now: datetime) -> dict[str, Any] | None:
-        """The user of a live session, or None."""
-        rows = self._rows(
-            """SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user
-               WHERE s.hash = ? AND s.expires_at > ?""",
-            [session_hash, format_time(now)],
-        )
-        return rows[0] if rows else None
-
-    def end_session(self, session_hash: str) -> None:
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE hash = ?", [session_hash])
-
-    def add_token(self, name: str, token_hash: str, created_at: datetime) -> None:
-        """Store an API token's hash under a name; an existing name is refused."""
-        try:
-            with self._transaction() as conn:
-                conn.execute(
-                    "INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)",
-                    [name, token_hash, format_time(created_at)],
-                )
-        except sqlite3.IntegrityError:
-            raise ConfigError(f"token: {name!r} exists already (choose another name)") from None
-
-    def users(self) -> list[dict[str, Any]]:
-        """Every dashboard user: name, role and when added (no hashes)."""
-        return self._rows("SELECT name, role, created_at FROM users ORDER BY name")
-
-    def tokens(self) -> list[dict[str, Any]]:
-        """Every API token: name and when made (no hashes)."""
-        return self._rows("SELECT name, created_at FROM tokens ORDER BY name")
-
-    def delete_token(self, name: str) -> bool:
-        """Revoke a token; whether one had that name."""
-        with self._transaction() as conn:
-            return conn.execute("DELETE FROM tokens WHERE name = ?", [name]).rowcount == 1
-
-    def token_name(self, token_hash: str) -> str | None:
-        """The name of the token with this hash, or None."""
-        rows = self._rows("SELECT name FROM tokens WHERE hash = ?", [token_hash])
-        return rows[0]["name"] if rows else None
-
     def healthy(self) -> bool:
         """Whether the database answers a query."""
-        return self._rows("SELECT 1 AS one") == [{"one": 1}]
+        return self.connection.rows("SELECT 1 AS one") == [{"one": 1}]
 
     def response_keys(self) -> list[tuple[str, int, str]]:
         """``(device, seq, id)`` of every stored response, for checks and tests."""
-        return [
-            (r["device"], r["seq"], r["id"])
-            for r in self._rows("SELECT device, seq, id FROM responses ORDER BY device, seq")
-        ]
-
-    def _rows(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            cursor = self.db.execute(sql, parameters or [])
-            columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = self.connection.rows("SELECT device, seq, id FROM responses ORDER BY device, seq")
+        return [(r["device"], r["seq"], r["id"]) for r in rows]
 
 
 def _whole_months(first: str, last: str) -> bool:

@@ -176,10 +176,12 @@ def _grade_counts(counts: Counts) -> dict[int, int]:
                 raise FiguresError(f"counts: grade {key!r} is outside 1..5")
             result[grade] = _count(value, f"counts.{key}")
         return result
-    if isinstance(counts, str) or len(counts) != len(GRADES):
-        raise FiguresError(f"counts: {counts!r} is not five counts for grades 1..5")
+    # seen as any sequence, as a caller may really pass it: a str is one too, and is refused
+    grades: Sequence[object] = counts
+    if isinstance(grades, str) or len(grades) != len(GRADES):
+        raise FiguresError(f"counts: {grades!r} is not five counts for grades 1..5")
     return {
-        grade: _count(value, f"counts.{grade}") for grade, value in zip(GRADES, counts, strict=True)
+        grade: _count(value, f"counts.{grade}") for grade, value in zip(GRADES, grades, strict=True)
     }
 
 

@@ -1,7 +1,7 @@
 """Numbers for people: one decimal, rounded half up, a decimal comma in Swedish.
 
 JSON carries unrounded numbers; every screen, report and export formats them
-here, so "72,5 %" looks the same on the kiosk and in the nämnd's report.
+here, so "72,5 %" looks the same on the kiosk and in the nämnd's servicerapport.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def format_interval(
 
 
 def figures_lines(question: Question, figures: Figures, lang: str = DEFAULT_LANGUAGE) -> list[str]:
-    """One question's figures as the municipal report prints them, line by line."""
+    """One question's figures as a municipal servicerapport prints them, line by line."""
     lines = [question.text.get(lang, question.id), text("figures.answers", lang, n=figures["n"])]
     if figures["suppressed"]:
         return [*lines, text("figures.too_few_answers", lang)]

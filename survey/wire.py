@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from nojd.errors import MessageError
 
@@ -41,7 +41,7 @@ def _refuse_constant(name: str) -> None:
     raise MessageError("payload", f"{name} is not a JSON number")
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -1,15 +1,53 @@
-"""Shared fixtures and the hypothesis profiles (``HYPOTHESIS_PROFILE=ci`` for more examples)."""
+"""Shared fixtures (a broker, a store, kiosks) and the hypothesis profiles.
+
+``HYPOTHESIS_PROFILE=ci`` runs more examples.
+"""
 
 import os
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import settings
+from processes import Broker
+
+from nojd.server.store import SqliteStore
 
 settings.register_profile("dev", max_examples=200, deadline=None)
 settings.register_profile("ci", max_examples=1000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-import pytest  # noqa: E402
+@pytest.fixture
+def make_broker(tmp_path):
+    """Mosquittos of the test's own, each on a free port in a folder of ``tmp_path``; all
+    stopped after the test.
+
+    ``extra`` replaces ``allow_anonymous true`` in the config (passwords, an ACL, a TLS
+    listener); ``start=False`` gives one that the test starts later.
+    """
+    made = []
+
+    def make(name="broker", extra="", start=True):
+        made.append(Broker(tmp_path / name, extra=extra))
+        return made[-1].start() if start else made[-1]
+
+    yield make
+    for each in made:
+        each.stop()
+
+
+@pytest.fixture
+def broker(make_broker):
+    """A running Mosquitto that lets anyone in; stopped after the test."""
+    return make_broker()
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh SQLite store in Stockholm time; closed after the test."""
+    opened = SqliteStore(tmp_path / "server.sqlite", ZoneInfo("Europe/Stockholm"))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

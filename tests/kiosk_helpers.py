@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from nojd.kiosk.config import DisplayConfig, KioskConfig
 from nojd.kiosk.pin import hash_pin
 from nojd.kiosk.session import Screen
 from nojd.kiosk.wiring import build_kiosk
+from nojd.survey import Response
 
 PIN = "2468"
 #: How long a visitor looks at a screen before pressing: past the settle time.
@@ -41,7 +41,7 @@ class Rig:
     def __init__(self, config: KioskConfig, start: datetime = TUESDAY, size=(800, 480)) -> None:
         self.clock = ManualClock(start)
         self.factory = MockFactory()
-        self.committed = []
+        self.committed: list[Response] = []
         self.kiosk = build_kiosk(
             config,
             clock=self.clock,
@@ -88,6 +88,7 @@ class Rig:
     def on_panel(self, x: int, y: int) -> tuple[int, int]:
         """Where a point of the upright view lies on the panel, turned clockwise."""
         rotate = self.kiosk.config.display.rotate
+        assert self.kiosk.surface is not None, "a display kiosk"
         width, height = self.kiosk.surface.get_size()
         return {
             0: (x, y),
@@ -101,19 +102,10 @@ class Rig:
         self.clock.advance(seconds)
         self.kiosk.pump()
 
-    def rows(self):
+    def rows(self) -> list[Response]:
+        assert self.kiosk.outbox is not None, "the outbox is open"
         return self.kiosk.outbox.pending(limit=10_000)
 
     def close(self) -> None:
         self.kiosk.close()
         self.factory.close()
-
-
-def eventually(predicate, timeout: float = 5.0) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` seconds pass (for gpiozero's own timers)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True

@@ -12,11 +12,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from waiting import wait_until
 
 NOJD = str(Path(sys.executable).with_name("nojd"))
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -25,17 +27,8 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 30.0, every: float = 0.05) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(every)
-    return True
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class Broker:
@@ -54,7 +47,7 @@ class Broker:
             "user root\n" + (extra or "allow_anonymous true\n"),
             encoding="utf-8",
         )
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -86,13 +79,13 @@ class Broker:
 class Process:
     """A nojd process whose stdout lines arrive on a queue (JSON lines are parsed)."""
 
-    def __init__(self, *args: str, env: dict | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.process = subprocess.Popen(
             [NOJD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "SDL_VIDEODRIVER": "dummy", **(env or {})},
         )  # fmt: skip
-        self.lines: queue.Queue = queue.Queue()
+        self.lines: queue.Queue[Any] = queue.Queue()  # JSON objects and text lines, None at the end
         self.errors: list[str] = []
         self._readers = [
             threading.Thread(target=self._read, daemon=True),
@@ -102,11 +95,13 @@ class Process:
             reader.start()
 
     def _read(self) -> None:
+        assert self.process.stdout is not None  # stdout=PIPE
         for line in self.process.stdout:
             self.lines.put(json.loads(line) if line.startswith("{") else line)
         self.lines.put(None)
 
     def _read_errors(self) -> None:
+        assert self.process.stderr is not None  # stderr=PIPE
         for line in self.process.stderr:
             self.errors.append(line)
 
@@ -114,7 +109,7 @@ class Process:
     def log(self) -> str:
         return "".join(self.errors)
 
-    def take(self, count: int, timeout: float = 60) -> list:
+    def take(self, count: int, timeout: float = 60) -> list[Any]:
         taken = []
         for _ in range(count):
             item = self.lines.get(timeout=timeout)
@@ -123,7 +118,7 @@ class Process:
             taken.append(item)
         return taken
 
-    def rest(self, timeout: float = 120) -> list:
+    def rest(self, timeout: float = 120) -> list[Any]:
         """Everything printed until the process's stdout closed."""
         taken = []
         while (item := self.lines.get(timeout=timeout)) is not None:
@@ -144,13 +139,10 @@ class Process:
             self.process.kill()
         self.process.wait(timeout=30)
         for reader in self._readers:
-            reader.join(10)
-        self.process.stdout.close()
-        self.process.stderr.close()
-        for reader in self._readers:
             reader.join(timeout=30)
-        self.process.stdout.close()
-        self.process.stderr.close()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
 
 
 KIOSK = """
@@ -207,9 +199,9 @@ class Publisher:
 
     def __init__(self, broker):
         self.client = mqtt.Client(
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+            callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
         )
-        self.acks = []
+        self.acks: list[list[int]] = []
         self.ready = threading.Event()
         self.client.on_connect = lambda *a: self.ready.set()
         self.client.on_subscribe = lambda *a: self.ready.set()

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from processes import running_ingest, server_rows, wait_until
+from processes import running_ingest, server_rows
+from waiting import wait_until
 
 from nojd.server.config import ServerConfig
 from nojd.server.figures import report
@@ -92,6 +93,16 @@ def test_bad_parameters_are_named(api):
     answer = client.get("/api/v1/figures?from=2026-11-31&to=2026-11-30", headers=headers)
     assert answer.status_code == 422
     assert "from" in answer.text
+
+
+def test_an_unknown_survey_is_named(api):
+    client, token, store = api
+    answer = client.get(
+        "/api/v1/figures?from=2026-11-01&to=2026-11-30&survey=nope",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "survey: 'nope' is not one of service"
 
 
 def test_devices_with_missing_and_quarantined(api):

@@ -21,8 +21,8 @@ from processes import (
     free_port,
     listening,
     server_rows,
-    wait_until,
 )
+from waiting import wait_until
 
 from nojd.survey import build_response, default_survey, encode
 

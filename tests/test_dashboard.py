@@ -1,20 +1,27 @@
 """The dashboard in-process (TestClient) on a store filled through the real ingest path."""
 
+import hashlib
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
-from processes import running_ingest, server_rows, wait_until
+from processes import running_ingest, server_rows
+from sqlite_utils import Database
+from waiting import wait_until
 
+from nojd.server import accounts
 from nojd.server.accounts import add_user
 from nojd.server.config import Organisation, ServerConfig, Site
+from nojd.server.migrations import migrations
 from nojd.server.store import SqliteStore
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
+from nojd.survey.translations import languages, text
+from nojd.survey.wire import format_time
 
 SURVEY = default_survey()
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -57,13 +64,19 @@ def site(tmp_path_factory):
             publisher.send(f"nojd/v1/{device}/response", encode(message))
         assert wait_until(lambda: len(server_rows(db)) == len(visits()), 30)
         store = SqliteStore(db, STOCKHOLM)
-        add_user(store, "anna", "ett-långt-lösenord")
-        add_user(store, "bo", "bara-läsa-lösenord", role="read-only")
+        add_user(store.accounts, "anna", "ett-långt-lösenord")
+        add_user(store.accounts, "bo", "bara-läsa-lösenord", role="read-only")
         config = ServerConfig(db=f"sqlite:///{db}", organisation=ORGANISATION)
-        with TestClient(create_app(config, store)) as client:
+        with Dashboard(create_app(config, store)) as client:
             client.store = store
             yield client
         store.close()
+
+
+class Dashboard(TestClient):
+    """The dashboard's test client, and the store behind it."""
+
+    store: SqliteStore
 
 
 def log_in(client, password="ett-långt-lösenord", name="anna"):
@@ -71,7 +84,7 @@ def log_in(client, password="ett-långt-lösenord", name="anna"):
     return client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
 
 
-def test_pages_need_a_session(site):
+def test_pages_need_a_login(site):
     site.cookies.clear()
     for path in ("/", "/report", "/trend", "/hours", "/devices", "/access", "/export.csv",
                  "/export.xlsx"):  # fmt: skip
@@ -131,7 +144,7 @@ def test_exports_hold_the_report_numbers(site):
     assert ["Kontaktcenter", "total", 3, 4, 0, 5, 7] in [row[:7] for row in rows]
 
 
-def test_log_out_ends_the_session(site):
+def test_log_out_ends_the_login(site):
     log_in(site)
     site.post("/logout", follow_redirects=False)
     assert site.get("/", follow_redirects=False).status_code == 303
@@ -203,7 +216,7 @@ def test_read_only_users_see_but_cannot_change(site):
     assert site.get("/access").status_code == 403
     refused = site.post("/access/tokens", data={"name": "from-bo"})
     assert refused.status_code == 403 and "administratörer" in refused.text
-    assert "from-bo" not in [t["name"] for t in site.store.tokens()]
+    assert "from-bo" not in [t["name"] for t in site.store.accounts.tokens()]
 
 
 def test_an_admin_makes_and_revokes_a_token(site):
@@ -236,3 +249,86 @@ def test_the_heatmap_api(site):
     figures = site.get("/api/v1/figures?from=2026-11-01&to=2026-11-30&site=bibliotek",
                        headers=headers).json()  # fmt: skip
     assert [g["key"] for g in figures["groups"]] == ["bibliotek"] and figures["site"] == "bibliotek"
+
+
+def test_the_languages_are_those_with_a_translation_file(site):
+    log_in(site)
+    for lang in languages():
+        assert f'<html lang="{lang}">' in site.get(f"/devices?lang={lang}").text
+    assert '<html lang="sv">' in site.get("/devices?lang=xx").text  # none: the default
+    swedish = site.get("/devices?lang=sv").text
+    for lang in languages()[1:]:  # every other language, named in itself
+        name = text("language.name", lang)
+        assert f'href="?lang={lang}" lang="{lang}" hreflang="{lang}">{name}</a>' in swedish
+    assert 'hreflang="sv"' not in swedish
+    # one survey: no choice to offer, yet "Visa" keeps it
+    assert (
+        '<input type="hidden" name="survey" value="service">' in site.get(f"/report?{QUERY}").text
+    )
+
+
+MINI_SURVEY = """
+id = "mini"
+languages = ["sv", "en"]
+welcome = { sv = "Hej", en = "Hello" }
+[[questions]]
+id = "overall"
+kind = "rating"
+text = { sv = "Hur var det?", en = "How was it?" }
+"""
+
+
+def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
+    path = tmp_path / "mini.toml"
+    path.write_text(MINI_SURVEY, encoding="utf-8")
+    config = ServerConfig(organisation=ORGANISATION, survey_files=(path,))
+    with TestClient(create_app(config, site.store)) as client:
+        log_in(client)
+        mini = client.get("/hours?from=2025-01&to=2026-12&survey=mini")
+        assert mini.status_code == 200 and "Hur var det?" in mini.text
+        assert "Hur upplevde du servicen som helhet?" not in mini.text
+        shipped = client.get(f"/report?{QUERY}").text  # no survey named: the shipped one
+        assert "Hur upplevde du servicen som helhet? — Svar: 19" in shipped
+        form = mini.text.split('<form class="filters"')[1].split("</form>")[0]
+        assert '<select name="survey">' in form  # two surveys: the form keeps the choice
+        assert '<option value="mini" selected>mini</option>' in form
+        assert '<option value="service" selected>service</option>' in shipped
+        unknown = client.get(f"/report?{QUERY}&survey=nope")
+        assert unknown.status_code == 400
+        assert unknown.text == "survey: 'nope' is not one of service, mini"
+
+
+def test_a_login_kept_before_the_rename_to_logins_still_works(tmp_path):
+    # A database as the server left it before m008_logins: logins in a table named sessions.
+    path = tmp_path / "old.sqlite"
+    old = Database(path)
+    migrations.apply(old, stop_before="m008_logins")
+    cookie = "a-cookie-given-before-the-upgrade"
+    old.execute(
+        "INSERT INTO users VALUES (?, ?, 'admin', ?)",
+        ["anna", accounts.hash_password("ett-långt-lösenord"), format_time(datetime.now(UTC))],
+    )
+    old.execute(
+        "INSERT INTO sessions VALUES (?, 'anna', ?)",
+        [
+            hashlib.sha256(cookie.encode()).hexdigest(),
+            format_time(datetime.now(UTC) + timedelta(hours=1)),
+        ],
+    )
+    old.conn.commit()
+    old.close()
+    store = SqliteStore(path, STOCKHOLM)
+    try:
+        assert "m008_logins" in [m.name for m in migrations.applied(store.db)]
+        assert store.db["sessions"].exists() is False and store.db["logins"].count == 1
+        assert accounts.login_user(store.accounts, cookie) == {"name": "anna", "role": "admin"}
+        with TestClient(create_app(ServerConfig(), store)) as client:
+            client.cookies.set("nojd_login", cookie)
+            assert client.get("/devices", follow_redirects=False).status_code == 200
+            client.post("/logout", follow_redirects=False)
+            client.cookies.set("nojd_login", cookie)
+            assert client.get("/devices", follow_redirects=False).status_code == 303
+            assert log_in(client).headers["set-cookie"].startswith("nojd_login=")
+        assert store.db["logins"].count == 1  # the old one ended, the new one kept
+    finally:
+        store.close()

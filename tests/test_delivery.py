@@ -8,30 +8,17 @@ acknowledged.
 import random
 
 import pytest
-from processes import (
-    Broker,
-    Process,
-    kiosk_config,
-    most_sends,
-    outbox_rows,
-    server_rows,
-    wait_until,
-)
+from processes import Process, kiosk_config, most_sends, outbox_rows, server_rows
+from waiting import wait_until
 
 
 @pytest.fixture
 def started():
     """Processes started by a test; killed and closed afterwards."""
-    running = []
+    running: list[Process] = []
     yield running
     for each in running:
-        each.close() if isinstance(each, Process) else each.stop()
-
-
-@pytest.fixture
-def broker(tmp_path, started):
-    started.append(Broker(tmp_path / "broker").start())
-    return started[-1]
+        each.close()
 
 
 def server(started, broker, db, *extra):
@@ -82,9 +69,8 @@ def test_everything_arrives_once(tmp_path, started, broker):
     assert assert_delivered(tmp_path, db, ["desk-1"]) == 20
 
 
-def test_broker_down_when_the_kiosk_starts(tmp_path, started):
-    broker = Broker(tmp_path / "broker")
-    started.append(broker)
+def test_broker_down_when_the_kiosk_starts(tmp_path, started, make_broker):
+    broker = make_broker(start=False)
     db = tmp_path / "server.sqlite"
     config = kiosk_config(tmp_path, "desk-1", broker.url)
     run = kiosk(started, config, 15)

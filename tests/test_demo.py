@@ -10,7 +10,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from processes import free_port, wait_until
+from processes import free_port
+from waiting import wait_until
 
 NOJD = str(Path(sys.executable).with_name("nojd"))
 
@@ -26,7 +27,8 @@ def test_the_demo_shows_figures_on_the_dashboard_and_stops_on_ctrl_c(tmp_path):
     )  # fmt: skip
     started = time.monotonic()
     try:
-        printed = []
+        printed: list[str] = []
+        assert demo.stdout is not None and demo.stderr is not None  # both PIPE
         while not any("dashboard http" in line for line in printed):
             line = demo.stdout.readline()
             assert line, demo.stderr.read()[-3000:]

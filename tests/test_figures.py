@@ -1,6 +1,7 @@
 """The key figures of DESIGN.md against cases computed by hand."""
 
 import math
+from collections.abc import Mapping, Sequence
 
 import pytest
 
@@ -178,7 +179,10 @@ def test_choice_suppression_and_unknown_option():
 
 def test_survey_figures_uses_the_survey_targets_and_overrides():
     survey = default_survey()
-    counts = {"wait_time": (1, 1, 1, 7, 10), "resolution": {"answered": 8, "unanswered": 2}}
+    counts: dict[str, Sequence[int] | Mapping[str, int]] = {
+        "wait_time": (1, 1, 1, 7, 10),
+        "resolution": {"answered": 8, "unanswered": 2},
+    }
     figures = survey_figures(survey, counts, targets={"overall": 50})
     assert set(figures) == {"wait_time", "reception", "trust", "overall", "resolution"}
     assert figures["wait_time"]["target"] == 85

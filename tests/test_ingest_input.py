@@ -6,7 +6,8 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from processes import Process, kiosk_config, outbox_rows, running_ingest, server_rows, wait_until
+from processes import Process, kiosk_config, outbox_rows, running_ingest, server_rows
+from waiting import wait_until
 
 from nojd.kiosk.outbox import Outbox
 from nojd.survey import encode

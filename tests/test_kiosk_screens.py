@@ -189,7 +189,9 @@ def test_faces_take_their_colours_from_the_theme(fonts):
 
 
 @pytest.mark.parametrize(
-    ("size", "scale"), [((800, 480), grade_columns), ((480, 800), grade_rows)], ids=["columns", "rows"]
+    ("size", "scale"),
+    [((800, 480), grade_columns), ((480, 800), grade_rows)],
+    ids=["columns", "rows"],
 )
 def test_the_grade_scale_runs_from_1_to_5_in_reading_order(fonts, size, scale):
     canvas = blank(size)

@@ -5,7 +5,8 @@ import random
 import sqlite3
 
 import pytest
-from processes import Process, wait_until
+from processes import Process
+from waiting import wait_until
 
 CONFIG = """
 device = "sim-desk"

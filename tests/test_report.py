@@ -10,7 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from processes import running_ingest, server_rows, wait_until
+from processes import running_ingest, server_rows
+from waiting import wait_until
 
 from nojd.server.config import load_server_config
 from nojd.server.figures import report
@@ -38,7 +39,7 @@ def responses():
     """(device, site, at, overall grade, flags) of every test response."""
     april_30 = datetime(2026, 4, 30, 21, 30, tzinfo=UTC)  # 23:30 in Stockholm: tertial 1
     may_1 = datetime(2026, 4, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 May: tertial 2
-    made = [
+    made: list[tuple[str, str, datetime, int, list[str]]] = [
         ("kc-1", "kontaktcenter", april_30 if i < 10 else may_1, g, [])
         for i, g in enumerate(KC_GRADES)
     ]
@@ -62,7 +63,7 @@ def store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     (folder / "server.toml").write_text(CONFIG, encoding="utf-8")
     with running_ingest(folder) as (broker, db, ingest, publisher):
-        seqs = {}
+        seqs: dict[str, int] = {}
         for device, site, at, grade, flags in responses():
             seqs[device] = seqs.get(device, 0) + 1
             message = build_response(

@@ -12,7 +12,7 @@ from nojd.kiosk.config import KioskConfig, SessionConfig, StaffConfig
 from nojd.kiosk.outbox import Outbox
 from nojd.kiosk.pin import hash_pin
 from nojd.kiosk.session import MAX_PIN_ATTEMPTS, PIN_LOCKOUT, RETRY_SECONDS, Screen, Session
-from nojd.survey import default_survey
+from nojd.survey import Response, default_survey
 
 SURVEY = default_survey()
 PIN = "1357"
@@ -32,7 +32,7 @@ class Desk:
         self.config = replace(config, staff=staff, **changes)
         self.clock = ManualClock(START)
         self.outbox = outbox or Outbox(folder, "desk-1", self.clock)
-        self.committed = []
+        self.committed: list[Response] = []
         self.open = True
         self.session = Session(
             self.config,
@@ -62,7 +62,7 @@ class Desk:
 
 @pytest.fixture
 def desk(tmp_path):
-    made = []
+    made: list[Desk] = []
 
     def make(**changes) -> Desk:
         made.append(Desk(tmp_path / f"desk{len(made)}", **changes))

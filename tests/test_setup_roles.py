@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from processes import NOJD, Broker, Process, free_port, server_rows, wait_until
+from processes import NOJD, Process, free_port, server_rows
+from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ("/etc/systemd/system/nojd-kiosk.service", "/etc/systemd/system/nojd-server.service")
@@ -113,7 +114,7 @@ def test_the_units_pass_systemd_analyze_verify(roots):
         assert result.returncode == 0 and result.stderr.strip() == "", (name, result.stderr)
 
 
-def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp_path):
+def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp_path, make_broker):
     """Mosquitto runs the role's nojd.conf (its paths and ports moved into the test), with
     its password file and certificates; a terminal made by `nojd device add` sends over
     mqtts, and `nojd server ingest` with the role's server.toml stores its answers."""
@@ -129,7 +130,7 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
     conf = conf.replace("/etc/mosquitto/", f"{etc}/mosquitto/").replace(
         "/etc/nojd/", f"{etc}/nojd/"
     )
-    broker = Broker(tmp_path / "broker", extra=conf + "\n").start()
+    broker = make_broker(extra=conf + "\n")
     terminals = tmp_path / "terminals"
     subprocess.run(
         [NOJD, "device", "add", "desk-9", "--site", "kontaktcenter",
@@ -153,7 +154,6 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
         kiosk.close()
         ingest.terminate()
         ingest.close()
-        broker.stop()
 
 
 def test_a_new_server_certificate_keeps_the_local_ca(roots):

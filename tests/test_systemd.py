@@ -4,7 +4,7 @@ import socket
 import time
 
 import pytest
-from processes import Broker, Process, free_port, kiosk_config
+from processes import Process, free_port, kiosk_config
 
 WATCHDOG_USEC = "400000"  # 0.4 s: a kick every 0.2 s
 
@@ -21,7 +21,8 @@ def notify_socket(tmp_path):
 
 def messages(sock, until, timeout=30.0):
     """Notify messages received until ``until(received)`` holds or the deadline passes."""
-    received, deadline = [], time.monotonic() + timeout
+    received: list[str] = []
+    deadline = time.monotonic() + timeout
     while not until(received) and time.monotonic() < deadline:
         try:
             received.append(sock.recv(4096).decode())
@@ -47,9 +48,8 @@ def test_the_kiosk_says_ready_and_kicks_the_watchdog(tmp_path, notify_socket):
         kiosk.close()
 
 
-def test_the_server_says_ready_when_it_listens(tmp_path, notify_socket):
+def test_the_server_says_ready_when_it_listens(tmp_path, notify_socket, broker):
     sock, path = notify_socket
-    broker = Broker(tmp_path / "broker").start()
     port = free_port()
     server = Process(
         "server", "run", "--broker", broker.url, "--db", f"sqlite:///{tmp_path / 's.sqlite'}",
@@ -65,7 +65,6 @@ def test_the_server_says_ready_when_it_listens(tmp_path, notify_socket):
     finally:
         server.terminate()
         server.close()
-        broker.stop()
     # under journald every line carries its syslog priority: <6> info, <4> warning
     lines = [line for line in server.log.splitlines() if line.strip()]
     assert any(

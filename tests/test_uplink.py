@@ -6,10 +6,10 @@ import subprocess
 import threading
 import warnings
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from processes import Broker, wait_until
+from processes import free_port
+from waiting import wait_until
 
 from nojd.kiosk.clock import ManualClock
 from nojd.kiosk.config import UplinkConfig
@@ -17,7 +17,6 @@ from nojd.kiosk.outbox import Outbox
 from nojd.kiosk.uplink import Uplink
 from nojd.mqtt import BrokerSettings
 from nojd.server.ingest import Ingest
-from nojd.server.store import SqliteStore
 from nojd.survey import build_response, default_survey
 
 SURVEY = default_survey()
@@ -37,10 +36,8 @@ def commit(outbox, clock, grade=4):
 
 
 @pytest.fixture
-def parts(tmp_path):
+def parts(broker, store):
     """A broker, an ingest thread on a store, and a way to start uplinks; all stopped after."""
-    broker = Broker(tmp_path / "broker").start()
-    store = SqliteStore(tmp_path / "server.sqlite", ZoneInfo("Europe/Stockholm"))
     ingest = Ingest(store, {SURVEY.id: SURVEY}, BrokerSettings(broker.url), batch_wait=0.01)
     thread = threading.Thread(target=ingest.run, daemon=True)
     thread.start()
@@ -58,8 +55,6 @@ def parts(tmp_path):
         each.stop()
     ingest.stop()
     thread.join(10)
-    store.close()
-    broker.stop()
     with warnings.catch_warnings():
         # paho keeps the socket pair of loop_start() open until the client is collected
         warnings.simplefilter("ignore", ResourceWarning)
@@ -99,7 +94,7 @@ def test_timestamps_made_before_ntp_are_corrected_from_the_monotonic_clock(parts
         assert clock.now() == START + timedelta(minutes=10)
         link = uplink(outbox, clock)
         assert link.drained.wait(30)
-    rows = store._rows("SELECT seq, at, clock FROM responses ORDER BY seq")
+    rows = store.connection.rows("SELECT seq, at, clock FROM responses ORDER BY seq")
     assert [(r["seq"], r["clock"]) for r in rows] == [(1, "corrected"), (2, "corrected")]
     assert rows[0]["at"] == "2026-11-24T08:08:30.000Z"
     assert rows[1]["at"] == "2026-11-24T08:10:00.000Z"
@@ -115,7 +110,7 @@ def test_an_earlier_boot_stays_unsynced(parts, tmp_path):
         commit(outbox, before)
         link = uplink(outbox, after_reboot)
         assert link.drained.wait(30)
-    assert store._rows("SELECT clock FROM responses") == [{"clock": "unsynced"}]
+    assert store.connection.rows("SELECT clock FROM responses") == [{"clock": "unsynced"}]
 
 
 def test_status_online_and_offline_with_the_backlog(parts, tmp_path):
@@ -171,32 +166,30 @@ def make_tls(folder):
         "-days", "2", "-extfile", "san.ext", "-out", "server.crt")  # fmt: skip
 
 
-def test_mqtts_with_the_ca_file(parts, tmp_path, caplog):
+def test_mqtts_with_the_ca_file(parts, tmp_path, caplog, make_broker):
     broker, store, ingest, uplink = parts
     tls = tmp_path / "tls"
     tls.mkdir()
     make_tls(tls)
-    port = Broker(tmp_path / "unused").port
-    secure = Broker(
-        tmp_path / "tls-broker",
+    port = free_port()
+    make_broker(
+        "tls-broker",
         extra=f"allow_anonymous true\nlistener {port} 127.0.0.1\ncafile {tls}/ca.crt\n"
         f"certfile {tls}/server.crt\nkeyfile {tls}/server.key\n",
-    ).start()
-    try:
-        clock = ManualClock(START)
-        with Outbox(tmp_path / "kiosk", "desk-1") as outbox:
-            commit(outbox, clock)
-            with warnings.catch_warnings():
-                # paho drops the socket of a failed TLS handshake without closing it
-                warnings.simplefilter("ignore", ResourceWarning)
-                wrong = uplink(outbox, clock, BrokerSettings(f"mqtts://127.0.0.1:{port}"))
-                assert not wrong.drained.wait(2)  # no CA given: the certificate is not trusted
-                wrong.stop()
-                gc.collect()
-            assert "certificate verify failed" in caplog.text
-            link = uplink(
-                outbox, clock, BrokerSettings(f"mqtts://127.0.0.1:{port}", ca_file=f"{tls}/ca.crt")
-            )
-            assert wait_until(lambda: link.state == "online", 20)
-    finally:
-        secure.stop()
+    )
+    clock = ManualClock(START)
+    with Outbox(tmp_path / "kiosk", "desk-1") as outbox:
+        commit(outbox, clock)
+        with warnings.catch_warnings():
+            # paho drops the socket of a failed TLS handshake without closing it
+            warnings.simplefilter("ignore", ResourceWarning)
+            wrong = uplink(outbox, clock, BrokerSettings(f"mqtts://127.0.0.1:{port}"))
+            # no CA given: the certificate is not trusted, so nothing was sent
+            assert wait_until(lambda: "certificate verify failed" in caplog.text, 20)
+            assert not wrong.drained.is_set()
+            wrong.stop()
+            gc.collect()
+        link = uplink(
+            outbox, clock, BrokerSettings(f"mqtts://127.0.0.1:{port}", ca_file=f"{tls}/ca.crt")
+        )
+        assert wait_until(lambda: link.state == "online", 20)

@@ -1,0 +1,186 @@
+"""The server store's schema as named migrations, applied once and recorded in the
+database (``_sqlite_migrations``, set ``nojd-server-store``).
+
+A migration is never edited once released: a change of schema is a new one at the end,
+so that every existing database reaches the same schema.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from nojd.survey.periods import period_keys
+
+migrations = Migrations("nojd-server-store")
+
+
+@migrations()
+def m001_store(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE responses (
+            id TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            site TEXT NOT NULL,
+            survey TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            at TEXT NOT NULL,
+            clock TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            UNIQUE (device, seq)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE rollups (
+            day TEXT NOT NULL,
+            device TEXT NOT NULL,
+            site TEXT NOT NULL,
+            survey TEXT NOT NULL,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (day, device, site, survey, question, answer, flagged)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE devices (
+            device TEXT PRIMARY KEY,
+            site TEXT,
+            first_seen TEXT,
+            last_seen TEXT,
+            highest_seq INTEGER NOT NULL DEFAULT 0,
+            received INTEGER NOT NULL DEFAULT 0,
+            state TEXT,
+            status_at TEXT,
+            backlog INTEGER,
+            version TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            received_at TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            device TEXT,
+            size INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            reason TEXT NOT NULL
+        )"""
+    )
+
+
+@migrations()
+def m002_periods(db: Database) -> None:
+    # Every local day seen, with the ISO week, month, tertial and year it belongs to,
+    # so that figures group by period in SQL; and responses per day (not answers).
+    db.execute(
+        """CREATE TABLE days (day TEXT PRIMARY KEY, week TEXT NOT NULL, month TEXT NOT NULL,
+           tertial TEXT NOT NULL, year TEXT NOT NULL)"""
+    )
+    for (day,) in db.execute("SELECT DISTINCT day FROM rollups").fetchall():
+        db.execute("INSERT INTO days VALUES (?, ?, ?, ?, ?)", period_keys(day))
+    db.execute(
+        """CREATE TABLE response_rollups (
+            day TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (day, device, site, survey, flagged)
+        )"""
+    )
+
+
+@migrations()
+def m003_tokens(db: Database) -> None:
+    # API bearer tokens, stored only as SHA-256 of a random secret.
+    db.execute(
+        """CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
+           created_at TEXT NOT NULL)"""
+    )
+
+
+@migrations()
+def m004_months(db: Database) -> None:
+    # The same counts per local month: a year by month reads about 14,000 rows
+    # instead of 400,000 days' worth.
+    db.execute(
+        """CREATE TABLE month_rollups (
+            month TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            question TEXT NOT NULL, answer TEXT NOT NULL, flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, device, site, survey, question, answer, flagged)
+        )"""
+    )
+    db.execute(
+        """INSERT INTO month_rollups SELECT substr(day, 1, 7), device, site, survey, question,
+           answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+    )
+    db.execute(
+        """CREATE TABLE month_responses (
+            month TEXT NOT NULL, device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (month, device, site, survey, flagged)
+        )"""
+    )
+    db.execute(
+        """INSERT INTO month_responses SELECT substr(day, 1, 7), device, site, survey, flagged,
+           sum(n) FROM response_rollups GROUP BY 1, 2, 3, 4, 5"""
+    )
+
+
+@migrations()
+def m005_device_indexes(db: Database) -> None:
+    # One terminal's figures read its own rows, not every terminal's.
+    db.execute("CREATE INDEX rollups_device ON rollups (device, day)")
+    db.execute("CREATE INDEX response_rollups_device ON response_rollups (device, day)")
+    db.execute("CREATE INDEX month_rollups_device ON month_rollups (device, month)")
+    db.execute("CREATE INDEX month_responses_device ON month_responses (device, month)")
+
+
+@migrations()
+def m006_users(db: Database) -> None:
+    # Dashboard users (salted scrypt hashes) and their logins (SHA-256 of the cookie),
+    # in a table first named after web sessions: m008_logins renames it.
+    db.execute(
+        """CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL,
+           created_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE sessions (hash TEXT PRIMARY KEY, user TEXT NOT NULL,
+           expires_at TEXT NOT NULL)"""
+    )
+
+
+@migrations()
+def m007_hours(db: Database) -> None:
+    # Counts per local month × weekday × hour, for the heatmap of when service drops.
+    # Filling them from stored responses needs the server's time zone: the store does it
+    # when it opens (``backfills``).
+    db.execute(
+        """CREATE TABLE hour_rollups (
+            month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
+            device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            question TEXT NOT NULL, answer TEXT NOT NULL, flagged INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (month, weekday, hour, device, site, survey, question, answer, flagged)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE hour_responses (
+            month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL,
+            device TEXT NOT NULL, site TEXT NOT NULL, survey TEXT NOT NULL,
+            flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (month, weekday, hour, device, site, survey, flagged)
+        )"""
+    )
+    db.execute("CREATE TABLE backfills (name TEXT PRIMARY KEY)")
+    db.execute("INSERT INTO backfills VALUES ('hours')")
+
+
+@migrations()
+def m008_logins(db: Database) -> None:
+    # "Session" is a visitor's way through the survey, on the kiosk; a dashboard sign-in
+    # is a login.  The table keeps its rows; they expire as before.
+    db.execute("ALTER TABLE sessions RENAME TO logins")

@@ -1,0 +1,63 @@
+"""Rendering a dashboard page: the templates of ``nojd.assets``, the helpers they call
+(texts, numbers, local times) and the language the visitor of the dashboard chose.
+
+Every language with a translation file can be chosen (``?lang=``); anything else
+gets the default language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from nojd.server.webcontext import Web
+from nojd.survey import format_interval, format_number, format_percent
+from nojd.survey.translations import DEFAULT_LANGUAGE, languages, text
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(str(resources.files("nojd.assets") / "templates")),
+    autoescape=select_autoescape(),
+)
+
+
+def language(request: Request) -> str:
+    """The language asked for, if it has a translation file, else the default one."""
+    lang = request.query_params.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in languages() else DEFAULT_LANGUAGE
+
+
+def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> HTMLResponse:
+    """Template ``name``.html in ``lang``, with ``values`` and the helpers every page uses."""
+    args = dict(request.query_params)
+    args.pop("lang", None)
+    html = _TEMPLATES.get_template(f"{name}.html").render(
+        lang=lang,
+        t=lambda key, **more: text(key, lang, **more),
+        percent=lambda value, decimals=1: format_percent(value, lang, decimals),
+        number=lambda value: format_number(value, lang),
+        interval=lambda value: format_interval(value, lang),
+        when=lambda stamp: _local(stamp, web.config.zone),
+        query=urlencode({**args, "lang": lang}),
+        other_languages=[
+            (code, text("language.name", code), urlencode({**args, "lang": code}))
+            for code in languages()
+            if code != lang
+        ],
+        **values,
+    )
+    return HTMLResponse(html)
+
+
+def _local(stamp: str | None, zone: ZoneInfo) -> str:
+    """A stored UTC time stamp as local time, to the minute."""
+    if not stamp:
+        return "–"
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

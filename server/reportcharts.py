@@ -1,0 +1,126 @@
+"""The dashboard's charts from a report: which series, targets, labels and colours each
+chart gets; :mod:`nojd.server.charts` draws them as SVG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from nojd.server.charts import heatmap_svg, target_bars_svg, trend_svg
+from nojd.server.figures import Report
+from nojd.survey import Survey, format_percent
+from nojd.survey.periods import period_labels
+from nojd.survey.translations import text
+
+
+def _share(figures: dict[str, Any]) -> float | None:
+    """The share satisfied of a rating question, the share resolved of a choice question."""
+    return figures.get("satisfied_share", figures.get("resolved_share"))
+
+
+def _answered(figures: Report) -> set[tuple[str, str]]:
+    """(group, question) pairs with at least one answer in some period: the charts worth drawing."""
+    return {
+        (group["key"], question)
+        for group in figures["groups"]
+        for question, answered in group["questions"].items()
+        if answered["n"]
+    }
+
+
+def trends(
+    figures: Report, survey: Survey, questions: Sequence[str], lang: str
+) -> dict[str, dict[str, str]]:
+    """Per group and question: an SVG of the share satisfied per period, with the target."""
+    points: dict[str, dict[str, list[tuple[str, float | None]]]] = {}
+    targets: dict[tuple[str, str], float | None] = {}
+    for group in figures["groups"]:
+        for question in questions:
+            answered = group["questions"][question]
+            if "satisfied_share" not in answered and "resolved_share" not in answered:
+                continue
+            series = points.setdefault(group["key"], {}).setdefault(question, [])
+            series.append((group["period"], _share(answered)))
+            if answered.get("target") is not None:
+                targets[(group["key"], question)] = answered["target"]
+    axis = period_labels(
+        date.fromisoformat(figures["from"]), date.fromisoformat(figures["to"]), figures["period"]
+    )
+    period = text(f"dashboard.per_{figures['period']}", lang)
+    answered_ever = _answered(figures)
+    return {
+        key: {
+            question: trend_svg(
+                [(label, dict(series).get(label)) for label in axis],
+                targets.get((key, question), survey.question(question).target),
+                text("dashboard.trend", lang, per=period,
+                     question=survey.question(question).text[lang]),
+                lambda v: format_percent(v, lang, 0),
+            )
+            for question, series in by_question.items()
+            if (key, question) in answered_ever
+        }
+        for key, by_question in points.items()
+    }  # fmt: skip
+
+
+def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Per group and question with a target: target versus outcome per year (VP/VB) as bars."""
+    rows: dict[tuple[str, str], list[tuple[str, float | None, float | None, str]]] = {}
+    for group in sorted(yearly["groups"], key=lambda g: (g["key"], g["period"])):
+        for question in survey.questions:
+            answered = group["questions"][question.id]
+            if answered.get("target") is None:
+                continue
+            goal = format_percent(answered["target"], lang, 0)
+            if answered.get("suppressed"):
+                verdict = text("figures.too_few_answers", lang)
+            elif answered["target_met"]:
+                verdict = text("figures.target_met", lang)
+            else:
+                verdict = text("figures.target_not_met", lang)
+            value = None if answered.get("suppressed") else _share(answered)
+            rows.setdefault((group["key"], question.id), []).append(
+                (group["period"], value, answered["target"], f"{verdict} ({goal})")
+            )
+    answered_ever = _answered(yearly)
+    charts: dict[str, list[tuple[str, str]]] = {}
+    for question in survey.questions:
+        for (key, asked), items in rows.items():
+            if asked == question.id and (key, asked) in answered_ever:
+                label = text("dashboard.targets_of", lang, question=question.text[lang])
+                svg = target_bars_svg(items, label, lambda v: format_percent(v, lang, 0))
+                charts.setdefault(key, []).append((question.text[lang], svg))
+    return charts
+
+
+def heatmaps(cells: dict[str, Any], survey: Survey, lang: str) -> dict[str, Any]:
+    """The responses grid and the share grid of an hour × weekday heatmap."""
+    if not cells["cells"]:
+        return {}
+    question = survey.question(cells["question"])
+    seen = [cell["hour"] for cell in cells["cells"]]
+    hours = list(range(min(seen), max(seen) + 1))
+    days = [text(f"dashboard.weekday_{day}", lang) for day in range(1, 8)]
+    most = max(cell["responses"] for cell in cells["cells"]) or 1
+    counts: dict[tuple[int, int], tuple[str, float | None, bool]] = {}
+    shares: dict[tuple[int, int], tuple[str, float | None, bool]] = {}
+    for cell in cells["cells"]:
+        key = (cell["weekday"], cell["hour"])
+        counts[key] = (str(cell["responses"]), cell["responses"] / most, False)
+        figures = cell["figures"]
+        share = _share(figures)
+        if figures["suppressed"] or share is None:
+            shares[key] = ("–", None, False)
+        else:
+            below = figures.get("target_met") is False
+            shares[key] = (format_percent(share, lang, 0), share / 100, below)
+    return {
+        "responses": heatmap_svg(days, hours, counts, text("dashboard.heat_responses", lang)),
+        "shares": heatmap_svg(
+            days, hours, shares, text("dashboard.heat_share", lang, question=question.text[lang])
+        ),
+        "target": question.target,
+    }
