@@ -138,6 +138,8 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
          "--out", str(terminals), "--ca-file", str(etc / "nojd/tls/ca.crt")],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
+    with (terminals / "desk-9.toml").open("a", encoding="utf-8") as made:
+        made.write("[session]\nresponse_interval = 0.01\nsettle_time = 0\n")  # brisk visitors
     broker.process.send_signal(1)  # SIGHUP: Mosquitto rereads the password file
     db = tmp_path / "server.sqlite"
     ingest = Process("server", "ingest", "--config", str(etc / "nojd/server.toml"),
