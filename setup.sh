@@ -93,7 +93,8 @@ install_venv() {
 # links shaped like the installed package (kept in the venv, so mypy's cache holds),
 # and its messages are mapped back to the repository's paths.
 typecheck() {
-    local tree=$VENV/.typecheck status=0
+    local tree status=0
+    tree=$(realpath -m "$VENV/.typecheck")
     rm -rf "$tree"
     mkdir -p "$tree/nojd"
     ln -s "$APP"/nojd/*.py "$tree/nojd/"
@@ -113,7 +114,11 @@ typecheck() {
 }
 
 _from_tree() {
-    sed -e "s|^$1/nojd/\(survey\|kiosk\|server\|assets\)/|\1/|" -e "s|^$1/||"
+    # mypy names a file by its path relative to here when it lies below, else absolute
+    local relative
+    relative=$(realpath -m --relative-to=. "$1")
+    sed -e "s#^\($1\|$relative\)/nojd/\(survey\|kiosk\|server\|assets\)/#\2/#" \
+        -e "s#^\($1\|$relative\)/##"
 }
 
 install_all() {

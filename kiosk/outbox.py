@@ -14,6 +14,7 @@ monotonic clock, as soon as the clock is synchronised (``clock = "corrected"``).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -28,6 +29,8 @@ from nojd.errors import NojdError
 from nojd.kiosk.clock import Clock, Stamp
 from nojd.survey import Response, Survey
 from nojd.survey.wire import format_time, parse_time
+
+log = logging.getLogger("nojd.kiosk")
 
 FILENAME = "outbox.sqlite"
 migrations = Migrations("nojd-kiosk-outbox")
@@ -153,10 +156,10 @@ class Outbox:
                         json.dumps(list(response.flags)), stamp.boot_id, stamp.monotonic,
                     ],
                 )  # fmt: skip
+                if stamp.clock == "unsynced":  # under the lock: a reader never misses it
+                    self._uncorrected = self.clock is not None
         except (sqlite3.Error, OSError) as exc:
             raise OutboxError(f"outbox {self.path}: the response was not saved ({exc})") from None
-        if stamp.clock == "unsynced":
-            self._uncorrected = self.clock is not None
         return response
 
     def pending(self, limit: int = 100, after_seq: int = 0) -> list[Response]:
@@ -164,7 +167,7 @@ class Outbox:
         self._correct_clocks()
         sql = f"""SELECT {_COLUMNS} FROM responses
                   WHERE acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?"""
-        return [_response(row) for row in self._read(sql, [after_seq, limit])]
+        return self._responses(self._read(sql, [after_seq, limit]))
 
     def waiting(self, seqs: Iterable[int]) -> list[Response]:
         """Those of ``seqs`` that are still unacknowledged, in the order given."""
@@ -175,16 +178,29 @@ class Outbox:
         sql = f"""SELECT {_COLUMNS} FROM responses WHERE acked_at IS NULL
                   AND seq IN (SELECT value FROM json_each(?))"""
         found = {row[0]: row for row in self._read(sql, [json.dumps(wanted)])}
-        return [_response(found[seq]) for seq in wanted if seq in found]
+        return self._responses(found[seq] for seq in wanted if seq in found)
+
+    def _responses(self, rows: Iterable[tuple[Any, ...]]) -> list[Response]:
+        """The rows as responses; a row the disk has garbled is logged and left out, so
+        that it never holds back the others."""
+        decoded = []
+        for row in rows:
+            try:
+                decoded.append(_response(row))
+            except (ValueError, TypeError) as exc:
+                log.error("outbox %s: row seq %s cannot be read (%s); it stays unsent",
+                          self.path, row[0], exc)  # fmt: skip
+        return decoded
 
     def _correct_clocks(self) -> None:
         """Give this boot's unsynced rows their true time, once NTP has set the clock."""
         clock = self.clock
+        # synced() is one system call, made only while unsynced rows may wait
         if not self._uncorrected or clock is None or not clock.synced():
             return
-        self._uncorrected = False
         now, monotonic = clock.now(), clock.monotonic()
         with self._lock, self.db.atomic():
+            self._uncorrected = False
             rows = self.db.execute(
                 """SELECT seq, monotonic FROM responses
                    WHERE acked_at IS NULL AND clock = 'unsynced' AND boot_id = ?""",

@@ -36,6 +36,7 @@ def build_kiosk(
 ) -> Kiosk:
     """A kiosk for ``config``: in a window of ``window`` pixels, or full screen when None."""
     clock = clock or SystemClock()
+    survey = config.survey()  # a bad survey file fails before any pin or display is taken
     display = open_display(config, window)
     pygame.font.init()
     wake = threading.Event()
@@ -52,7 +53,6 @@ def build_kiosk(
             return None
         return Uplink(config.uplink_config(), config.device, outbox, survey, clock)
 
-    survey = config.survey()
     parts = Parts(
         config=config,
         clock=clock,

@@ -69,7 +69,9 @@ def hours(
     web: Shared,
     first: Annotated[date, Query(alias="from", description="first local day (its month)")],
     last: Annotated[date, Query(alias="to", description="last local day (its month)")],
-    question: str = "overall",
+    question: Annotated[
+        str | None, Query(description="question id (default: overall, or the first rating)")
+    ] = None,
     survey: Annotated[str | None, Query(description=SURVEY_HELP)] = None,
     include_flagged: bool = False,
     device: str | None = None,

@@ -22,7 +22,7 @@ from nojd.server.login import User, to_login
 from nojd.server.rendering import language, render
 from nojd.server.reportcharts import heatmaps, targets, trends
 from nojd.server.webcontext import Shared, Web
-from nojd.survey import Survey
+from nojd.survey import Survey, SurveyError
 from nojd.survey.translations import text
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -69,7 +69,7 @@ def _show(
         survey = web.survey(request.query_params.get("survey"))
         chosen = chosen_filters(request, web, name, survey)
         shown = _content(web, name, survey, chosen, lang)
-    except ConfigError as exc:
+    except (ConfigError, SurveyError) as exc:
         return HTMLResponse(str(exc), status_code=400)
     known = web.store.devices()
     return render(
@@ -86,7 +86,8 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
     if name == "overview":
         figures = filtered_report(web, survey, chosen)
         monthly = filtered_report(web, survey, chosen, period="month")
-        return {"report": figures, "trends": trends(monthly, survey, ["overall"], lang)}
+        headline = survey.headline.id
+        return {"report": figures, "trends": trends(monthly, survey, [headline], lang)}
     if name == "report":
         return {"report": filtered_report(web, survey, chosen)}
     if name == "trend":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from nojd.errors import ConfigError
+from nojd.errors import ConfigError, SurveyError
 from nojd.server.exports import to_csv, to_xlsx
 from nojd.server.filters import chosen_filters, filtered_report
 from nojd.server.login import User, to_login
@@ -40,7 +40,7 @@ def _download(request: Request, web: Web, user: dict[str, str] | None, kind: str
         survey = web.survey(request.query_params.get("survey"))
         chosen = chosen_filters(request, web, "report", survey)
         figures = filtered_report(web, survey, chosen)
-    except ConfigError as exc:
+    except (ConfigError, SurveyError) as exc:
         return HTMLResponse(str(exc), status_code=400)
     lang = language(request)
     name = f"nojd-{chosen['first']}-{chosen['last']}-{chosen['by']}.{kind}"

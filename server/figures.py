@@ -103,15 +103,17 @@ def heatmap(
     *,
     first: date,
     last: date,
-    question: str = "overall",
+    question: str | None = None,
     include_flagged: bool = False,
     device: str | None = None,
     site: str | None = None,
     unit: str | None = None,
 ) -> Report:
-    """Responses and the figures of ``question`` per local weekday (1 = Monday) × hour,
-    for the whole months ``first``..``last`` touch: when in the week does service drop?"""
-    asked = survey.question(question)
+    """Responses and the figures of ``question`` (the survey's headline without one) per
+    local weekday (1 = Monday) × hour, for the whole months ``first``..``last`` touch:
+    when in the week does service drop?"""
+    asked = survey.headline if question is None else survey.question(question)
+    question = asked.id
     if last < first:
         raise ConfigError(f"to: {last} is before from: {first}")
     answers, responses = store.hour_counts(

@@ -38,7 +38,7 @@ def chosen_filters(request: Request, web: Web, page: str, survey: Survey) -> Fil
     last = last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
     periods = PAGE_PERIODS.get(page, PAGE_PERIODS["report"])
     period = params.get("period", periods[0])
-    question = params.get("question", "overall")
+    question = params.get("question", survey.headline.id)
     return {
         "first": first.isoformat(),
         "last": last.isoformat(),
@@ -48,7 +48,7 @@ def chosen_filters(request: Request, web: Web, page: str, survey: Survey) -> Fil
         "device": params.get("device") or None,
         "site": params.get("site") or None,
         "unit": params.get("unit") or None,
-        "question": question if question in survey.question_ids else "overall",
+        "question": question if question in survey.question_ids else survey.headline.id,
     }
 
 

@@ -182,5 +182,6 @@ def m007_hours(db: Database) -> None:
 @migrations()
 def m008_logins(db: Database) -> None:
     # "Session" is a visitor's way through the survey, on the kiosk; a dashboard sign-in
-    # is a login.  The table keeps its rows; they expire as before.
+    # is a login.  The cookie was renamed with it (nojd_session -> nojd_login), so a
+    # browser logs in once more after the upgrade; the old rows expire within LOGIN_HOURS.
     db.execute("ALTER TABLE sessions RENAME TO logins")

@@ -76,6 +76,14 @@ class Survey:
         raise SurveyError(f"survey {self.id!r} has no question {question_id!r} (it has {known})")
 
     @property
+    def headline(self) -> Question:
+        """The question shown first where one stands for all (the overview's trend, the
+        heatmap): ``overall`` if the survey has it, else its first rating question."""
+        ratings = [q for q in self.questions if q.kind == "rating"]
+        by_id = {q.id: q for q in self.questions}
+        return by_id.get("overall") or (ratings or list(self.questions))[0]
+
+    @property
     def question_ids(self) -> tuple[str, ...]:
         """The ids of all questions, in the order they are asked."""
         return tuple(question.id for question in self.questions)

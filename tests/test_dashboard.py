@@ -298,7 +298,32 @@ def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
         assert unknown.text == "survey: 'nope' is not one of service, mini"
 
 
-def test_a_login_kept_before_the_rename_to_logins_still_works(tmp_path):
+NO_OVERALL = """
+id = "speedy"
+languages = ["sv", "en"]
+welcome = { sv = "Hej", en = "Hello" }
+[[questions]]
+id = "speed"
+kind = "rating"
+text = { sv = "Gick det fort?", en = "Was it quick?" }
+"""
+
+
+def test_a_survey_without_overall_shows_its_first_rating_instead(site, tmp_path):
+    path = tmp_path / "speedy.toml"
+    path.write_text(NO_OVERALL, encoding="utf-8")
+    config = ServerConfig(organisation=ORGANISATION, survey_files=(path,))
+    with TestClient(create_app(config, site.store)) as client:
+        log_in(client)
+        for page in ("/", "/report", "/trend", "/hours", "/export.csv"):
+            shown = client.get(f"{page}?from=2025-01&to=2026-12&survey=speedy")
+            assert shown.status_code == 200, (page, shown.text[:300])
+        assert "Gick det fort?" in client.get("/hours?survey=speedy").text
+        asked = client.get("/hours?survey=speedy&question=overall")  # not in this survey
+        assert asked.status_code == 200 and "Gick det fort?" in asked.text
+
+
+def test_the_rename_to_logins_keeps_the_table_and_asks_each_browser_to_log_in_once(tmp_path):
     # A database as the server left it before m008_logins: logins in a table named sessions.
     path = tmp_path / "old.sqlite"
     old = Database(path)
@@ -323,12 +348,10 @@ def test_a_login_kept_before_the_rename_to_logins_still_works(tmp_path):
         assert store.db["sessions"].exists() is False and store.db["logins"].count == 1
         assert accounts.login_user(store.accounts, cookie) == {"name": "anna", "role": "admin"}
         with TestClient(create_app(ServerConfig(), store)) as client:
-            client.cookies.set("nojd_login", cookie)
-            assert client.get("/devices", follow_redirects=False).status_code == 200
-            client.post("/logout", follow_redirects=False)
-            client.cookies.set("nojd_login", cookie)
+            client.cookies.set("nojd_session", cookie)  # what a browser still holds
             assert client.get("/devices", follow_redirects=False).status_code == 303
             assert log_in(client).headers["set-cookie"].startswith("nojd_login=")
-        assert store.db["logins"].count == 1  # the old one ended, the new one kept
+            assert client.get("/devices", follow_redirects=False).status_code == 200
+        assert store.db["logins"].count == 2  # the old row expires on its own
     finally:
         store.close()

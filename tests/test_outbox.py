@@ -104,6 +104,20 @@ def test_unsynced_times_of_this_boot_are_corrected_once_ntp_has_set_the_clock(tm
     assert stored[2] == ("2026-11-24T09:00:00.000Z", "corrected")  # kept: sent the same again
 
 
+def test_a_garbled_row_is_logged_and_holds_back_no_other(tmp_path, caplog):
+    with Outbox(tmp_path, "desk") as outbox:
+        for _ in range(3):
+            add(outbox, {"overall": 3})
+        outbox.db.execute("UPDATE responses SET answers = '{not json' WHERE seq = 2")
+        outbox.db.execute("UPDATE responses SET at = 'yesterday' WHERE seq = 3")
+        outbox.db.conn.commit()
+        assert [r.seq for r in outbox.pending()] == [1]
+        assert [r.seq for r in outbox.waiting([3, 2, 1])] == [1]
+    said = [r.getMessage() for r in caplog.records]
+    assert any("row seq 2 cannot be read" in line for line in said)
+    assert any("row seq 3 cannot be read" in line for line in said)
+
+
 def test_waiting_keeps_the_order_asked_and_leaves_out_acknowledged(tmp_path):
     with Outbox(tmp_path, "desk") as outbox:
         for _ in range(4):
