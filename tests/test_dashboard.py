@@ -267,22 +267,21 @@ def test_the_languages_are_those_with_a_translation_file(site):
     )
 
 
-MINI_SURVEY = """
-id = "mini"
-languages = ["sv", "en"]
-welcome = { sv = "Hej", en = "Hello" }
-[[questions]]
-id = "overall"
-kind = "rating"
-text = { sv = "Hur var det?", en = "How was it?" }
-"""
+def with_survey(site, folder, survey_id, question, swedish):
+    """An app on the site's store that also serves a one-question survey of its own."""
+    path = folder / f"{survey_id}.toml"
+    path.write_text(
+        f'id = "{survey_id}"\nlanguages = ["sv", "en"]\nwelcome = {{ sv = "Hej", en = "Hello" }}\n'
+        f'[[questions]]\nid = "{question}"\nkind = "rating"\n'
+        f'text = {{ sv = "{swedish}", en = "In English" }}\n',
+        encoding="utf-8",
+    )
+    config = ServerConfig(organisation=ORGANISATION, survey_files=(path,))
+    return TestClient(create_app(config, site.store))
 
 
 def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
-    path = tmp_path / "mini.toml"
-    path.write_text(MINI_SURVEY, encoding="utf-8")
-    config = ServerConfig(organisation=ORGANISATION, survey_files=(path,))
-    with TestClient(create_app(config, site.store)) as client:
+    with with_survey(site, tmp_path, "mini", "overall", "Hur var det?") as client:
         log_in(client)
         mini = client.get("/hours?from=2025-01&to=2026-12&survey=mini")
         assert mini.status_code == 200 and "Hur var det?" in mini.text
@@ -298,22 +297,8 @@ def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
         assert unknown.text == "survey: 'nope' is not one of service, mini"
 
 
-NO_OVERALL = """
-id = "speedy"
-languages = ["sv", "en"]
-welcome = { sv = "Hej", en = "Hello" }
-[[questions]]
-id = "speed"
-kind = "rating"
-text = { sv = "Gick det fort?", en = "Was it quick?" }
-"""
-
-
 def test_a_survey_without_overall_shows_its_first_rating_instead(site, tmp_path):
-    path = tmp_path / "speedy.toml"
-    path.write_text(NO_OVERALL, encoding="utf-8")
-    config = ServerConfig(organisation=ORGANISATION, survey_files=(path,))
-    with TestClient(create_app(config, site.store)) as client:
+    with with_survey(site, tmp_path, "speedy", "speed", "Gick det fort?") as client:
         log_in(client)
         for page in ("/", "/report", "/trend", "/hours", "/export.csv"):
             shown = client.get(f"{page}?from=2025-01&to=2026-12&survey=speedy")
