@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from nojd.errors import ConfigError
 from nojd.server.figures import heatmap
@@ -70,7 +70,7 @@ def _show(
         chosen = chosen_filters(request, web, name, survey)
         shown = _content(web, name, survey, chosen, lang)
     except (ConfigError, SurveyError) as exc:
-        return HTMLResponse(str(exc), status_code=400)
+        return PlainTextResponse(str(exc), status_code=400)  # never HTML: it holds input
     known = web.store.devices()
     return render(
         request, web, name, lang, title=text(title_key, lang), user=user, page=name,

@@ -7,7 +7,7 @@ the files themselves come from :mod:`nojd.server.exports`.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from nojd.errors import ConfigError, SurveyError
 from nojd.server.exports import to_csv, to_xlsx
@@ -41,7 +41,7 @@ def _download(request: Request, web: Web, user: dict[str, str] | None, kind: str
         chosen = chosen_filters(request, web, "report", survey)
         figures = filtered_report(web, survey, chosen)
     except (ConfigError, SurveyError) as exc:
-        return HTMLResponse(str(exc), status_code=400)
+        return PlainTextResponse(str(exc), status_code=400)  # never HTML: it holds input
     lang = language(request)
     name = f"nojd-{chosen['first']}-{chosen['last']}-{chosen['by']}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

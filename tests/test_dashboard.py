@@ -292,6 +292,10 @@ def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
         assert '<select name="survey">' in form  # two surveys: the form keeps the choice
         assert '<option value="mini" selected>mini</option>' in form
         assert '<option value="service" selected>service</option>' in shipped
+        for page in ("/report", "/export.csv"):  # a refused value comes back as text, not HTML
+            script = client.get(f"{page}?{QUERY}&survey=<script>alert(1)</script>")
+            assert script.status_code == 400
+            assert script.headers["content-type"].startswith("text/plain")
         unknown = client.get(f"/report?{QUERY}&survey=nope")
         assert unknown.status_code == 400
         assert unknown.text == "survey: 'nope' is not one of service, mini"
