@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from nojd.errors import ConfigError
-from nojd.server.accountstore import AccountStore
+from nojd.server.store import Accounts
 
 ROLES = ("admin", "read-only")
 LOGIN_HOURS = 12
@@ -36,7 +36,7 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, salt).split("$")[2], expected)
 
 
-def add_user(accounts: AccountStore, name: str, password: str, role: str = "admin") -> None:
+def add_user(accounts: Accounts, name: str, password: str, role: str = "admin") -> None:
     """Add a user, or set an existing user's password and role."""
     if role not in ROLES:
         raise ConfigError(f"role: {role!r} is not one of {', '.join(ROLES)}")
@@ -45,7 +45,7 @@ def add_user(accounts: AccountStore, name: str, password: str, role: str = "admi
     accounts.set_user(name, hash_password(password), role, datetime.now(UTC))
 
 
-def log_in(accounts: AccountStore, name: str, password: str) -> str | None:
+def log_in(accounts: Accounts, name: str, password: str) -> str | None:
     """A new login cookie for a right name and password, else None."""
     user = accounts.user(name)
     if user is None or not check_password(password, user["hash"]):
@@ -55,12 +55,12 @@ def log_in(accounts: AccountStore, name: str, password: str) -> str | None:
     return cookie
 
 
-def login_user(accounts: AccountStore, cookie: str | None) -> dict[str, str] | None:
+def login_user(accounts: Accounts, cookie: str | None) -> dict[str, str] | None:
     """The user behind a login cookie, or None."""
     return accounts.login_user(_digest(cookie), datetime.now(UTC)) if cookie else None
 
 
-def log_out(accounts: AccountStore, cookie: str | None) -> None:
+def log_out(accounts: Accounts, cookie: str | None) -> None:
     """End the login behind a cookie, if there is one."""
     if cookie:
         accounts.end_login(_digest(cookie))
@@ -75,7 +75,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(accounts: AccountStore, name: str) -> str:
+def create_token(accounts: Accounts, name: str) -> str:
     """A new random API token under ``name``; only its hash is stored."""
     if not name or len(name) > 64 or not name.isprintable():
         raise ConfigError(f"token name: {name!r} (expected 1 to 64 printable characters)")

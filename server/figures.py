@@ -13,7 +13,7 @@ from typing import Any
 
 from nojd.errors import ConfigError
 from nojd.server.config import Organisation
-from nojd.server.store import SqliteStore
+from nojd.server.store import Store
 from nojd.survey import Survey, question_figures, survey_figures
 
 GROUPINGS = ("device", "site", "unit", "all")
@@ -23,7 +23,7 @@ Report = dict[str, Any]
 
 
 def report(
-    store: SqliteStore,
+    store: Store,
     survey: Survey,
     organisation: Organisation,
     *,
@@ -97,7 +97,7 @@ def report(
 
 
 def heatmap(
-    store: SqliteStore,
+    store: Store,
     survey: Survey,
     organisation: Organisation,
     *,

@@ -10,7 +10,7 @@ import threading
 import uvicorn
 
 from nojd.server.config import ServerConfig
-from nojd.server.store import SqliteStore, open_store
+from nojd.server.store import Store, open_store
 from nojd.systemd import Watchdog, notify
 
 log = logging.getLogger("nojd.server")
@@ -47,7 +47,7 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
 def _supervise(
     server: uvicorn.Server,
     worker: threading.Thread,
-    store: SqliteStore,
+    store: Store,
     done: threading.Event,
     listen: str,
 ) -> None:

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from nojd import __version__
 from nojd.server import access, api, dashboard, downloads, login
 from nojd.server.config import ServerConfig
-from nojd.server.store import SqliteStore
+from nojd.server.store import Store
 from nojd.server.webcontext import Web
 from nojd.survey import default_survey
 
 
-def create_app(config: ServerConfig, store: SqliteStore) -> FastAPI:
+def create_app(config: ServerConfig, store: Store) -> FastAPI:
     """The API and the dashboard on ``store``, for the surveys ``config`` accepts."""
     app = FastAPI(
         title="nojd",

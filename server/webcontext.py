@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig
-from nojd.server.store import SqliteStore
+from nojd.server.store import Store
 from nojd.survey import Survey
 
 
@@ -23,7 +23,7 @@ class Web:
     when a request names none."""
 
     config: ServerConfig
-    store: SqliteStore
+    store: Store
     surveys: dict[str, Survey]
     default_survey: str
 

@@ -16,8 +16,8 @@ from waiting import wait_until
 from nojd.server import accounts
 from nojd.server.accounts import add_user
 from nojd.server.config import Organisation, ServerConfig, Site
-from nojd.server.migrations import migrations
 from nojd.server.store import SqliteStore
+from nojd.server.store.migrations import migrations
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
 from nojd.survey.translations import languages, text

@@ -1,12 +1,12 @@
-"""The server's store: responses, rollup counts, device state and quarantine.
+"""The SQLite store: responses, rollup counts, device state and quarantine.
 
-One small interface (:class:`Store`) with plain SQL (``INSERT … ON CONFLICT``)
-so that PostgreSQL can follow without touching ingest or figures.  SQLite is
-the default (``sqlite:///path``), in WAL mode.  A batch from ingest is one
+The embedded store behind the :class:`~nojd.server.store.base.Store` interface,
+with plain SQL (``INSERT … ON CONFLICT``).  SQLite is the default
+(``sqlite:///path``), in WAL mode.  A batch from ingest is one
 transaction: the responses, their rollup counts and the device state are
 committed together, and only then are acks sent.  The schema is in
 :mod:`~nojd.server.migrations`; users, logins and tokens are the account store's
-(``store.accounts``, :mod:`~nojd.server.accountstore`) on the same connection.
+(``store.accounts``, :mod:`~nojd.server.store.sqlite_accounts`) on the same connection.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ import fcntl
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from nojd.errors import ConfigError
-from nojd.server.accountstore import AccountStore
-from nojd.server.connection import SharedConnection
-from nojd.server.migrations import migrations
-from nojd.server.rollups import Tally
+from nojd.server.store.base import Batch, Reject
+from nojd.server.store.connection import SharedConnection
+from nojd.server.store.migrations import migrations
+from nojd.server.store.rollups import Tally
+from nojd.server.store.sqlite_accounts import SqliteAccounts
 from nojd.survey import Response
 from nojd.survey.topics import topic
 from nojd.survey.wire import format_time
@@ -51,48 +50,6 @@ MONTH_PERIODS = {
 PAYLOAD_HEAD = 1024
 
 
-@dataclass(frozen=True)
-class Reject:
-    """A message ingest cannot accept: it goes to quarantine with the reason."""
-
-    topic: str
-    payload: bytes
-    reason: str
-    device: str | None = None
-
-
-@dataclass
-class Batch:
-    """What ingest hands the store in one transaction."""
-
-    responses: list[tuple[Response, bytes]] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    statuses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-
-class Store(Protocol):
-    """What ingest, figures and views need of a store."""
-
-    accounts: AccountStore
-
-    def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...
-
-    def devices(self, today: str | None = None) -> list[dict[str, Any]]: ...
-
-    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]: ...
-
-    def close(self) -> None: ...
-
-
-def open_store(url: str, zone: ZoneInfo) -> SqliteStore:
-    """The store at ``url``: ``sqlite:///path/to/file.sqlite``."""
-    if url.startswith("sqlite:///"):
-        return SqliteStore(Path(url.removeprefix("sqlite://")), zone)
-    raise ConfigError(
-        f"db: {url!r} is not a database URL like sqlite:///var/lib/nojd/server.sqlite"
-    )
-
-
 class SqliteStore:
     """The embedded store; one connection, guarded by a lock, shared with its accounts."""
 
@@ -102,7 +59,7 @@ class SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = SharedConnection(path)
         self.db = self.connection.db
-        self.accounts = AccountStore(self.connection)
+        self.accounts = SqliteAccounts(self.connection)
         # Several ingest processes may open a new store at once: one migrates at a time.
         with open(path.with_name(path.name + ".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

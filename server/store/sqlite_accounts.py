@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from nojd.errors import ConfigError
-from nojd.server.connection import SharedConnection
+from nojd.server.store.connection import SharedConnection
 from nojd.survey.wire import format_time
 
 
-class AccountStore:
+class SqliteAccounts:
     """Users, logins and tokens on the store's connection."""
 
     def __init__(self, connection: SharedConnection) -> None:

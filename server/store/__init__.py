@@ -1,0 +1,24 @@
+"""The server's store: one interface (:class:`Store`), and the database behind it.
+
+``sqlite:///path`` is the embedded SQLite store (:mod:`.sqlite`), the default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from nojd.errors import ConfigError
+from nojd.server.store.base import Accounts, Batch, Reject, Store
+from nojd.server.store.sqlite import SqliteStore
+
+__all__ = ["Accounts", "Batch", "Reject", "SqliteStore", "Store", "open_store"]
+
+
+def open_store(url: str, zone: ZoneInfo) -> Store:
+    """The store at ``url``: ``sqlite:///path/to/file.sqlite``."""
+    if url.startswith("sqlite:///"):
+        return SqliteStore(Path(url.removeprefix("sqlite://")), zone)
+    raise ConfigError(
+        f"db: {url!r} is not a database URL like sqlite:///var/lib/nojd/server.sqlite"
+    )

@@ -1,0 +1,99 @@
+"""What every store offers, whatever database is behind it: the interface ingest,
+figures, the API, the dashboard, accounts and devices use, and what ingest hands it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from nojd.survey import Response
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A message ingest cannot accept: it goes to quarantine with the reason."""
+
+    topic: str
+    payload: bytes
+    reason: str
+    device: str | None = None
+
+
+@dataclass
+class Batch:
+    """What ingest hands the store in one transaction."""
+
+    responses: list[tuple[Response, bytes]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    statuses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+class Accounts(Protocol):
+    """Users, logins and tokens, as the dashboard and the API check them."""
+
+    def set_user(self, name: str, password_hash: str, role: str, at: datetime) -> None: ...
+
+    def user(self, name: str) -> dict[str, Any] | None: ...
+
+    def users(self) -> list[dict[str, Any]]: ...
+
+    def add_login(self, login_hash: str, user: str, expires_at: datetime) -> None: ...
+
+    def login_user(self, login_hash: str, now: datetime) -> dict[str, Any] | None: ...
+
+    def end_login(self, login_hash: str) -> None: ...
+
+    def add_token(self, name: str, token_hash: str, created_at: datetime) -> None: ...
+
+    def tokens(self) -> list[dict[str, Any]]: ...
+
+    def delete_token(self, name: str) -> bool: ...
+
+    def token_name(self, token_hash: str) -> str | None: ...
+
+
+class Store(Protocol):
+    """Responses, rollups, device state and quarantine; its accounts beside them."""
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users, logins and tokens, in the same database."""
+        ...
+
+    def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...
+
+    def devices(self, today: str | None = None) -> list[dict[str, Any]]: ...
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    def missing_seqs(self, device: str, limit: int = 1000) -> list[tuple[int, int]]: ...
+
+    def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]: ...
+
+    def grouped_counts(
+        self,
+        survey: str,
+        first: str,
+        last: str,
+        period: str,
+        include_flagged: bool,
+        devices: Sequence[str] = (),
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]: ...
+
+    def hour_counts(
+        self,
+        survey: str,
+        question: str,
+        first_month: str,
+        last_month: str,
+        include_flagged: bool,
+        devices: Sequence[str] = (),
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]: ...
+
+    def healthy(self) -> bool: ...
+
+    def response_keys(self) -> list[tuple[str, int, str]]: ...
+
+    def close(self) -> None: ...
