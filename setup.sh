@@ -19,8 +19,9 @@ cd "$(dirname "$(readlink -f "$0")")"
 KMSDRM_PACKAGES=(libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1)
 KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMSDRM_PACKAGES[@]}")
 # demo and test: everything, so the tests can check the kiosk's libraries too.
+# postgresql: the tests start throwaway servers of their own (never the system's instance)
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium
-    "${KMSDRM_PACKAGES[@]}")
+    postgresql "${KMSDRM_PACKAGES[@]}")
 SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
 VENV=${NOJD_VENV:-.venv}  # another venv, for a test of the install itself
 STAMP=$VENV/.nojd-installed

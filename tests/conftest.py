@@ -72,3 +72,13 @@ def rig(tmp_path, dummy_video):
     yield make
     for each in made:
         each.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL per test process (``tests/postgres.py``); never skipped."""
+    from postgres import Postgres
+
+    server = Postgres().start()
+    yield server
+    server.stop()
