@@ -3,11 +3,13 @@ figures, the API, the dashboard, accounts and devices use, and what ingest hands
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from nojd.errors import NojdError
 from nojd.survey import Response
 
 
@@ -95,5 +97,40 @@ class Store(Protocol):
     def healthy(self) -> bool: ...
 
     def response_keys(self) -> list[tuple[str, int, str]]: ...
+
+    def close(self) -> None: ...
+
+
+class Conflict(NojdError, ValueError):
+    """A row that a unique key already holds (a token's name, say)."""
+
+
+class Cursor(Protocol):
+    """What a statement gives back, in every database: rows and how many it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Transaction(Protocol):
+    """Statements with ``?`` placeholders inside one transaction."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
+
+
+class Connection(Protocol):
+    """The door to one database: transactions for writes, :meth:`rows` for reads.
+
+    A unique key that a write would break raises :class:`Conflict`."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    def rows(self, sql: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...

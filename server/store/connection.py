@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+
+from nojd.server.store.base import Conflict
 
 
 class SharedConnection:
@@ -26,13 +28,16 @@ class SharedConnection:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """The connection, for one transaction: committed on leaving, rolled back on an error."""
-        with self._lock, self.db.atomic():
-            yield self.db.conn
+        try:
+            with self._lock, self.db.atomic():
+                yield self.db.conn
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(str(exc)) from None
 
-    def rows(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+    def rows(self, sql: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """The rows of one query, each as a dict of column → value."""
         with self._lock:
-            cursor = self.db.execute(sql, parameters or [])
+            cursor = self.db.execute(sql, list(parameters or []))
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

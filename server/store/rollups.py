@@ -8,10 +8,10 @@ agree; the tables themselves are made by :mod:`~nojd.server.migrations`.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
+from nojd.server.store.base import Transaction
 from nojd.survey.periods import period_keys
 
 #: Each rollup: its answers table, its responses table and the columns of its span.
@@ -48,7 +48,7 @@ class Tally:
             self.responses[responses_table][key] = self.responses[responses_table].get(key, 0) + 1
         self.days.add(day)
 
-    def write(self, conn: sqlite3.Connection) -> None:
+    def write(self, conn: Transaction) -> None:
         """Add the counts to the rollup tables."""
         for answers_table, responses_table, columns in ROLLUPS:
             span = ", ".join(columns)

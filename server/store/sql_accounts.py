@@ -7,19 +7,19 @@ and lock (``store.accounts``), so one store object is all a caller passes around
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from nojd.errors import ConfigError
-from nojd.server.store.connection import SharedConnection
+from nojd.server.store.base import Conflict, Connection
 from nojd.survey.wire import format_time
 
 
-class SqliteAccounts:
-    """Users, logins and tokens on the store's connection."""
+class SqlAccounts:
+    """Users, logins and tokens on the store's connection, in SQL that SQLite and
+    PostgreSQL both read (``"user"`` is quoted: PostgreSQL reserves the word)."""
 
-    def __init__(self, connection: SharedConnection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     def set_user(self, name: str, password_hash: str, role: str, at: datetime) -> None:
@@ -44,14 +44,14 @@ class SqliteAccounts:
         """Keep a new login of ``user`` (the hash of its cookie) until ``expires_at``."""
         with self._connection.transaction() as conn:
             conn.execute(
-                "INSERT INTO logins (hash, user, expires_at) VALUES (?, ?, ?)",
+                'INSERT INTO logins (hash, "user", expires_at) VALUES (?, ?, ?)',
                 [login_hash, user, format_time(expires_at)],
             )
 
     def login_user(self, login_hash: str, now: datetime) -> dict[str, Any] | None:
         """The user of a login that has not expired at ``now``, or None."""
         rows = self._connection.rows(
-            """SELECT u.name, u.role FROM logins l JOIN users u ON u.name = l.user
+            """SELECT u.name, u.role FROM logins l JOIN users u ON u.name = l."user"
                WHERE l.hash = ? AND l.expires_at > ?""",
             [login_hash, format_time(now)],
         )
@@ -70,7 +70,7 @@ class SqliteAccounts:
                     "INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)",
                     [name, token_hash, format_time(created_at)],
                 )
-        except sqlite3.IntegrityError:
+        except Conflict:
             raise ConfigError(f"token: {name!r} exists already (choose another name)") from None
 
     def tokens(self) -> list[dict[str, Any]]:

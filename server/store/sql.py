@@ -1,0 +1,283 @@
+"""The store's queries, written once in SQL that SQLite and PostgreSQL both read.
+
+A batch from ingest is one transaction: the responses, their rollup counts and the
+device state are committed together, and only then are acks sent.  Counts are added
+with ``INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n``, so batches of
+several ingest processes never read, change and write back the same row.  A backend
+(:mod:`.sqlite`, :mod:`.postgres`) gives the connection and its one word of dialect.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nojd.server.store.base import Accounts, Batch, Connection, Reject, Transaction
+from nojd.server.store.rollups import Tally
+from nojd.survey import Response
+from nojd.survey.topics import topic
+from nojd.survey.wire import format_time
+
+#: The ``days`` column of each period (``total`` needs none).
+PERIOD_COLUMNS = {
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "tertial": "tertial",
+    "year": "year",
+}
+#: Period labels from a month_rollups ``month`` (tertials: T1 January–April, …).
+MONTH_PERIODS = {
+    "total": "'total'",
+    "month": "r.month",
+    "tertial": (
+        "substr(r.month, 1, 4) || '-T' || ((CAST(substr(r.month, 6, 2) AS INTEGER) + 3) / 4)"
+    ),
+    "year": "substr(r.month, 1, 4)",
+}
+#: How much of a refused payload the quarantine keeps.
+PAYLOAD_HEAD = 1024
+
+
+class SqlStore:
+    """Responses, rollups, device state and quarantine on a :class:`Connection`."""
+
+    #: The larger of two values: ``max`` in SQLite, ``greatest`` in PostgreSQL.
+    GREATEST = "max"
+
+    def __init__(self, connection: Connection, accounts: Accounts, zone: ZoneInfo) -> None:
+        self.connection = connection
+        self.accounts = accounts
+        self.zone = zone
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        self.connection.close()
+
+    def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]:
+        """Store a batch in one transaction; returns the seqs to ack per device.
+
+        A duplicate (same id, same device and seq) is acked again and changes
+        nothing.  A response whose id or (device, seq) is already taken by
+        another response is kept whole in quarantine, and acked: the kiosk
+        must not send it forever, and nothing is lost.
+        """
+        acks: dict[str, list[int]] = {}
+        stamp = format_time(received_at)
+        tally = Tally()
+        with self.connection.transaction() as conn:
+            for response, payload in batch.responses:
+                if not self._insert(conn, response, stamp, tally):
+                    clash = self._clash(conn, response)
+                    if clash:
+                        self._quarantine(
+                            conn,
+                            Reject(
+                                topic("response", response.device), payload, clash, response.device
+                            ),
+                            stamp,
+                            whole=True,
+                        )
+                acks.setdefault(response.device, []).append(response.seq)
+            for reject in batch.rejects:
+                self._quarantine(conn, reject, stamp)
+            tally.write(conn)
+            for device, status in batch.statuses:
+                conn.execute(
+                    """INSERT INTO devices (device, state, status_at, backlog, version)
+                       VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (device) DO UPDATE SET state = excluded.state,
+                       status_at = excluded.status_at, backlog = excluded.backlog,
+                       version = excluded.version""",
+                    [
+                        device,
+                        status["state"],
+                        format_time(status["at"]),
+                        status["backlog"],
+                        status["version"],
+                    ],
+                )
+        return acks
+
+    def _insert(self, conn: Transaction, response: Response, stamp: str, tally: Tally) -> bool:
+        flagged = int("rapid-repeat" in response.flags)
+        cursor = conn.execute(
+            """INSERT INTO responses (id, device, seq, site, survey, lang, at, clock, answers,
+               flags, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO NOTHING""",
+            [
+                response.id, response.device, response.seq, response.site, response.survey,
+                response.lang, format_time(response.at), response.clock,
+                json.dumps(dict(response.answers)), json.dumps(list(response.flags)), stamp,
+            ],
+        )  # fmt: skip
+        if cursor.rowcount != 1:
+            return False
+        where = (response.device, response.site, response.survey)
+        tally.add(where, response.at.astimezone(self.zone), dict(response.answers), flagged)
+        conn.execute(
+            f"""INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)
+               VALUES (?, ?, ?, ?, ?, 1)
+               ON CONFLICT (device) DO UPDATE SET site = excluded.site,
+               first_seen = coalesce(devices.first_seen, excluded.first_seen),
+               last_seen = excluded.last_seen,
+               highest_seq = {self.GREATEST}(devices.highest_seq, excluded.highest_seq),
+               received = devices.received + 1""",
+            [response.device, response.site, stamp, stamp, response.seq],
+        )
+        return True
+
+    def _clash(self, conn: Transaction, response: Response) -> str:
+        """Why a response that was not inserted is not a plain duplicate ('' if it is one)."""
+        row = conn.execute(
+            "SELECT device, seq FROM responses WHERE id = ?", [response.id]
+        ).fetchone()
+        if row is None:
+            return f"seq {response.seq} of {response.device} is already stored with another id"
+        if tuple(row) != (response.device, response.seq):
+            return f"id {response.id} is already stored as seq {row[1]} of {row[0]}"
+        return ""
+
+    def _quarantine(
+        self, conn: Transaction, reject: Reject, stamp: str, whole: bool = False
+    ) -> None:
+        kept = reject.payload if whole else reject.payload[:PAYLOAD_HEAD]
+        conn.execute(
+            """INSERT INTO quarantine (received_at, topic, device, size, payload, reason)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [stamp, reject.topic[:256], reject.device, len(reject.payload), kept, reject.reason],
+        )
+
+    def devices(self, today: str | None = None) -> list[dict[str, Any]]:
+        """Every device seen, with what it last said, its responses on the local day
+        ``today`` (default: now), and how many responses are missing."""
+        day = today or datetime.now(self.zone).date().isoformat()
+        return self.connection.rows(
+            """SELECT d.*, d.highest_seq - d.received AS missing,
+                      (SELECT coalesce(sum(r.n), 0) FROM response_rollups r
+                       WHERE r.device = d.device AND r.day = ?) AS today,
+                      (SELECT count(*) FROM quarantine q WHERE q.device = d.device) AS quarantined
+               FROM devices d ORDER BY d.device""",
+            [day],
+        )
+
+    def missing_seqs(self, device: str, limit: int = 1000) -> list[tuple[int, int]]:
+        """Ranges ``(first, last)`` of seqs of ``device`` that never arrived."""
+        rows = self.connection.rows(
+            """SELECT seq + 1 AS first,
+                      (SELECT min(b.seq) FROM responses b WHERE b.device = a.device AND b.seq > a.seq) - 1 AS last
+               FROM responses a WHERE a.device = ?
+                 AND NOT EXISTS (SELECT 1 FROM responses c WHERE c.device = a.device AND c.seq = a.seq + 1)
+                 AND a.seq < (SELECT max(seq) FROM responses WHERE device = a.device)
+               UNION ALL
+               SELECT 1, min(seq) - 1 FROM responses WHERE device = ? HAVING min(seq) > 1
+               ORDER BY first LIMIT ?""",  # noqa: E501
+            [device, device, limit],
+        )
+        return [(row["first"], row["last"]) for row in rows]
+
+    def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Rollup counts of unflagged answers: site → question → answer → n."""
+        rows = self.connection.rows(
+            """SELECT site, question, answer, sum(n) AS n FROM rollups WHERE flagged = 0
+               GROUP BY site, question, answer"""
+        )
+        counts: dict[str, dict[str, dict[str, int]]] = {}
+        for row in rows:
+            counts.setdefault(row["site"], {}).setdefault(row["question"], {})[row["answer"]] = row[
+                "n"
+            ]
+        return counts
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest quarantined messages."""
+        return self.connection.rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
+
+    def grouped_counts(
+        self,
+        survey: str,
+        first: str,
+        last: str,
+        period: str,
+        include_flagged: bool,
+        devices: Sequence[str] = (),
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Answer counts and response counts per period × device × site, from the rollups.
+
+        ``period`` is ``total``, ``day``, ``week``, ``month``, ``tertial`` or ``year``;
+        ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included; ``devices``,
+        when given, limits the counts to those devices.
+        """
+        only = f" AND r.device IN ({', '.join('?' * len(devices))})" if devices else ""
+        if period != "day" and period != "week" and _whole_months(first, last):
+            answers_from, responses_from, span = "month_rollups r", "month_responses r", "r.month"
+            key = MONTH_PERIODS[period]
+            bounds = [first[:7], last[:7]]
+        else:
+            answers_from = "rollups r JOIN days d ON d.day = r.day"
+            responses_from = "response_rollups r JOIN days d ON d.day = r.day"
+            key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
+            span, bounds = "r.day", [first, last]
+        answers = self.connection.rows(
+            f"""SELECT {key} AS period, r.device, r.site, r.question, r.answer, sum(r.n) AS n
+                FROM {answers_from}
+                WHERE {span} BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
+                GROUP BY 1, r.device, r.site, r.question, r.answer""",
+            [*bounds, survey, include_flagged, *devices],
+        )
+        responses = self.connection.rows(
+            f"""SELECT {key} AS period, r.device, r.site,
+                       sum(CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END) AS responses,
+                       sum(CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END) AS flagged
+                FROM {responses_from}
+                WHERE {span} BETWEEN ? AND ? AND r.survey = ?{only}
+                GROUP BY 1, r.device, r.site""",
+            [include_flagged, include_flagged, *bounds, survey, *devices],
+        )
+        return answers, responses
+
+    def hour_counts(
+        self,
+        survey: str,
+        question: str,
+        first_month: str,
+        last_month: str,
+        include_flagged: bool,
+        devices: Sequence[str] = (),
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Answer counts of ``question`` and response counts per local weekday (1 = Monday)
+        × hour × device × site, for months ``YYYY-MM`` ``first_month``..``last_month``;
+        ``devices``, when given, limits them to those devices."""
+        only = f" AND device IN ({', '.join('?' * len(devices))})" if devices else ""
+        answers = self.connection.rows(
+            f"""SELECT weekday, hour, device, site, answer, sum(n) AS n FROM hour_rollups
+                WHERE month BETWEEN ? AND ? AND survey = ? AND question = ?
+                  AND (flagged = 0 OR ?){only}
+                GROUP BY weekday, hour, device, site, answer""",
+            [first_month, last_month, survey, question, include_flagged, *devices],
+        )
+        responses = self.connection.rows(
+            f"""SELECT weekday, hour, device, site, sum(n) AS responses FROM hour_responses
+                WHERE month BETWEEN ? AND ? AND survey = ? AND (flagged = 0 OR ?){only}
+                GROUP BY weekday, hour, device, site""",
+            [first_month, last_month, survey, include_flagged, *devices],
+        )
+        return answers, responses
+
+    def healthy(self) -> bool:
+        """Whether the database answers a query."""
+        return self.connection.rows("SELECT 1 AS one") == [{"one": 1}]
+
+    def response_keys(self) -> list[tuple[str, int, str]]:
+        """``(device, seq, id)`` of every stored response, for checks and tests."""
+        rows = self.connection.rows("SELECT device, seq, id FROM responses ORDER BY device, seq")
+        return [(r["device"], r["seq"], r["id"]) for r in rows]
+
+
+def _whole_months(first: str, last: str) -> bool:
+    """Whether ``first``..``last`` (local days) starts on a 1st and ends on a month's last day."""
+    following = date.fromisoformat(last) + timedelta(days=1)
+    return first.endswith("-01") and following.day == 1
