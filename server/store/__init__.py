@@ -1,6 +1,7 @@
 """The server's store: one interface (:class:`Store`), and the database behind it.
 
-``sqlite:///path`` is the embedded SQLite store (:mod:`.sqlite`), the default.
+``sqlite:///path`` is the embedded SQLite store (:mod:`.sqlite`), the default;
+``postgresql://…`` is PostgreSQL (:mod:`.postgres`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ __all__ = ["Accounts", "Batch", "Reject", "SqliteStore", "Store", "open_store"]
 
 
 def open_store(url: str, zone: ZoneInfo) -> Store:
-    """The store at ``url``: ``sqlite:///path/to/file.sqlite``."""
+    """The store at ``url``: ``sqlite:///path/to/file.sqlite`` or
+    ``postgresql://user@host:port/database``."""
     if url.startswith("sqlite:///"):
         return SqliteStore(Path(url.removeprefix("sqlite://")), zone)
+    if url.startswith(("postgresql://", "postgres://")):
+        from nojd.server.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(url, zone)
     raise ConfigError(
-        f"db: {url!r} is not a database URL like sqlite:///var/lib/nojd/server.sqlite"
+        f"db: {url!r} is not a database URL like sqlite:///var/lib/nojd/server.sqlite "
+        "or postgresql://nojd@localhost/nojd"
     )

@@ -49,7 +49,8 @@ class Tally:
         self.days.add(day)
 
     def write(self, conn: Transaction) -> None:
-        """Add the counts to the rollup tables."""
+        """Add the counts to the rollup tables, in key order: two ingest processes then
+        lock shared rows in the same order and never deadlock each other."""
         for answers_table, responses_table, columns in ROLLUPS:
             span = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
@@ -57,15 +58,15 @@ class Tally:
                 f"""INSERT INTO {answers_table} ({span}, device, site, survey, question, answer,
                     flagged, n) VALUES ({marks}, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT ({span}, device, site, survey, question, answer, flagged)
-                    DO UPDATE SET n = n + excluded.n""",
-                [(*key, n) for key, n in self.answers.get(answers_table, {}).items()],
+                    DO UPDATE SET n = {answers_table}.n + excluded.n""",
+                [(*key, n) for key, n in sorted(self.answers.get(answers_table, {}).items())],
             )
             conn.executemany(
                 f"""INSERT INTO {responses_table} ({span}, device, site, survey, flagged, n)
                     VALUES ({marks}, ?, ?, ?, ?, ?)
                     ON CONFLICT ({span}, device, site, survey, flagged)
-                    DO UPDATE SET n = n + excluded.n""",
-                [(*key, n) for key, n in self.responses.get(responses_table, {}).items()],
+                    DO UPDATE SET n = {responses_table}.n + excluded.n""",
+                [(*key, n) for key, n in sorted(self.responses.get(responses_table, {}).items())],
             )
         conn.executemany(
             "INSERT INTO days VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

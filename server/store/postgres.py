@@ -1,0 +1,100 @@
+"""The store on PostgreSQL (``postgresql://user@host:port/database``), for an
+organisation that outgrows one SQLite file, or runs several ingest processes.
+
+The queries are :class:`~nojd.server.store.sql.SqlStore`'s; this module gives them a
+connection (``?`` placeholders become psycopg's ``%s``) and the schema.  Writes go
+through one connection, reads through another, so a dashboard reading never waits
+for a batch being written, nor the other way round.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg.rows import dict_row
+
+from nojd.errors import ConfigError
+from nojd.server.store.base import Conflict, Cursor
+from nojd.server.store.postgres_schema import migrate
+from nojd.server.store.sql import SqlStore
+from nojd.server.store.sql_accounts import SqlAccounts
+
+
+def _native(sql: str) -> str:
+    """SQL with ``?`` placeholders as psycopg writes them (``%s``; a literal % doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _Transaction:
+    """Statements inside one PostgreSQL transaction, with ``?`` placeholders."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
+        return self._connection.execute(_native(sql), list(parameters))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object:
+        with self._connection.cursor() as cursor:
+            cursor.executemany(_native(sql), [list(row) for row in rows])
+        return None
+
+
+class PostgresConnection:
+    """Two connections to one database: one for writes, one for reads, each locked."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self._write = psycopg.connect(url, autocommit=True)
+            self._read = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        except psycopg.Error as exc:
+            raise ConfigError(f"db: cannot connect to {_shown(url)} ({exc})") from None
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """One transaction: committed on leaving, rolled back on an error."""
+        try:
+            with self._write_lock, self._write.transaction():
+                yield _Transaction(self._write)
+        except psycopg.errors.UniqueViolation as exc:
+            raise Conflict(str(exc).splitlines()[0]) from None
+
+    def rows(self, sql: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of one query, each as a dict of column → value."""
+        with self._read_lock:
+            return self._read.execute(_native(sql), list(parameters or [])).fetchall()
+
+    def close(self) -> None:
+        """Close both connections; safe to call twice."""
+        with self._write_lock:
+            self._write.close()
+        with self._read_lock:
+            self._read.close()
+
+
+class PostgresStore(SqlStore):
+    """The store on a PostgreSQL database; its schema is migrated on opening."""
+
+    GREATEST = "greatest"
+
+    def __init__(self, url: str, zone: ZoneInfo) -> None:
+        connection = PostgresConnection(url)
+        super().__init__(connection, SqlAccounts(connection), zone)
+        with connection.transaction() as transaction:
+            migrate(transaction)
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for a message."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':')[0]}@{tail}"

@@ -1,0 +1,94 @@
+"""The PostgreSQL store's schema, as named migrations applied once, in order.
+
+The same scheme as the SQLite store's (:mod:`.migrations`): a migration has a name,
+is applied in one transaction, and its name is recorded (here in
+``schema_migrations``). PostgreSQL's history starts at the schema SQLite reached with
+``m008_logins``, so ``m001_schema`` creates those tables at once; each later change
+gets a migration in both modules under the same name. We keep our own few lines
+rather than Alembic: the schema is small, its SQL is plain, and the SQLite history
+already lives in sqlite-utils' migrations table.
+"""
+
+from __future__ import annotations
+
+from nojd.server.store.base import Transaction
+
+#: Any number that no other nojd code uses: the lock that lets one process migrate.
+MIGRATION_LOCK = 7_470_301
+
+_ROLLUP_TABLES = [
+    ("rollups", "day TEXT NOT NULL", "day", True),
+    ("response_rollups", "day TEXT NOT NULL", "day", False),
+    ("month_rollups", "month TEXT NOT NULL", "month", True),
+    ("month_responses", "month TEXT NOT NULL", "month", False),
+    (
+        "hour_rollups",
+        "month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL",
+        "month, weekday, hour",
+        True,
+    ),
+    (
+        "hour_responses",
+        "month TEXT NOT NULL, weekday INTEGER NOT NULL, hour INTEGER NOT NULL",
+        "month, weekday, hour",
+        False,
+    ),
+]
+
+
+def _rollup(table: str, span: str, key: str, per_answer: bool) -> str:
+    answer = "question TEXT NOT NULL, answer TEXT NOT NULL, " if per_answer else ""
+    answer_key = "question, answer, " if per_answer else ""
+    return f"""CREATE TABLE {table} ({span}, device TEXT NOT NULL, site TEXT NOT NULL,
+        survey TEXT NOT NULL, {answer}flagged INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY ({key}, device, site, survey, {answer_key}flagged))"""
+
+
+M001_SCHEMA = [
+    """CREATE TABLE responses (id TEXT PRIMARY KEY, device TEXT NOT NULL, seq BIGINT NOT NULL,
+        site TEXT NOT NULL, survey TEXT NOT NULL, lang TEXT NOT NULL, at TEXT NOT NULL,
+        clock TEXT NOT NULL, answers TEXT NOT NULL, flags TEXT NOT NULL,
+        received_at TEXT NOT NULL, UNIQUE (device, seq))""",
+    """CREATE TABLE devices (device TEXT PRIMARY KEY, site TEXT, first_seen TEXT,
+        last_seen TEXT, highest_seq BIGINT NOT NULL DEFAULT 0,
+        received BIGINT NOT NULL DEFAULT 0, state TEXT, status_at TEXT, backlog BIGINT,
+        version TEXT)""",
+    """CREATE TABLE quarantine (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        received_at TEXT NOT NULL, topic TEXT NOT NULL, device TEXT, size BIGINT NOT NULL,
+        payload BYTEA NOT NULL, reason TEXT NOT NULL)""",
+    """CREATE TABLE days (day TEXT PRIMARY KEY, week TEXT NOT NULL, month TEXT NOT NULL,
+        tertial TEXT NOT NULL, year TEXT NOT NULL)""",
+    *(_rollup(*table) for table in _ROLLUP_TABLES),
+    *(
+        f"CREATE INDEX {table}_device ON {table} (device, {key.split(',')[0]})"
+        for table, _, key, _ in _ROLLUP_TABLES
+    ),
+    """CREATE TABLE users (name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE logins (hash TEXT PRIMARY KEY, "user" TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""",
+    """CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL)""",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [("m001_schema", M001_SCHEMA)]
+
+
+def migrate(transaction: Transaction) -> list[str]:
+    """Apply the migrations not yet recorded; the names applied now. Several processes
+    opening the store at once wait for each other on an advisory lock."""
+    transaction.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
+    transaction.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY,
+           applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+    )
+    done = {row[0] for row in transaction.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        for statement in statements:
+            transaction.execute(statement)
+        transaction.execute("INSERT INTO schema_migrations (name) VALUES (?)", [name])
+        applied.append(name)
+    return applied

@@ -1,0 +1,165 @@
+"""Every store keeps the same contract: batches fed straight in, no broker, on SQLite
+and on a real PostgreSQL of the tests' own (tests/postgres.py)."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from nojd.errors import ConfigError
+from nojd.server.store import Batch, Reject, Store, open_store
+from nojd.survey import build_response, default_survey, encode
+
+SURVEY = default_survey()
+ZONE = ZoneInfo("Europe/Stockholm")
+NOON = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # Tuesday 12:00 in Stockholm
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'server.sqlite'}"
+    return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture
+def store(url):
+    opened = open_store(url, ZONE)
+    yield opened
+    opened.close()
+
+
+def response(device="desk-1", seq=1, grade=4, at=NOON, flags=(), response_id=None):
+    return build_response(
+        SURVEY, device=device, seq=seq, site="kontaktcenter", lang="sv",
+        answers={"overall": grade, "wait_time": 5}, at=at, flags=flags, response_id=response_id,
+    )  # fmt: skip
+
+
+def batch(*responses, rejects=(), statuses=()):
+    return Batch(
+        responses=[(r, encode(r)) for r in responses],
+        rejects=list(rejects),
+        statuses=list(statuses),
+    )
+
+
+def test_a_batch_is_stored_once_and_acked_every_time(store: Store):
+    first, second = response(seq=1), response(seq=2, grade=2)
+    assert store.ingest(batch(first, second), NOON) == {"desk-1": [1, 2]}
+    assert store.ingest(batch(first), NOON) == {"desk-1": [1]}  # a duplicate: acked again
+    assert store.response_keys() == [("desk-1", 1, first.id), ("desk-1", 2, second.id)]
+    [device] = store.devices(today="2026-03-10")
+    assert (device["received"], device["missing"], device["today"]) == (2, 0, 2)
+    assert store.quarantined() == []
+    assert store.healthy()
+
+
+def test_a_clash_is_kept_whole_in_quarantine_and_acked(store: Store):
+    kept = response(seq=1)
+    store.ingest(batch(kept), NOON)
+    other_id = response(seq=1, grade=1)  # seq 1 again, another id
+    other_seq = response(seq=5, response_id=kept.id)  # the id again, another seq
+    assert store.ingest(batch(other_id, other_seq), NOON) == {"desk-1": [1, 5]}
+    reasons = sorted(q["reason"] for q in store.quarantined())
+    assert reasons == [
+        f"id {kept.id} is already stored as seq 1 of desk-1",
+        "seq 1 of desk-1 is already stored with another id",
+    ]
+    payloads = {bytes(q["payload"]) for q in store.quarantined()}
+    assert payloads == {encode(other_id), encode(other_seq)}
+    assert store.response_keys() == [("desk-1", 1, kept.id)]
+
+
+def test_a_rejected_message_keeps_only_its_head(store: Store):
+    huge = b"x" * 5000
+    store.ingest(
+        batch(rejects=[Reject("nojd/v1/desk-2/response", huge, "not JSON", "desk-2")]), NOON
+    )
+    [kept] = store.quarantined()
+    assert (kept["size"], len(bytes(kept["payload"])), kept["device"]) == (5000, 1024, "desk-2")
+
+
+def test_missing_seqs_and_status(store: Store):
+    store.ingest(batch(*(response(seq=s) for s in (2, 3, 7))), NOON)
+    assert store.missing_seqs("desk-1") == [(1, 1), (4, 6)]
+    status = {"state": "online", "at": NOON, "backlog": 3, "version": "0.1.0"}
+    store.ingest(batch(statuses=[("desk-1", status)]), NOON)
+    [device] = store.devices(today="2026-03-10")
+    assert (device["state"], device["backlog"], device["missing"]) == ("online", 3, 4)
+    assert device["highest_seq"] == 7
+
+
+def test_counts_per_period_from_the_rollups(store: Store):
+    march, april = NOON, NOON + timedelta(days=31)
+    store.ingest(batch(response(seq=1, grade=5), response(seq=2, grade=5, at=april)), NOON)
+    store.ingest(batch(response(seq=3, grade=1, flags=["rapid-repeat"])), NOON)
+    answers, responses = store.grouped_counts(SURVEY.id, "2026-03-01", "2026-04-30", "month", False)
+    overall = sorted(
+        (a["period"], a["answer"], a["n"]) for a in answers if a["question"] == "overall"
+    )
+    assert overall == [("2026-03", "5", 1), ("2026-04", "5", 1)]
+    assert sorted((r["period"], r["responses"], r["flagged"]) for r in responses) == [
+        ("2026-03", 1, 1),
+        ("2026-04", 1, 0),
+    ]
+    answers, _ = store.grouped_counts(SURVEY.id, "2026-03-10", "2026-03-10", "day", True)
+    assert sorted(a["answer"] for a in answers if a["question"] == "overall") == ["1", "5"]
+    tertial, _ = store.grouped_counts(SURVEY.id, "2026-01-01", "2026-12-31", "tertial", False)
+    assert {a["period"] for a in tertial} == {"2026-T1"}
+    hours, per_hour = store.hour_counts(SURVEY.id, "overall", "2026-03", "2026-03", False)
+    assert [(h["weekday"], h["hour"], h["answer"], h["n"]) for h in hours] == [(2, 12, "5", 1)]
+    assert [(h["weekday"], h["hour"], h["responses"]) for h in per_hour] == [(2, 12, 1)]
+    assert march.month == 3 and store.counts_by_site()["kontaktcenter"]["overall"] == {"5": 2}
+
+
+def test_accounts(store: Store):
+    accounts = store.accounts
+    accounts.set_user("anna", "hash-1", "admin", NOON)
+    accounts.set_user("anna", "hash-2", "read-only", NOON)  # a new password and role
+    assert accounts.user("anna") == {"name": "anna", "hash": "hash-2", "role": "read-only"}
+    accounts.add_login("cookie-hash", "anna", NOON + timedelta(hours=1))
+    assert accounts.login_user("cookie-hash", NOON) == {"name": "anna", "role": "read-only"}
+    assert accounts.login_user("cookie-hash", NOON + timedelta(hours=2)) is None  # expired
+    accounts.end_login("cookie-hash")
+    assert accounts.login_user("cookie-hash", NOON) is None
+    accounts.add_token("export", "token-hash", NOON)
+    with pytest.raises(ConfigError, match="'export' exists already"):
+        accounts.add_token("export", "other-hash", NOON)
+    assert accounts.token_name("token-hash") == "export"
+    assert [t["name"] for t in accounts.tokens()] == ["export"]
+    assert accounts.delete_token("export") and not accounts.delete_token("export")
+
+
+def test_concurrent_batches_on_the_same_days_add_up(url):
+    """Two stores (two ingest processes' connections) write the same rollup rows at once."""
+    writers = [open_store(url, ZONE) for _ in range(2)]
+    start = threading.Barrier(2)
+
+    def write(number, store):
+        start.wait()
+        for round_ in range(20):
+            seqs = range(round_ * 10 + 1, round_ * 10 + 11)
+            store.ingest(batch(*(response(f"desk-{number}", s, grade=3) for s in seqs)), NOON)
+
+    threads = [threading.Thread(target=write, args=(n, s)) for n, s in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        answers, responses = writers[0].grouped_counts(
+            SURVEY.id, "2026-03-10", "2026-03-10", "total", False
+        )
+        per_device = {r["device"]: r["responses"] for r in responses}
+        assert per_device == {"desk-0": 200, "desk-1": 200}
+        assert sum(a["n"] for a in answers if a["question"] == "overall") == 400
+    finally:
+        for each in writers:
+            each.close()
+
+
+def test_a_bad_url_names_the_field():
+    with pytest.raises(ConfigError, match="db: 'mysql://x' is not a database URL"):
+        open_store("mysql://x", ZONE)
