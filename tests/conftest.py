@@ -82,3 +82,11 @@ def postgres():
     server = Postgres().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """A fresh server database, as a URL: a SQLite file, then a real PostgreSQL one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'server.sqlite'}"
+    return request.getfixturevalue("postgres").database()

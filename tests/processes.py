@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import psycopg
 from paho.mqtt.enums import CallbackAPIVersion
 from waiting import wait_until
 
@@ -185,13 +186,34 @@ def most_sends(data: Path) -> int:
         return db.execute("SELECT max(send_count) FROM responses").fetchone()[0] or 0
 
 
-def server_rows(db: Path) -> list[tuple[str, int, str]]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as connection:
-        return connection.execute(
-            "SELECT device, seq, id FROM responses ORDER BY device, seq"
-        ).fetchall()
+def query(db: Path | str, sql: str) -> list[tuple[Any, ...]] | None:
+    """The rows of ``sql`` in a server's database, read around nojd: a SQLite file (its
+    path or URL) or a PostgreSQL URL; None while its tables do not exist yet."""
+    url = str(db)
+    if url.startswith("postgresql://"):
+        try:
+            with psycopg.connect(url) as connection:
+                return [tuple(row) for row in connection.execute(sql).fetchall()]
+        except psycopg.errors.UndefinedTable:
+            return None
+    path = Path(url.removeprefix("sqlite://"))
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(path) as connection:
+            return connection.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # not created, or not migrated yet
+        return None
+
+
+def server_rows(db: Path | str) -> list[tuple[str, int, str]]:
+    """``(device, seq, id)`` of every response the server stored."""
+    return query(db, "SELECT device, seq, id FROM responses ORDER BY device, seq") or []
+
+
+def db_url(db: Path | str) -> str:
+    """A store's URL, for ``--db``, from a SQLite path or a URL."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
 
 
 class Publisher:
@@ -221,31 +243,25 @@ class Publisher:
         self.client.loop_stop()
 
 
-def listening(publisher: Publisher, db: Path, timeout: float = 30) -> bool:
+def listening(publisher: Publisher, db: Path | str, timeout: float = 30) -> bool:
     """Whether ingest listens: a retained status published now reaches its store in time."""
     probe = (
         b'{"v":1,"state":"online","at":"2026-11-22T09:00:00.000Z","backlog":0,"version":"probe"}'
     )
     publisher.send("nojd/v1/probe/status", probe, retain=True)
 
-    def probed():
-        if not db.exists():
-            return False
-        try:
-            with sqlite3.connect(db) as connection:
-                return connection.execute("SELECT 1 FROM devices WHERE device = 'probe'").fetchone()
-        except sqlite3.OperationalError:  # not created, or not migrated yet
-            return False
-
-    return wait_until(probed, timeout)
+    return wait_until(
+        lambda: bool(query(db, "SELECT 1 FROM devices WHERE device = 'probe'")), timeout
+    )
 
 
 @contextmanager
-def running_ingest(folder: Path):
-    """A broker, a `nojd server ingest` on a fresh store, and a raw publisher, all listening."""
+def running_ingest(folder: Path, db: Path | str | None = None):
+    """A broker, a `nojd server ingest` on a fresh store (SQLite in ``folder`` unless
+    ``db`` names another), and a raw publisher, all listening."""
     broker = Broker(folder / "broker").start()
-    db = folder / "server.sqlite"
-    ingest = Process("server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}")
+    db = folder / "server.sqlite" if db is None else db
+    ingest = Process("server", "ingest", "--broker", broker.url, "--db", db_url(db))
     publisher = Publisher(broker)
     try:
         assert listening(publisher, db), ingest.log

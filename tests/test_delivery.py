@@ -8,7 +8,7 @@ acknowledged.
 import random
 
 import pytest
-from processes import Process, kiosk_config, most_sends, outbox_rows, server_rows
+from processes import Process, kiosk_config, most_sends, outbox_rows, query, server_rows
 from waiting import wait_until
 
 
@@ -22,7 +22,7 @@ def started():
 
 
 def server(started, broker, db, *extra):
-    command = ["server", "ingest", "--broker", broker.url, "--db", f"sqlite:///{db}", *extra]
+    command = ["server", "ingest", "--broker", broker.url, "--db", db, *extra]
     started.append(Process(*command))
     return started[-1]
 
@@ -60,8 +60,7 @@ def finish(process, timeout=120):
     return printed
 
 
-def test_everything_arrives_once(tmp_path, started, broker):
-    db = tmp_path / "server.sqlite"
+def test_everything_arrives_once(tmp_path, started, broker, db):
     server(started, broker, db)
     config = kiosk_config(tmp_path, "desk-1", broker.url)
     printed = finish(kiosk(started, config, 20))
@@ -69,9 +68,8 @@ def test_everything_arrives_once(tmp_path, started, broker):
     assert assert_delivered(tmp_path, db, ["desk-1"]) == 20
 
 
-def test_broker_down_when_the_kiosk_starts(tmp_path, started, make_broker):
+def test_broker_down_when_the_kiosk_starts(tmp_path, started, make_broker, db):
     broker = make_broker(start=False)
-    db = tmp_path / "server.sqlite"
     config = kiosk_config(tmp_path, "desk-1", broker.url)
     run = kiosk(started, config, 15)
     printed = run.take(15)  # the visitors answer while no broker exists
@@ -87,8 +85,7 @@ def test_broker_down_when_the_kiosk_starts(tmp_path, started, make_broker):
     assert assert_delivered(tmp_path, db, ["desk-1"]) == 15
 
 
-def test_broker_restarted_mid_stream(tmp_path, started, broker):
-    db = tmp_path / "server.sqlite"
+def test_broker_restarted_mid_stream(tmp_path, started, broker, db):
     server(started, broker, db)
     run = kiosk(started, kiosk_config(tmp_path, "desk-1", broker.url), 60, rate=300)
     run.take(15)
@@ -100,8 +97,7 @@ def test_broker_restarted_mid_stream(tmp_path, started, broker):
     assert "connection lost" in run.log or "Connection refused" in run.log
 
 
-def test_server_killed_and_restarted_mid_stream(tmp_path, started, broker):
-    db = tmp_path / "server.sqlite"
+def test_server_killed_and_restarted_mid_stream(tmp_path, started, broker, db):
     first = server(started, broker, db)
     run = kiosk(started, kiosk_config(tmp_path, "desk-1", broker.url), 60, rate=300)
     run.take(20)
@@ -113,8 +109,7 @@ def test_server_killed_and_restarted_mid_stream(tmp_path, started, broker):
     assert most_sends(tmp_path / "desk-1") > 1  # what the dead server never acked was sent again
 
 
-def test_kiosk_killed_and_restarted_mid_stream(tmp_path, started, broker):
-    db = tmp_path / "server.sqlite"
+def test_kiosk_killed_and_restarted_mid_stream(tmp_path, started, broker, db):
     server(started, broker, db)
     config = kiosk_config(tmp_path, "desk-1", broker.url)
     chance = random.Random(4)
@@ -127,8 +122,7 @@ def test_kiosk_killed_and_restarted_mid_stream(tmp_path, started, broker):
     assert total >= 14
 
 
-def test_two_ingest_processes_share_the_load(tmp_path, started, broker):
-    db = tmp_path / "server.sqlite"
+def test_two_ingest_processes_share_the_load(tmp_path, started, broker, db):
     workers = [server(started, broker, db, "--client-id", f"ingest-{n}") for n in (1, 2)]
     runs = [kiosk(started, kiosk_config(tmp_path, f"desk-{n}", broker.url), 40) for n in (1, 2)]
     for run in runs:
@@ -142,23 +136,13 @@ def test_two_ingest_processes_share_the_load(tmp_path, started, broker):
 
 
 def test_a_crashed_kiosk_is_reported_offline_by_its_last_will(tmp_path, started, broker):
-    import sqlite3
-
-    db = tmp_path / "server.sqlite"
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
     server(started, broker, db)
     config = kiosk_config(tmp_path, "desk-1", broker.url, uplink="keepalive = 2")
 
     def state():
-        if not db.exists():
-            return None
-        try:
-            with sqlite3.connect(db) as connection:
-                row = connection.execute(
-                    "SELECT state FROM devices WHERE device = 'desk-1'"
-                ).fetchone()
-        except sqlite3.OperationalError:  # the store is not migrated yet
-            return None
-        return row and row[0]
+        rows = query(db, "SELECT state FROM devices WHERE device = 'desk-1'")
+        return rows[0][0] if rows else None
 
     run = kiosk(started, config, 100000, rate=60)
     assert wait_until(lambda: state() == "online", 30)
