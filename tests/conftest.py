@@ -90,3 +90,11 @@ def db(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'server.sqlite'}"
     return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db(request, tmp_path_factory):
+    """A server database for a whole test module, as a URL: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'server.sqlite'}"
+    return request.getfixturevalue("postgres").database()

@@ -14,7 +14,7 @@ from waiting import wait_until
 
 from nojd.server.config import ServerConfig
 from nojd.server.figures import report
-from nojd.server.store import SqliteStore
+from nojd.server.store import open_store
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
 
@@ -23,9 +23,9 @@ SURVEY = default_survey()
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
+def api(tmp_path_factory, module_db):
     folder = tmp_path_factory.mktemp("api")
-    with running_ingest(folder) as (broker, db, ingest, publisher):
+    with running_ingest(folder, module_db) as (broker, db, ingest, publisher):
         for seq, grade in enumerate([5, 5, 4, 4, 3, 2, 5, 1], start=1):
             message = build_response(
                 SURVEY, device="desk-1", seq=seq, site="kontaktcenter", lang="sv",
@@ -36,11 +36,11 @@ def api(tmp_path_factory):
         publisher.send("nojd/v1/desk-1/response", b"not json")
         assert wait_until(lambda: len(server_rows(db)) == 8, 30)
         token = subprocess.run(
-            [NOJD, "server", "token", "create", "excel", "--db", f"sqlite:///{db}"],
+            [NOJD, "server", "token", "create", "excel", "--db", db],
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout.strip()  # fmt: skip
-        store = SqliteStore(db, ZoneInfo("Europe/Stockholm"))
-        with TestClient(create_app(ServerConfig(db=f"sqlite:///{db}"), store)) as client:
+        store = open_store(db, ZoneInfo("Europe/Stockholm"))
+        with TestClient(create_app(ServerConfig(db=db), store)) as client:
             yield client, token, store
         store.close()
 
@@ -126,7 +126,7 @@ def test_the_openapi_schema_lists_the_routes(api):
 def test_a_token_name_is_used_once(api):
     client, token, store = api
     result = subprocess.run(
-        [NOJD, "server", "token", "create", "excel", "--db", f"sqlite:///{store.path}"],
+        [NOJD, "server", "token", "create", "excel", "--db", client.app.state.web.config.db],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1

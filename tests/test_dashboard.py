@@ -16,7 +16,7 @@ from waiting import wait_until
 from nojd.server import accounts
 from nojd.server.accounts import add_user
 from nojd.server.config import Organisation, ServerConfig, Site
-from nojd.server.store import SqliteStore
+from nojd.server.store import SqliteStore, Store, open_store
 from nojd.server.store.migrations import migrations
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
@@ -50,9 +50,9 @@ def visits():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, module_db):
     folder = tmp_path_factory.mktemp("dashboard")
-    with running_ingest(folder) as (broker, db, ingest, publisher):
+    with running_ingest(folder, module_db) as (broker, db, ingest, publisher):
         seqs: dict[str, int] = {}
         for device, site, local, grade in visits():
             seqs[device] = seqs.get(device, 0) + 1
@@ -63,10 +63,10 @@ def site(tmp_path_factory):
             )  # fmt: skip
             publisher.send(f"nojd/v1/{device}/response", encode(message))
         assert wait_until(lambda: len(server_rows(db)) == len(visits()), 30)
-        store = SqliteStore(db, STOCKHOLM)
+        store = open_store(db, STOCKHOLM)
         add_user(store.accounts, "anna", "ett-långt-lösenord")
         add_user(store.accounts, "bo", "bara-läsa-lösenord", role="read-only")
-        config = ServerConfig(db=f"sqlite:///{db}", organisation=ORGANISATION)
+        config = ServerConfig(db=db, organisation=ORGANISATION)
         with Dashboard(create_app(config, store)) as client:
             client.store = store
             yield client
@@ -76,7 +76,7 @@ def site(tmp_path_factory):
 class Dashboard(TestClient):
     """The dashboard's test client, and the store behind it."""
 
-    store: SqliteStore
+    store: Store
 
 
 def log_in(client, password="ett-långt-lösenord", name="anna"):

@@ -10,12 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from processes import running_ingest, server_rows
+from processes import query, running_ingest, server_rows
 from waiting import wait_until
 
 from nojd.server.config import load_server_config
 from nojd.server.figures import report
-from nojd.server.store import SqliteStore
+from nojd.server.store import Batch, SqliteStore, open_store
 from nojd.survey import build_response, default_survey, encode
 
 NOJD = str(Path(sys.executable).with_name("nojd"))
@@ -59,10 +59,10 @@ def responses():
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(tmp_path_factory, module_db):
     folder = tmp_path_factory.mktemp("report")
     (folder / "server.toml").write_text(CONFIG, encoding="utf-8")
-    with running_ingest(folder) as (broker, db, ingest, publisher):
+    with running_ingest(folder, module_db) as (broker, db, ingest, publisher):
         seqs: dict[str, int] = {}
         for device, site, at, grade, flags in responses():
             seqs[device] = seqs.get(device, 0) + 1
@@ -72,8 +72,8 @@ def store(tmp_path_factory):
             )  # fmt: skip
             publisher.send(f"nojd/v1/{device}/response", encode(message))
         assert wait_until(lambda: len(server_rows(db)) == len(responses()), 30)
-        opened = SqliteStore(db, ZoneInfo("Europe/Stockholm"))
-        yield opened, folder
+        opened = open_store(db, ZoneInfo("Europe/Stockholm"))
+        yield opened, folder, db
         opened.close()
 
 
@@ -148,9 +148,9 @@ def test_units_and_all(store):
 
 
 def test_the_cli_prints_the_same_json(store):
-    db, folder = store[0].path, store[1]
+    folder, db = store[1], store[2]
     result = subprocess.run(
-        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", f"sqlite:///{db}",
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", db,
          "--from", "2025-12-01", "--to", "2026-12-31", "--by", "site", "--period", "tertial"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
@@ -158,10 +158,10 @@ def test_the_cli_prints_the_same_json(store):
 
 
 def test_csv_for_swedish_excel(store, tmp_path):
-    db, folder = store[0].path, store[1]
+    folder, db = store[1], store[2]
     out = tmp_path / "report.csv"
     subprocess.run(
-        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", f"sqlite:///{db}",
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", db,
          "--from", "2025-12-01", "--to", "2026-12-31", "--format", "csv", "-o", str(out)],
         check=True, timeout=60,
     )  # fmt: skip
@@ -183,10 +183,10 @@ def test_csv_for_swedish_excel(store, tmp_path):
 def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
     import openpyxl
 
-    db, folder = store[0].path, store[1]
+    folder, db = store[1], store[2]
     out = tmp_path / "report.xlsx"
     subprocess.run(
-        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", f"sqlite:///{db}",
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", db,
          "--from", "2025-12-01", "--to", "2026-12-31", "--by", "site", "--format", "xlsx", "-o", str(out)],
         check=True, timeout=60,
     )  # fmt: skip
@@ -233,24 +233,35 @@ def test_month_rollups_and_day_rollups_agree(store, period):
     assert whole_months["groups"] == by_days["groups"]
 
 
-def test_hour_rollups_agree_and_are_rebuilt_from_responses(store, tmp_path):
-    live, zone = store[0], ZoneInfo("Europe/Stockholm")
+def test_hour_rollups_agree_with_the_day_rollups(store):
+    db = store[2]
+    by_hours = query(
+        db, "SELECT question, answer, flagged, sum(n) FROM hour_rollups GROUP BY 1, 2, 3"
+    )
+    by_days = query(db, "SELECT question, answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3")
+    assert by_hours and sorted(by_hours) == sorted(by_days or [])
+    # 00:30 CEST on 30 March 2026 is a Monday at hour 0 in Stockholm
+    hours = query(db, "SELECT month, weekday, hour, device FROM hour_responses") or []
+    assert ("2026-03", 1, 0, "dst-1") in hours
+
+
+def test_a_sqlite_store_made_before_hour_rollups_fills_them_when_it_opens(tmp_path):
+    zone = ZoneInfo("Europe/Stockholm")
+    live = SqliteStore(tmp_path / "live.sqlite", zone)
+    seqs: dict[str, int] = {}
+    sent = []
+    for device, site, at, grade, flags in responses():
+        seqs[device] = seqs.get(device, 0) + 1
+        message = build_response(
+            SURVEY, device=device, seq=seqs[device], site=site, lang="sv",
+            answers={"overall": grade}, flags=flags, at=at,
+        )  # fmt: skip
+        sent.append((message, encode(message)))
+    live.ingest(Batch(responses=sent), datetime.now(UTC))
 
     def table(db, name):
         return sorted(db.db.execute(f"SELECT * FROM {name}").fetchall())
 
-    def totals(db):
-        return db.db.execute(
-            "SELECT question, answer, flagged, sum(n) FROM hour_rollups GROUP BY 1, 2, 3"
-        ).fetchall(), db.db.execute(
-            "SELECT question, answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3"
-        ).fetchall()
-
-    by_hours, by_days = totals(live)
-    assert sorted(by_hours) == sorted(by_days) and by_hours
-    # 00:30 CEST on 30 March 2026 is a Monday at hour 0 in Stockholm
-    assert ("2026-03", 1, 0, "dst-1") in [row[:4] for row in table(live, "hour_responses")]
-    # A store made before the hour rollups existed: its responses fill them when it opens.
     copy = tmp_path / "old.sqlite"
     live.db.execute(f"VACUUM INTO '{copy}'")
     old = SqliteStore(copy, zone)
@@ -260,7 +271,10 @@ def test_hour_rollups_agree_and_are_rebuilt_from_responses(store, tmp_path):
     old.db.conn.commit()
     old.close()
     rebuilt = SqliteStore(copy, zone)
-    assert table(rebuilt, "hour_rollups") == table(live, "hour_rollups")
+    assert table(live, "hour_rollups") and table(rebuilt, "hour_rollups") == table(
+        live, "hour_rollups"
+    )
     assert table(rebuilt, "hour_responses") == table(live, "hour_responses")
     assert table(rebuilt, "backfills") == []
     rebuilt.close()
+    live.close()
