@@ -109,6 +109,23 @@ def test_server_killed_and_restarted_mid_stream(tmp_path, started, broker, db):
     assert most_sends(tmp_path / "desk-1") > 1  # what the dead server never acked was sent again
 
 
+def test_one_of_two_ingest_workers_killed_mid_stream(tmp_path, started, broker, db):
+    """Two workers on one store through the shared subscription; one is SIGKILLed while
+    both take batches: the other carries on, and nothing is lost or stored twice."""
+    doomed, survivor = (server(started, broker, db, "--client-id", f"ingest-{n}") for n in (1, 2))
+    runs = [
+        kiosk(started, kiosk_config(tmp_path, f"desk-{n}", broker.url), 40, rate=600)
+        for n in (1, 2)
+    ]
+    for run in runs:
+        run.take(10)
+    doomed.kill()
+    for run in runs:
+        finish(run)
+    assert assert_delivered(tmp_path, db, ["desk-1", "desk-2"]) == 80
+    assert survivor.terminate() == 0, survivor.log[-3000:]
+
+
 def test_kiosk_killed_and_restarted_mid_stream(tmp_path, started, broker, db):
     server(started, broker, db)
     config = kiosk_config(tmp_path, "desk-1", broker.url)
