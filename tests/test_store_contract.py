@@ -132,6 +132,32 @@ def test_accounts(store: Store):
     assert accounts.delete_token("export") and not accounts.delete_token("export")
 
 
+def test_a_read_does_not_wait_for_a_batch_being_written(store):
+    store.ingest(batch(response(seq=1)), NOON)
+    inside, release = threading.Event(), threading.Event()
+
+    def write_slowly():
+        with store.connection.transaction() as transaction:
+            transaction.execute("UPDATE devices SET received = 99")
+            inside.set()
+            release.wait(30)  # the batch is still being written
+
+    writer = threading.Thread(target=write_slowly)
+    writer.start()
+    try:
+        assert inside.wait(10)
+        seen = []
+        reader = threading.Thread(target=lambda: seen.append(store.devices(today="2026-03-10")))
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "the read waited for the write"
+        assert [d["received"] for d in seen[0]] == [1]  # what was committed, not the half-write
+    finally:
+        release.set()
+        writer.join(10)
+    assert [d["received"] for d in store.devices()] == [99]
+
+
 def test_concurrent_batches_on_the_same_days_add_up(url):
     """Two stores (two ingest processes' connections) write the same rollup rows at once."""
     writers = [open_store(url, ZONE) for _ in range(2)]

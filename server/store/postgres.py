@@ -3,8 +3,8 @@ organisation that outgrows one SQLite file, or runs several ingest processes.
 
 The queries are :class:`~nojd.server.store.sql.SqlStore`'s; this module gives them a
 connection (``?`` placeholders become psycopg's ``%s``) and the schema.  Writes go
-through one connection, reads through another, so a dashboard reading never waits
-for a batch being written, nor the other way round.
+through one connection, reads through a pool of others, so a dashboard reading never
+waits for a batch being written, nor the other way round.
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
 
 from nojd.errors import ConfigError
 from nojd.server.store.base import Conflict, Cursor
 from nojd.server.store.postgres_schema import migrate
 from nojd.server.store.sql import SqlStore
 from nojd.server.store.sql_accounts import SqlAccounts
+
+#: Connections the dashboard and the API read on at most, at once.
+READERS = 4
 
 
 def _native(sql: str) -> str:
@@ -46,16 +50,18 @@ class _Transaction:
 
 
 class PostgresConnection:
-    """Two connections to one database: one for writes, one for reads, each locked."""
+    """One connection for writes, locked, and a pool of connections for reads."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, readers: int = READERS) -> None:
         try:
             self._write = psycopg.connect(url, autocommit=True)
-            self._read = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             raise ConfigError(f"db: cannot connect to {_shown(url)} ({exc})") from None
         self._write_lock = threading.Lock()
-        self._read_lock = threading.Lock()
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=readers, open=True, name="nojd-readers",
+            kwargs={"autocommit": True},
+        )  # fmt: skip
 
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
@@ -68,15 +74,14 @@ class PostgresConnection:
 
     def rows(self, sql: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """The rows of one query, each as a dict of column → value."""
-        with self._read_lock:
-            return self._read.execute(_native(sql), list(parameters or [])).fetchall()
+        with self._pool.connection() as reader, reader.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(_native(sql), list(parameters or [])).fetchall()
 
     def close(self) -> None:
         """Close both connections; safe to call twice."""
         with self._write_lock:
             self._write.close()
-        with self._read_lock:
-            self._read.close()
+        self._pool.close()
 
 
 class PostgresStore(SqlStore):
