@@ -164,21 +164,6 @@ class SqlStore:
             [day],
         )
 
-    def missing_seqs(self, device: str, limit: int = 1000) -> list[tuple[int, int]]:
-        """Ranges ``(first, last)`` of seqs of ``device`` that never arrived."""
-        rows = self.connection.rows(
-            """SELECT seq + 1 AS first,
-                      (SELECT min(b.seq) FROM responses b WHERE b.device = a.device AND b.seq > a.seq) - 1 AS last
-               FROM responses a WHERE a.device = ?
-                 AND NOT EXISTS (SELECT 1 FROM responses c WHERE c.device = a.device AND c.seq = a.seq + 1)
-                 AND a.seq < (SELECT max(seq) FROM responses WHERE device = a.device)
-               UNION ALL
-               SELECT 1, min(seq) - 1 FROM responses WHERE device = ? HAVING min(seq) > 1
-               ORDER BY first LIMIT ?""",  # noqa: E501
-            [device, device, limit],
-        )
-        return [(row["first"], row["last"]) for row in rows]
-
     def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]:
         """Rollup counts of unflagged answers: site → question → answer → n."""
         rows = self.connection.rows(
@@ -191,10 +176,6 @@ class SqlStore:
                 "n"
             ]
         return counts
-
-    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest quarantined messages."""
-        return self.connection.rows("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
 
     def grouped_counts(
         self,
