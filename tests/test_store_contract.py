@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
 from nojd.errors import ConfigError
@@ -188,6 +189,23 @@ def test_concurrent_batches_on_the_same_days_add_up(url):
     finally:
         for each in writers:
             each.close()
+
+
+def test_postgresql_connects_anew_after_its_connections_are_cut(postgres):
+    store = open_store(postgres.database(), ZONE)
+    try:
+        store.ingest(batch(response(seq=1)), NOON)
+        with psycopg.connect(postgres.url(), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND datname <> 'postgres'"
+            )
+        with pytest.raises(psycopg.OperationalError):  # the batch in flight fails: not acked
+            store.ingest(batch(response(seq=2)), NOON)
+        store.ingest(batch(response(seq=2)), NOON)  # the kiosk sends it again
+        assert [key[1] for key in store.response_keys()] == [1, 2]
+    finally:
+        store.close()
 
 
 def test_a_bad_url_names_the_field():

@@ -53,6 +53,7 @@ class PostgresConnection:
     """One connection for writes, locked, and a pool of connections for reads."""
 
     def __init__(self, url: str, readers: int = READERS) -> None:
+        self._url = url
         try:
             self._write = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
@@ -61,14 +62,18 @@ class PostgresConnection:
         self._pool = ConnectionPool(
             url, min_size=1, max_size=readers, open=True, name="nojd-readers",
             kwargs={"autocommit": True},
+            check=ConnectionPool.check_connection,  # a cut connection is replaced, not used
         )  # fmt: skip
 
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
         """One transaction: committed on leaving, rolled back on an error."""
         try:
-            with self._write_lock, self._write.transaction():
-                yield _Transaction(self._write)
+            with self._write_lock:
+                if self._write.broken:  # the server restarted or cut us off: connect anew
+                    self._write = psycopg.connect(self._url, autocommit=True)
+                with self._write.transaction():
+                    yield _Transaction(self._write)
         except psycopg.errors.UniqueViolation as exc:
             raise Conflict(str(exc).splitlines()[0]) from None
 
