@@ -396,7 +396,7 @@ case "$role" in
         "$VENV/bin/ruff" format --check .
         typecheck
         # Four workers on any machine: most tests wait on brokers, servers and kiosks
-        # rather than compute (431 tests: 277 s alone, 113-134 s with four on two cores).
+        # rather than compute, so four run well on two cores (docs/architecture.md).
         say "pytest (${NOJD_TEST_WORKERS:-4} workers)"
         exec "$VENV/bin/python" -m pytest -n "${NOJD_TEST_WORKERS:-4}" "$@"
         ;;

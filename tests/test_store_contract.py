@@ -208,6 +208,14 @@ def test_postgresql_connects_anew_after_its_connections_are_cut(postgres):
         store.close()
 
 
+def test_an_unreachable_postgresql_is_one_line_without_the_password():
+    with pytest.raises(ConfigError) as refused:
+        open_store("postgresql://nojd:secret@127.0.0.1:1/nojd", ZONE)
+    said = str(refused.value)
+    assert said.startswith("db: cannot connect to postgresql://nojd@127.0.0.1:1/nojd (")
+    assert "\n" not in said and "secret" not in said
+
+
 def test_a_bad_url_names_the_field():
     with pytest.raises(ConfigError, match="db: 'mysql://x' is not a database URL"):
         open_store("mysql://x", ZONE)

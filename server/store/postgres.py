@@ -57,7 +57,8 @@ class PostgresConnection:
         try:
             self._write = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
-            raise ConfigError(f"db: cannot connect to {_shown(url)} ({exc})") from None
+            why = " ".join(str(exc).split())  # libpq's message spans lines: one line here
+            raise ConfigError(f"db: cannot connect to {_shown(url)} ({why})") from None
         self._write_lock = threading.Lock()
         self._pool = ConnectionPool(
             url, min_size=1, max_size=readers, open=True, name="nojd-readers",
