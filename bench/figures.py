@@ -6,8 +6,8 @@ The figures read only the rollups (answers per local day, and per local
 month, × device × site × question × answer × flagged; responses per day and
 month × device), never the responses themselves.  So this loads the rollups
 that 10 million responses would leave, over 3 years, 50 devices at 10 sites,
-directly into a fresh store
-(the responses table stays empty), then times:
+directly into a fresh store through its import (the
+responses table stays empty), then times:
 
 1. a year by month for all sites (``by=site, period=month``, one year);
 2. the total of one device over the 3 years (``by=device, period=total``);
@@ -27,11 +27,13 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from nojd.server.config import Organisation
 from nojd.server.figures import Report, report
 from nojd.server.store import SqliteStore
+from nojd.server.store.tables import TABLES
 from nojd.survey import default_survey
 from nojd.survey.periods import period_keys
 
@@ -45,7 +47,9 @@ WEIGHTS = (5, 8, 15, 32, 40)
 def load(store: SqliteStore, responses: int) -> None:
     chance = random.Random(2026)
     per_day = responses / (DAYS * len(DEVICES))
-    rollups, counts, days = [], [], []
+    rollups: list[tuple[Any, ...]] = []
+    counts: list[tuple[Any, ...]] = []
+    days: list[tuple[Any, ...]] = []
     for offset in range(DAYS):
         day = (START + timedelta(days=offset)).isoformat()
         days.append(period_keys(day))
@@ -62,21 +66,25 @@ def load(store: SqliteStore, responses: int) -> None:
                 tally: dict[str, int] = {}
                 for answer in answers:
                     tally[str(answer)] = tally.get(str(answer), 0) + 1
-                for answer, count in tally.items():
-                    rollups.append((day, device, site, SURVEY.id, question.id, answer, 0, count))
-    with store.connection.transaction() as conn:
-        conn.executemany("INSERT INTO days VALUES (?, ?, ?, ?, ?)", days)
-        conn.executemany("INSERT INTO response_rollups VALUES (?, ?, ?, ?, ?, ?)", counts)
-        conn.executemany("INSERT INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rollups)
-        # the month rollups ingest keeps beside the day rollups, as its migration fills them
-        conn.execute(
-            """INSERT INTO month_rollups SELECT substr(day, 1, 7), device, site, survey, question,
-               answer, flagged, sum(n) FROM rollups GROUP BY 1, 2, 3, 4, 5, 6, 7"""
-        )
-        conn.execute(
-            """INSERT INTO month_responses SELECT substr(day, 1, 7), device, site, survey,
-               flagged, sum(n) FROM response_rollups GROUP BY 1, 2, 3, 4, 5"""
-        )
+                for answer, many in tally.items():
+                    rollups.append((day, device, site, SURVEY.id, question.id, answer, 0, many))
+    # the month rollups ingest keeps beside the day rollups: the same counts per month
+    months: dict[tuple[Any, ...], int] = {}
+    month_counts: dict[tuple[Any, ...], int] = {}
+    for row in rollups:
+        key = (row[0][:7], *row[1:-1])
+        months[key] = months.get(key, 0) + row[-1]
+    for row in counts:
+        key = (row[0][:7], *row[1:-1])
+        month_counts[key] = month_counts.get(key, 0) + row[-1]
+    given: dict[str, list[tuple[Any, ...]]] = {
+        "days": days,
+        "response_rollups": counts,
+        "rollups": rollups,
+        "month_rollups": [(*key, n) for key, n in months.items()],
+        "month_responses": [(*key, n) for key, n in month_counts.items()],
+    }
+    store.import_tables((table, [given[table.name]]) for table in TABLES if table.name in given)
     print(f"loaded {sum(c[5] for c in counts):,} responses as {len(rollups):,} rollup rows")
 
 

@@ -84,6 +84,24 @@ def add_commands(
     create.add_argument("--config", type=Path, help="server TOML config")
     create.add_argument("--db", help="database URL (default: the config's)")
     create.set_defaults(handler=_token_create)
+    store = actions.add_parser(
+        "store", help="the store as a whole", description="Work on the whole store."
+    )
+    store_actions = store.add_subparsers(title="actions", metavar="ACTION", required=True)
+    copy = store_actions.add_parser(
+        "copy",
+        help="copy the whole store into another, empty one (SQLite to PostgreSQL)",
+        description=(
+            "Copy every response, rollup, device, quarantined message, user, login and token "
+            "of the store (--db, default: the config's) into the empty store at --to, in one "
+            "transaction of the target. Stop the server first: a copy does not see what "
+            "arrives while it runs."
+        ),
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="the target store's URL")
+    copy.add_argument("--config", type=Path, help="server TOML config")
+    copy.add_argument("--db", help="the source store's URL (default: the config's)")
+    copy.set_defaults(handler=_store_copy)
 
 
 def _user_list(args: argparse.Namespace) -> int:
@@ -133,6 +151,26 @@ def _token_create(args: argparse.Namespace) -> int:
         store.close()
     print(token)
     print(f"token {args.name!r} made; it is shown only this once", file=sys.stderr)
+    return 0
+
+
+def _store_copy(args: argparse.Namespace) -> int:
+    from nojd.server.store import open_store, shown_url
+    from nojd.server.store.tables import copy_store
+
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    if args.to == config.db:
+        raise ConfigError(f"to: {args.to!r} is the source store itself, expected another one")
+    source = open_store(config.db, config.zone)
+    try:
+        target = open_store(args.to, config.zone)
+        try:
+            copy_store(source, target, lambda table, n: print(f"{table}\t{n}"))
+        finally:
+            target.close()
+    finally:
+        source.close()
+    print(f"copied the store into {shown_url(args.to)}", file=sys.stderr)
     return 0
 
 

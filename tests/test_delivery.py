@@ -5,8 +5,12 @@ committed: none missing, none twice, seq without gaps, and every outbox row
 acknowledged.
 """
 
+import os
 import random
+import signal
+import time
 
+import psycopg
 import pytest
 from processes import Process, kiosk_config, most_sends, outbox_rows, query, server_rows
 from waiting import wait_until
@@ -123,6 +127,56 @@ def test_one_of_two_ingest_workers_killed_mid_stream(tmp_path, started, broker, 
     for run in runs:
         finish(run)
     assert assert_delivered(tmp_path, db, ["desk-1", "desk-2"]) == 80
+    assert survivor.terminate() == 0, survivor.log[-3000:]
+
+
+def in_transaction(db, pid):
+    """Whether process ``pid``'s write connection is inside a transaction now."""
+    with psycopg.connect(db, autocommit=True) as watcher:
+        row = watcher.execute(
+            "SELECT xact_start IS NOT NULL FROM pg_stat_activity WHERE application_name = %s",
+            [f"nojd-{pid}-write"],
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def test_a_worker_killed_inside_its_transaction_loses_and_doubles_nothing(
+    tmp_path, started, broker, postgres
+):
+    """On PostgreSQL, one of two workers is frozen (SIGSTOP) at a moment when
+    pg_stat_activity shows its batch's transaction open, and then SIGKILLed: the kill lands
+    inside a batch, between its first statement and its commit, and PostgreSQL rolls it
+    back. The kiosks send what was never acked again; the other worker stores it once,
+    and the rollups count every response once."""
+    db = postgres.database()
+    doomed, survivor = (server(started, broker, db, "--client-id", f"ingest-{n}") for n in (1, 2))
+    runs = [
+        kiosk(started, kiosk_config(tmp_path, f"desk-{n}", broker.url), 150, rate=3000)
+        for n in (1, 2)
+    ]
+    pid = doomed.process.pid
+
+    def rollbacks():
+        name = db.rsplit("/", 1)[1]
+        found = query(db, f"SELECT xact_rollback FROM pg_stat_database WHERE datname = '{name}'")
+        assert found, "pg_stat_database has no row for the test's database"
+        return found[0][0]
+
+    before = rollbacks()
+    deadline = time.monotonic() + 60
+    caught = False
+    while not caught and time.monotonic() < deadline:
+        if in_transaction(db, pid):
+            os.kill(pid, signal.SIGSTOP)
+            caught = in_transaction(db, pid)  # frozen: it can no longer commit
+            os.kill(pid, signal.SIGKILL if caught else signal.SIGCONT)
+    assert caught, "the worker was never seen inside a transaction"
+    doomed.process.wait(timeout=30)
+    assert wait_until(lambda: rollbacks() > before, 30), "PostgreSQL rolled nothing back"
+    for run in runs:
+        finish(run)
+    assert assert_delivered(tmp_path, db, ["desk-1", "desk-2"]) == 300
+    assert query(db, "SELECT sum(n) FROM response_rollups") == [(300,)]
     assert survivor.terminate() == 0, survivor.log[-3000:]
 
 

@@ -13,7 +13,7 @@ from nojd.errors import ConfigError
 from nojd.server.store.base import Accounts, Batch, Reject, Store
 from nojd.server.store.sqlite import SqliteStore
 
-__all__ = ["Accounts", "Batch", "Reject", "SqliteStore", "Store", "open_store"]
+__all__ = ["Accounts", "Batch", "Reject", "SqliteStore", "Store", "open_store", "shown_url"]
 
 
 def open_store(url: str, zone: ZoneInfo) -> Store:
@@ -29,3 +29,12 @@ def open_store(url: str, zone: ZoneInfo) -> Store:
         f"db: {url!r} is not a database URL like sqlite:///var/lib/nojd/server.sqlite "
         "or postgresql://nojd@localhost/nojd"
     )
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for a message."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':')[0]}@{tail}"

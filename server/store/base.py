@@ -3,13 +3,14 @@ figures, the API, the dashboard, accounts and devices use, and what ingest hands
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from nojd.errors import NojdError
+from nojd.server.store.tables import Table
 from nojd.survey import Response
 
 
@@ -93,6 +94,14 @@ class Store(Protocol):
     def healthy(self) -> bool: ...
 
     def response_keys(self) -> list[tuple[str, int, str]]: ...
+
+    def export_table(self, table: Table, batch: int = 5000) -> Iterator[list[tuple[Any, ...]]]: ...
+
+    def import_tables(
+        self,
+        tables: Iterable[tuple[Table, Iterable[list[tuple[Any, ...]]]]],
+        said: Callable[[str, int], None] = ...,
+    ) -> dict[str, int]: ...
 
     def close(self) -> None: ...
 

@@ -9,6 +9,7 @@ waits for a batch being written, nor the other way round.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from nojd.errors import ConfigError
+from nojd.server.store import shown_url
 from nojd.server.store.base import Conflict, Cursor
 from nojd.server.store.postgres_schema import migrate
 from nojd.server.store.sql import SqlStore
@@ -55,16 +57,22 @@ class PostgresConnection:
     def __init__(self, url: str, readers: int = READERS) -> None:
         self._url = url
         try:
-            self._write = psycopg.connect(url, autocommit=True)
+            self._write = self._connect()
         except psycopg.Error as exc:
             why = " ".join(str(exc).split())  # libpq's message spans lines: one line here
-            raise ConfigError(f"db: cannot connect to {_shown(url)} ({why})") from None
+            raise ConfigError(f"db: cannot connect to {shown_url(url)} ({why})") from None
         self._write_lock = threading.Lock()
         self._pool = ConnectionPool(
             url, min_size=1, max_size=readers, open=True, name="nojd-readers",
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, "application_name": f"nojd-{os.getpid()}-read"},
             check=ConnectionPool.check_connection,  # a cut connection is replaced, not used
         )  # fmt: skip
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        # pg_stat_activity names each connection after its process: nojd-PID-write.
+        return psycopg.connect(
+            self._url, autocommit=True, application_name=f"nojd-{os.getpid()}-write"
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
@@ -72,7 +80,7 @@ class PostgresConnection:
         try:
             with self._write_lock:
                 if self._write.broken:  # the server restarted or cut us off: connect anew
-                    self._write = psycopg.connect(self._url, autocommit=True)
+                    self._write = self._connect()
                 with self._write.transaction():
                     yield _Transaction(self._write)
         except psycopg.errors.UniqueViolation as exc:
@@ -100,12 +108,3 @@ class PostgresStore(SqlStore):
         super().__init__(connection, SqlAccounts(connection), zone)
         with connection.transaction() as transaction:
             migrate(transaction)
-
-
-def _shown(url: str) -> str:
-    """The URL without its password, for a message."""
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, user = head.partition("://")
-    return f"{scheme}://{user.split(':')[0]}@{tail}"

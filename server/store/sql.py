@@ -10,13 +10,15 @@ several ingest processes never read, change and write back the same row.  A back
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nojd.errors import ConfigError
 from nojd.server.store.base import Accounts, Batch, Connection, Reject, Transaction
 from nojd.server.store.rollups import Tally
+from nojd.server.store.tables import Table
 from nojd.survey import Response
 from nojd.survey.topics import topic
 from nojd.survey.wire import format_time
@@ -256,6 +258,54 @@ class SqlStore:
         """``(device, seq, id)`` of every stored response, for checks and tests."""
         rows = self.connection.rows("SELECT device, seq, id FROM responses ORDER BY device, seq")
         return [(r["device"], r["seq"], r["id"]) for r in rows]
+
+    def export_table(self, table: Table, batch: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
+        """Every row of ``table`` (its copied columns), in key order, ``batch`` at a time:
+        each read continues after the last key, so a large table is never held whole."""
+        keys = ", ".join(f'"{column}"' for column in table.key)
+        wanted = [*table.columns, *(k for k in table.key if k not in table.columns)]
+        select = ", ".join(f'"{column}"' for column in wanted)
+        after: list[Any] = []
+        while True:
+            where = f" WHERE ({keys}) > ({', '.join('?' * len(after))})" if after else ""
+            rows = self.connection.rows(
+                f"SELECT {select} FROM {table.name}{where} ORDER BY {keys} LIMIT ?",
+                [*after, batch],
+            )
+            if rows:
+                yield [tuple(row[column] for column in table.columns) for row in rows]
+            if len(rows) < batch:
+                return
+            after = [rows[-1][column] for column in table.key]
+
+    def import_tables(
+        self,
+        tables: Iterable[tuple[Table, Iterable[list[tuple[Any, ...]]]]],
+        said: Callable[[str, int], None] = lambda table, n: None,
+    ) -> dict[str, int]:
+        """Write whole tables into this store, which must hold none of their rows yet,
+        in one transaction; the rows written per table."""
+        written: dict[str, int] = {}
+        with self.connection.transaction() as conn:
+            for table, batches in tables:
+                if conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]:
+                    raise ConfigError(
+                        f"to: table {table.name} already holds rows, expected an empty store"
+                    )
+                columns = ", ".join(f'"{column}"' for column in table.columns)
+                marks = ", ".join("?" * len(table.columns))
+                written[table.name] = 0
+                for rows in batches:
+                    conn.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)
+                    written[table.name] += len(rows)
+                stored = conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+                if stored != written[table.name]:
+                    raise ConfigError(
+                        f"to: table {table.name} holds {stored} rows after writing "
+                        f"{written[table.name]}; nothing was copied"
+                    )
+                said(table.name, written[table.name])
+        return written
 
 
 def _whole_months(first: str, last: str) -> bool:
