@@ -5,7 +5,9 @@
 #   ./setup.sh test    install, then lint, type-check and run the whole test suite
 #   ./setup.sh install install only: apt packages, .venv, the project
 #   ./setup.sh kiosk   a terminal (Raspberry Pi OS Bookworm Lite): packages, user, config, unit
-#   ./setup.sh server  the server (Debian 12): Mosquitto, TLS, config, unit, first admin
+#   ./setup.sh server  the server (Debian 12): Mosquitto, TLS, config, unit, first admin;
+#                      its store is SQLite, or with NOJD_DB=postgresql a local PostgreSQL
+#                      database, or with NOJD_DB=postgresql://… one elsewhere
 #
 # Safe to run twice: it installs only what is missing or changed, and never
 # overwrites a config, key or password that exists.  With DESTDIR=/some/folder
@@ -28,6 +30,7 @@ STAMP=$VENV/.nojd-installed
 APP=$(pwd)
 DESTDIR=${DESTDIR:-}
 LISTEN=${NOJD_LISTEN:-0.0.0.0:8080}
+STORE=${NOJD_DB:-sqlite}
 EXTRAS=server,dev,pi
 
 say() { printf 'setup.sh: %s\n' "$*"; }
@@ -144,6 +147,8 @@ system() {
 service_manager() {
     if [ -n "$DESTDIR" ]; then
         say "skipped under DESTDIR: systemctl $*"
+    elif ! command -v systemctl >/dev/null; then
+        say "systemd is not installed here (a minimal root): skipped systemctl $*"
     elif [ -d /run/systemd/system ]; then
         systemctl "$@"
     elif [ "$1" = enable ]; then
@@ -285,13 +290,93 @@ kiosk_role() {
     say "docs/operations.md: wiring, read-only root, NTP, troubleshooting"
 }
 
+# The server's store, from NOJD_DB: sets url, for a new server.toml.
+store_url() {
+    case "$STORE" in
+        sqlite) url="sqlite:///var/lib/nojd/server.sqlite" ;;
+        # the local socket, with peer authentication: the service user nojd is the role nojd
+        postgresql) url="postgresql:///nojd" ;;
+        postgresql://* | postgres://*)
+            if [[ "$STORE" =~ [[:space:]\"] ]]; then
+                say "NOJD_DB: a URL with a space, quote or backslash cannot go into server.toml"
+                exit 2
+            fi
+            url=$STORE
+            ;;
+        *)
+            say "NOJD_DB='$STORE': expected sqlite, postgresql (a local database) or a postgresql:// URL"
+            exit 2
+            ;;
+    esac
+}
+
+# A local PostgreSQL: Debian's cluster running, and the role and database nojd, once.
+# Sets url to the cluster's socket: its port is 5432 unless another server had that one.
+local_postgresql() {
+    local cluster port psql
+    if [ -n "$DESTDIR" ]; then
+        say "skipped under DESTDIR: the PostgreSQL role and database nojd"
+        return
+    fi
+    # the cluster on the lowest port: Debian's first, the one psql itself would use
+    read -r cluster port < <(pg_lsclusters --no-header | sort -k3,3n | awk 'NR == 1 {print $1 "/" $2, $3}')
+    [ -n "$cluster" ] || { say "PostgreSQL is installed but has no cluster: pg_createcluster 15 main"; exit 1; }
+    psql=(runuser -u postgres -- psql --cluster "$cluster" -X -q -t -A -v ON_ERROR_STOP=1 -d postgres)
+    if ! "${psql[@]}" -c 'SELECT 1' >/dev/null 2>&1; then
+        if [ -d /run/systemd/system ]; then
+            systemctl start postgresql.service
+        else  # an image or a chroot: start the cluster itself
+            pg_ctlcluster "${cluster%/*}" "${cluster#*/}" start
+        fi
+    fi
+    if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'nojd'")" = 1 ]; then
+        say "kept the PostgreSQL role nojd"
+    else
+        "${psql[@]}" -c 'CREATE ROLE nojd LOGIN'
+        say "made the PostgreSQL role nojd (peer authentication: the system user nojd)"
+    fi
+    if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = 'nojd'")" = 1 ]; then
+        say "kept the PostgreSQL database nojd"
+    else
+        "${psql[@]}" -c 'CREATE DATABASE nojd OWNER nojd'
+        say "made the PostgreSQL database nojd"
+    fi
+    [ "$port" = 5432 ] || url="postgresql:///nojd?port=$port"
+}
+
+# nojd as the service user, which is the one that can reach a local PostgreSQL.
+as_service() {
+    if [ -z "$DESTDIR" ] && [ "$STORE" = postgresql ]; then
+        if ! runuser -u nojd -- test -x "$APP/$VENV/bin/nojd"; then
+            say "the user nojd cannot run $APP/$VENV/bin/nojd: install nojd in a folder it can read (/opt/nojd)"
+            exit 1
+        fi
+        runuser -u nojd -- "$@"
+    else
+        "$@"
+    fi
+}
+
 server_role() {
-    local etc=$DESTDIR/etc password tls=$DESTDIR/etc/nojd/tls db
+    local etc=$DESTDIR/etc password tls=$DESTDIR/etc/nojd/tls url configured packages=("${SERVER_PACKAGES[@]}")
+    local db=()
     EXTRAS=server
-    role_setup "${SERVER_PACKAGES[@]}"
+    store_url
+    [ "$STORE" = postgresql ] && packages+=(postgresql)
+    role_setup "${packages[@]}"
     service_user
     data_dir
-    write_new "$etc/nojd/server.toml" 0640 < firmware_config/server.example.toml || true
+    [ "$STORE" = postgresql ] && local_postgresql
+    if DB_URL=$url awk '!done && /^db = / { $0 = "db = \"" ENVIRON["DB_URL"] "\""; done = 1 } 1' \
+        firmware_config/server.example.toml | write_new "$etc/nojd/server.toml" 0640; then
+        say "the store: $(nojd_url_shown "$url")"
+    else
+        configured=$(sed -n 's/^db = "\([^"]*\)".*/\1/p' "$etc/nojd/server.toml" | head -1)
+        if [ -n "${NOJD_DB:-}" ] && [ "$configured" != "$url" ]; then
+            say "kept the store of $etc/nojd/server.toml: $(nojd_url_shown "$configured"), not NOJD_DB's;"
+            say "      to move it: docs/operations.md, Moving a store (nojd server store copy)"
+        fi
+    fi
     [ -n "$DESTDIR" ] || chgrp nojd /etc/nojd/server.toml
     # Mosquitto: the shipped config and ACL, and a password for the server's own user.
     write_shipped "$etc/mosquitto/conf.d/nojd.conf" 0644 < firmware_config/mosquitto/nojd.conf
@@ -323,15 +408,20 @@ server_role() {
     fi
     [ -n "$DESTDIR" ] || { chgrp mosquitto "$tls" "$tls/server.key"; chmod 0750 "$tls"; }
     unit nojd-server.service | write_shipped "$etc/systemd/system/nojd-server.service" 0644
-    # The first admin, once.
-    db="sqlite://$DESTDIR/var/lib/nojd/server.sqlite"
-    if [ -n "$("$VENV/bin/nojd" server user list --config "$etc/nojd/server.toml" --db "$db")" ]; then
-        say "kept the dashboard users"
+    # The first admin, once. Under DESTDIR the config names the real /var/lib: the copy's
+    # SQLite file is given instead, and a local PostgreSQL is not reached at all.
+    if [ -n "$DESTDIR" ] && [ "$STORE" = postgresql ]; then
+        say "skipped under DESTDIR: the first dashboard user (in PostgreSQL)"
     else
-        password=$(openssl rand -base64 12)
-        printf '%s\n' "$password" | "$VENV/bin/nojd" server user add admin --config "$etc/nojd/server.toml" --db "$db"
-        say "dashboard login: admin / $password   (shown only now; change it with"
-        say "      $VENV/bin/nojd server user add admin --config /etc/nojd/server.toml)"
+        [ -n "$DESTDIR" ] && [ "$STORE" = sqlite ] && db=(--db "sqlite://$DESTDIR/var/lib/nojd/server.sqlite")
+        if [ -n "$(as_service "$VENV/bin/nojd" server user list --config "$etc/nojd/server.toml" "${db[@]}")" ]; then
+            say "kept the dashboard users"
+        else
+            password=$(openssl rand -base64 12)
+            printf '%s\n' "$password" | as_service "$VENV/bin/nojd" server user add admin --config "$etc/nojd/server.toml" "${db[@]}"
+            say "dashboard login: admin / $password   (shown only now; change it with"
+            say "      $(service_prefix)$VENV/bin/nojd server user add admin --config /etc/nojd/server.toml)"
+        fi
     fi
     [ -n "$DESTDIR" ] || chown -R nojd:nojd /var/lib/nojd
     service_manager daemon-reload
@@ -341,6 +431,17 @@ server_role() {
     say "next: the dashboard is at http://$(hostname -f 2>/dev/null || hostname):${LISTEN##*:}/"
     say "      for each terminal: $VENV/bin/nojd device add ID --site SITE --broker mqtts://$(hostname -f 2>/dev/null || hostname):8883 --ca-file /etc/nojd/tls/ca.crt --out /root/terminals"
     say "      and copy /etc/nojd/tls/ca.crt and the terminal's ID.toml to it (docs/operations.md)"
+}
+
+# How to run nojd by hand against this store: as the user nojd for a local PostgreSQL.
+service_prefix() {
+    [ "$STORE" = postgresql ] && printf 'runuser -u nojd -- '
+    return 0
+}
+
+# A URL without its password, for a message.
+nojd_url_shown() {
+    sed -E 's|^([a-z]+://[^:/@]*):[^@]*@|\1@|' <<< "$1"
 }
 
 make_ca() {

@@ -3,25 +3,30 @@ they write, run twice, checked by systemd-analyze and used for real by Mosquitto
 
 import os
 import re
+import socket
 import stat
 import subprocess
 from pathlib import Path
 
 import pytest
-from processes import NOJD, Process, free_port, server_rows
+from processes import NOJD, Process, free_port, query, server_rows
 from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = ("/etc/systemd/system/nojd-kiosk.service", "/etc/systemd/system/nojd-server.service")
 
 
-def setup(role, destdir):
-    result = subprocess.run(
-        [str(ROOT / "setup.sh"), role], capture_output=True, text=True, timeout=300,
-        env={**os.environ, "DESTDIR": str(destdir)},
-    )  # fmt: skip
+def setup(role, destdir, **env):
+    result = run_setup(role, destdir, **env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def run_setup(role, destdir, **env):
+    return subprocess.run(
+        [str(ROOT / "setup.sh"), role], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DESTDIR": str(destdir), **env},
+    )  # fmt: skip
 
 
 def mode(path):
@@ -158,6 +163,47 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
         ingest.close()
 
 
+#: Debian 12's /etc/mosquitto/mosquitto.conf as its mosquitto package ships it (comments
+#: left out); the folders are moved into the test.
+DEBIAN_MOSQUITTO_CONF = """pid_file {dir}/mosquitto.pid
+persistence true
+persistence_location {dir}/
+log_dest file {dir}/mosquitto.log
+include_dir {dir}/conf.d
+"""
+
+
+def test_the_role_s_broker_config_starts_beside_debian_s_own(roots, tmp_path):
+    """Mosquitto reads Debian's main file first, then conf.d/nojd.conf: a setting named in
+    both (persistence_location) stops it with "Duplicate …". Only ports and paths move."""
+    root, _ = roots
+    port, tls_port = free_port(), free_port()
+    (tmp_path / "conf.d").mkdir()
+    conf = (root / "etc/mosquitto/conf.d/nojd.conf").read_text()
+    conf = conf.replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+    conf = conf.replace("listener 8883", f"listener {tls_port}").replace("/etc/", f"{root}/etc/")
+    (tmp_path / "conf.d/nojd.conf").write_text(conf + "user root\n")
+    main = tmp_path / "mosquitto.conf"
+    main.write_text(DEBIAN_MOSQUITTO_CONF.format(dir=tmp_path))
+    said = tmp_path / "stderr"
+    with said.open("w") as stderr:
+        broker = subprocess.Popen(["mosquitto", "-c", str(main)], stderr=stderr)
+    try:
+
+        def listening():
+            assert broker.poll() is None, said.read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return True
+            except OSError:
+                return False
+
+        assert wait_until(listening, 10)
+    finally:
+        broker.terminate()
+        broker.wait(10)
+
+
 def test_a_new_server_certificate_keeps_the_local_ca(roots):
     root, _ = roots
     tls = root / "etc/nojd/tls"
@@ -173,3 +219,44 @@ def test_a_new_server_certificate_keeps_the_local_ca(roots):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert verified.stdout.strip().endswith(": OK"), verified.stderr
+
+
+def test_the_server_role_on_a_postgresql_elsewhere(tmp_path, postgres):
+    """NOJD_DB=postgresql://…: the URL goes into server.toml, and the first admin into
+    that database (a real, throwaway PostgreSQL); a second run keeps both."""
+    url = postgres.database()
+    first = setup("server", tmp_path, NOJD_DB=url)
+    second = setup("server", tmp_path, NOJD_DB=url)
+    config = (tmp_path / "etc/nojd/server.toml").read_text()
+    assert f'\ndb = "{url}"\n' in config
+    assert query(url, "SELECT name, role FROM users") == [("admin", "admin")]
+    assert "dashboard login: admin / " in first and "kept the dashboard users" in second
+    assert not (tmp_path / "var/lib/nojd/server.sqlite").exists()
+
+
+def test_the_server_role_with_a_local_postgresql_under_destdir(tmp_path):
+    said = setup("server", tmp_path, NOJD_DB="postgresql")
+    config = (tmp_path / "etc/nojd/server.toml").read_text()
+    assert '\ndb = "postgresql:///nojd"\n' in config
+    assert "skipped under DESTDIR: the PostgreSQL role and database nojd" in said
+    assert "skipped under DESTDIR: the first dashboard user (in PostgreSQL)" in said
+    # An existing config keeps its store: a later NOJD_DB says how to move instead.
+    again = setup("server", tmp_path, NOJD_DB="sqlite")
+    assert "kept the store of " in again and "postgresql:///nojd, not NOJD_DB's" in again
+    assert '\ndb = "postgresql:///nojd"\n' in (tmp_path / "etc/nojd/server.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("mysql://x", "NOJD_DB='mysql://x': expected sqlite, postgresql (a local database) "
+                      "or a postgresql:// URL"),
+        ('postgresql://a@b/c"d', "NOJD_DB: a URL with a space, quote or backslash cannot go "
+                                 "into server.toml"),
+    ],
+)  # fmt: skip
+def test_a_bad_nojd_db_is_one_line_and_writes_nothing(tmp_path, value, said):
+    result = run_setup("server", tmp_path, NOJD_DB=value)
+    assert result.returncode == 2
+    assert result.stdout.strip().splitlines()[-1] == f"setup.sh: {said}"
+    assert not (tmp_path / "etc").exists()

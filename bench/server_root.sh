@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The server role on a fresh Debian 12, with a local PostgreSQL: builds a minimal Debian 12
+# (amd64) root with debootstrap, clones this checkout into /opt/nojd there, and shows
+#
+#   1. NOJD_DB=postgresql ./setup.sh server installs from Debian and PyPI alone, makes the
+#      PostgreSQL role and database nojd, names the cluster's socket in server.toml and
+#      makes the first dashboard user as the system user nojd (peer authentication);
+#   2. a second run changes nothing and keeps every secret;
+#   3. Mosquitto starts with Debian's own mosquitto.conf and the role's conf.d/nojd.conf,
+#      nojd server run (as nojd) answers /healthz, and a simulated terminal made with
+#      nojd device add delivers five answers into PostgreSQL.
+#
+#   bench/server_root.sh [ROOT]   as root; ROOT defaults to /var/tmp/nojd-server-root and
+#                                 is kept between runs (debootstrap is skipped when it exists)
+#
+# There is no systemd inside: the role says which systemctl steps it skipped, and this
+# script starts PostgreSQL, Mosquitto and the server by hand. A PostgreSQL already on this
+# machine's port 5432 makes the root's cluster take 5433, which the role then names.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+REPO=$(pwd)
+ROOT=${1:-/var/tmp/nojd-server-root}
+say() { printf 'server-root: %s\n' "$*"; }
+fail() { say "FAILED: $*"; exit 1; }
+inside() {
+    chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        LANG=C.UTF-8 "$@"
+}
+
+[ "$(id -u)" -eq 0 ] || fail "run as root (debootstrap, chroot, mounts)"
+command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
+if [ ! -x "$ROOT/usr/bin/python3" ]; then
+    say "debootstrap bookworm into $ROOT"
+    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || echo http://deb.debian.org/debian)
+    debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates,git,openssl \
+        bookworm "$ROOT" "$mirror" > /tmp/nojd-server-root.log 2>&1 || fail "debootstrap: /tmp/nojd-server-root.log"
+fi
+mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+mountpoint -q "$ROOT/dev" || mount --bind /dev "$ROOT/dev"
+for f in /etc/resolv.conf /etc/hosts /etc/pip.conf /etc/ssl/certs/ca-certificates.crt; do
+    [ -e "$f" ] && { mkdir -p "$ROOT$(dirname "$f")"; cp -L "$f" "$ROOT$f"; }
+done
+[ -d /etc/xdg/pip ] && { mkdir -p "$ROOT/etc/xdg"; cp -rL /etc/xdg/pip "$ROOT/etc/xdg/"; }
+rm -rf "$ROOT/opt/nojd"
+git clone -q "$REPO" "$ROOT/opt/nojd"
+say "cloned $(git -C "$REPO" rev-parse --short HEAD) into $ROOT/opt/nojd"
+
+started=$(date +%s)
+inside NOJD_DB=postgresql /bin/bash -c 'cd /opt/nojd && ./setup.sh server' > /tmp/nojd-server-root.1 2>&1 \
+    || { tail -20 /tmp/nojd-server-root.1; fail "first run"; }
+say "first run: $(($(date +%s) - started)) s"
+inside NOJD_DB=postgresql /bin/bash -c 'cd /opt/nojd && ./setup.sh server' > /tmp/nojd-server-root.2 2>&1 \
+    || { tail -20 /tmp/nojd-server-root.2; fail "second run"; }
+grep -q "kept the dashboard users" /tmp/nojd-server-root.2 || fail "the second run made a user again"
+grep -q "kept the PostgreSQL database nojd" /tmp/nojd-server-root.2 || fail "the second run made the database again"
+grep '^db = ' "$ROOT/etc/nojd/server.toml"
+
+cat > "$ROOT/root/try-server.sh" <<'EOF'
+set -euo pipefail
+cd /opt/nojd
+cluster=$(pg_lsclusters --no-header | sort -k3,3n | awk 'NR == 1 {print $1 "/" $2}')
+pg_ctlcluster "${cluster%/*}" "${cluster#*/}" start 2>/dev/null || true
+mkdir -p /run/mosquitto && chown mosquitto: /run/mosquitto
+.venv/bin/nojd device add desk-1 --site kontaktcenter --broker mqtt://127.0.0.1:1883 --out /root/terminals --rotate >/dev/null
+mosquitto -c /etc/mosquitto/mosquitto.conf -d
+runuser -u nojd -- .venv/bin/nojd server run --config /etc/nojd/server.toml --listen 127.0.0.1:18080 > /tmp/server.log 2>&1 &
+server=$!
+for _ in $(seq 100); do
+    health=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:18080/healthz').read().decode())" 2>/dev/null) && break
+    sleep 0.2
+done
+echo "healthz: ${health:-no answer}"
+GPIOZERO_PIN_FACTORY=mock SDL_VIDEODRIVER=dummy .venv/bin/nojd kiosk simulate --config /root/terminals/desk-1.toml \
+    --data /tmp/desk-1 --visitors 5 --rate 600 > /dev/null 2>&1
+count() { runuser -u postgres -- psql --cluster "$cluster" -tAc "SELECT count(*) FROM responses" nojd; }
+for _ in $(seq 100); do [ "$(count)" -ge 5 ] && break; sleep 0.2; done
+echo "responses in PostgreSQL: $(count)"
+echo "connections: $(runuser -u postgres -- psql --cluster "$cluster" -tAc "SELECT string_agg(application_name || ' as ' || usename, ', ') FROM pg_stat_activity WHERE datname = 'nojd'")"
+kill "$server"; wait "$server" || true
+kill "$(cat /run/mosquitto/mosquitto.pid)"
+pg_ctlcluster "${cluster%/*}" "${cluster#*/}" stop
+EOF
+inside /bin/bash /root/try-server.sh | tee /tmp/nojd-server-root.3
+grep -q '"status":"ok"' /tmp/nojd-server-root.3 || fail "the server did not answer /healthz"
+grep -q "responses in PostgreSQL: 5" /tmp/nojd-server-root.3 || fail "the answers did not reach PostgreSQL"
+say "done"
