@@ -62,7 +62,8 @@ cluster=$(pg_lsclusters --no-header | sort -k3,3n | awk 'NR == 1 {print $1 "/" $
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" start 2>/dev/null || true
 mkdir -p /run/mosquitto && chown mosquitto: /run/mosquitto
 .venv/bin/nojd device add desk-1 --site kontaktcenter --broker mqtt://127.0.0.1:1883 --out /root/terminals --rotate >/dev/null
-mosquitto -c /etc/mosquitto/mosquitto.conf -d
+mosquitto -c /etc/mosquitto/mosquitto.conf 2>/tmp/mosquitto.err &
+broker=$!
 runuser -u nojd -- .venv/bin/nojd server run --config /etc/nojd/server.toml --listen 127.0.0.1:18080 > /tmp/server.log 2>&1 &
 server=$!
 for _ in $(seq 100); do
@@ -77,7 +78,7 @@ for _ in $(seq 100); do [ "$(count)" -ge 5 ] && break; sleep 0.2; done
 echo "responses in PostgreSQL: $(count)"
 echo "connections: $(runuser -u postgres -- psql --cluster "$cluster" -tAc "SELECT string_agg(application_name || ' as ' || usename, ', ') FROM pg_stat_activity WHERE datname = 'nojd'")"
 kill "$server"; wait "$server" || true
-kill "$(cat /run/mosquitto/mosquitto.pid)"
+kill "$broker"; wait "$broker" || true
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" stop
 EOF
 inside /bin/bash /root/try-server.sh | tee /tmp/nojd-server-root.3
