@@ -64,24 +64,24 @@ mkdir -p /run/mosquitto && chown mosquitto: /run/mosquitto
 .venv/bin/nojd device add desk-1 --site kontaktcenter --broker mqtt://127.0.0.1:1883 --out /root/terminals --rotate >/dev/null
 mosquitto -c /etc/mosquitto/mosquitto.conf 2>/tmp/mosquitto.err &
 broker=$!
-runuser -u nojd -- .venv/bin/nojd server run --config /etc/nojd/server.toml --listen 127.0.0.1:18080 > /tmp/server.log 2>&1 &
-server=$!
+runuser -u nojd -- sh -c 'echo $$ > /tmp/server.pid; exec .venv/bin/nojd server run --config /etc/nojd/server.toml --listen 127.0.0.1:18080' > /tmp/server.log 2>&1 &
 for _ in $(seq 100); do
     health=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:18080/healthz').read().decode())" 2>/dev/null) && break
     sleep 0.2
 done
 echo "healthz: ${health:-no answer}"
+count() { runuser -u postgres -- psql --cluster "$cluster" -tAc "SELECT count(*) FROM responses" nojd; }
+before=$(count)
 GPIOZERO_PIN_FACTORY=mock SDL_VIDEODRIVER=dummy .venv/bin/nojd kiosk simulate --config /root/terminals/desk-1.toml \
     --data /tmp/desk-1 --visitors 5 --rate 600 > /dev/null 2>&1
-count() { runuser -u postgres -- psql --cluster "$cluster" -tAc "SELECT count(*) FROM responses" nojd; }
-for _ in $(seq 100); do [ "$(count)" -ge 5 ] && break; sleep 0.2; done
-echo "responses in PostgreSQL: $(count)"
+for _ in $(seq 100); do [ "$(count)" -ge $((before + 5)) ] && break; sleep 0.2; done
+echo "new responses in PostgreSQL: $(($(count) - before))"
 echo "connections: $(runuser -u postgres -- psql --cluster "$cluster" -tAc "SELECT string_agg(application_name || ' as ' || usename, ', ') FROM pg_stat_activity WHERE datname = 'nojd'")"
-kill "$server"; wait "$server" || true
+kill "$(cat /tmp/server.pid)"
 kill "$broker"; wait "$broker" || true
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" stop
 EOF
 inside /bin/bash /root/try-server.sh | tee /tmp/nojd-server-root.3
 grep -q '"status":"ok"' /tmp/nojd-server-root.3 || fail "the server did not answer /healthz"
-grep -q "responses in PostgreSQL: 5" /tmp/nojd-server-root.3 || fail "the answers did not reach PostgreSQL"
+grep -q "new responses in PostgreSQL: 5" /tmp/nojd-server-root.3 || fail "the answers did not reach PostgreSQL"
 say "done"
