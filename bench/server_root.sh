@@ -55,15 +55,33 @@ grep -q "kept the dashboard users" /tmp/nojd-server-root.2 || fail "the second r
 grep -q "kept the PostgreSQL database nojd" /tmp/nojd-server-root.2 || fail "the second run made the database again"
 grep '^db = ' "$ROOT/etc/nojd/server.toml"
 
+# The root shares this machine's network: if a broker here has 1883 already, the root's
+# Mosquitto moves to a free port (in its copy of nojd.conf and server.toml only).
+port=1883
+if python3 -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", 1883)) != 0)'; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    sed -i "s/^listener 1883 127.0.0.1$/listener $port 127.0.0.1/; s/^listener 8883$/listener $((port + 1))/" \
+        "$ROOT/etc/mosquitto/conf.d/nojd.conf"
+    sed -i "s|^url = \"mqtt://127.0.0.1:1883\"|url = \"mqtt://127.0.0.1:$port\"|" "$ROOT/etc/nojd/server.toml"
+    say "port 1883 is taken on this machine: the root's broker listens on $port"
+fi
+
 cat > "$ROOT/root/try-server.sh" <<'EOF'
 set -euo pipefail
 cd /opt/nojd
+port=$1
 cluster=$(pg_lsclusters --no-header | sort -k3,3n | awk 'NR == 1 {print $1 "/" $2}')
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" start 2>/dev/null || true
 mkdir -p /run/mosquitto && chown mosquitto: /run/mosquitto
-.venv/bin/nojd device add desk-1 --site kontaktcenter --broker mqtt://127.0.0.1:1883 --out /root/terminals --rotate >/dev/null
+.venv/bin/nojd device add desk-1 --site kontaktcenter --broker "mqtt://127.0.0.1:$port" --out /root/terminals --rotate >/dev/null
 mosquitto -c /etc/mosquitto/mosquitto.conf 2>/tmp/mosquitto.err &
 broker=$!
+for _ in $(seq 50); do
+    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $port)) != 0)" && break
+    kill -0 "$broker" || { tail -3 /var/log/mosquitto/mosquitto.log; exit 1; }
+    sleep 0.2
+done
+echo "broker: pid $broker on port $port"
 runuser -u nojd -- sh -c 'echo $$ > /tmp/server.pid; exec .venv/bin/nojd server run --config /etc/nojd/server.toml --listen 127.0.0.1:18080' > /tmp/server.log 2>&1 &
 for _ in $(seq 100); do
     health=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:18080/healthz').read().decode())" 2>/dev/null) && break
@@ -81,7 +99,7 @@ kill "$(cat /tmp/server.pid)"
 kill "$broker"; wait "$broker" || true
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" stop
 EOF
-inside /bin/bash /root/try-server.sh | tee /tmp/nojd-server-root.3
+inside /bin/bash /root/try-server.sh "$port" | tee /tmp/nojd-server-root.3
 grep -q '"status":"ok"' /tmp/nojd-server-root.3 || fail "the server did not answer /healthz"
 grep -q "new responses in PostgreSQL: 5" /tmp/nojd-server-root.3 || fail "the answers did not reach PostgreSQL"
 say "done"
