@@ -329,9 +329,7 @@ def _ingest(args: argparse.Namespace) -> int:
         config.surveys(),
         config.broker,
         prefix=config.prefix,
-        group=config.ingest.group,
-        batch_size=config.ingest.batch_size,
-        batch_wait=config.ingest.batch_wait,
+        settings=config.ingest,
         client_id=getattr(args, "client_id", None),
     )
     signal.signal(signal.SIGTERM, lambda *_: ingest.stop())

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
+from nojd.server.plausibility import FUTURE_HOURS, PAST_DAYS
 from nojd.survey import Survey, default_survey, load_survey
 from nojd.survey.topics import PREFIX
 from nojd.tomlconfig import Table, number, text, whole
@@ -20,6 +21,10 @@ class IngestConfig:
     batch_size: int = 500
     batch_wait: float = 0.05
     group: str = "nojd-ingest"
+    #: The plausible times of an answer (:mod:`nojd.server.plausibility`): this far
+    #: before it arrives, and after.
+    past_days: int = PAST_DAYS
+    future_hours: int = FUTURE_HOURS
 
 
 @dataclass(frozen=True)
@@ -165,9 +170,15 @@ def _paths(value: object) -> list[str]:
 
 
 def _ingest(table: Table) -> IngestConfig:
-    table.only("batch_size", "batch_wait", "group")
+    table.only("batch_size", "batch_wait", "group", "past_days", "future_hours")
     return IngestConfig(
         batch_size=table.get("batch_size", 500, whole(1, 100_000), "a whole number 1..100000"),
         batch_wait=table.get("batch_wait", 0.05, number(0, 10), "seconds 0..10"),
         group=table.get("group", "nojd-ingest", text, "a shared subscription group name"),
+        past_days=table.get(
+            "past_days", PAST_DAYS, whole(1, 36_500), "a whole number of days 1..36500"
+        ),
+        future_hours=table.get(
+            "future_hours", FUTURE_HOURS, whole(0, 87_600), "a whole number of hours 0..87600"
+        ),
     )

@@ -19,6 +19,9 @@ from nojd.errors import ConfigError
 from nojd.mqtt import parse_broker_url
 from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
 
+#: Broker users of the server itself (nojd-server): no terminal may take or replace them.
+RESERVED_PREFIX = "nojd-"
+
 KIOSK_TEMPLATE = """\
 # Kiosk config for {device}, made by `nojd device add`. Every other key and its
 # default is documented in firmware_config/kiosk.example.toml.
@@ -54,6 +57,11 @@ def add_device(
     """Create credentials, add them to the broker's password file, write the kiosk config."""
     if not DEVICE_PATTERN.fullmatch(device):
         raise ConfigError(f"device: {device!r} does not match {DEVICE_PATTERN.pattern}")
+    if device.startswith(RESERVED_PREFIX):
+        raise ConfigError(
+            f"device: {device!r} is reserved (ids starting with {RESERVED_PREFIX} are the "
+            "server's own broker users), expected another id"
+        )
     if not SITE_PATTERN.fullmatch(site):
         raise ConfigError(f"site: {site!r} does not match {SITE_PATTERN.pattern}")
     _, _, tls = parse_broker_url(broker)

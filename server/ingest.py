@@ -19,12 +19,14 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from nojd.mqtt import BrokerSettings, make_client
+from nojd.server.config import IngestConfig
+from nojd.server.plausibility import plausible
 from nojd.server.store import Batch, Reject, Store
 from nojd.survey import MessageError, Survey, decode
 from nojd.survey.topics import MAX_ACK_SEQS, decode_status, encode_ack, parse_topic, topic
@@ -32,6 +34,9 @@ from nojd.survey.topics import MAX_ACK_SEQS, decode_status, encode_ack, parse_to
 log = logging.getLogger("nojd.ingest")
 
 MAX_BACKOFF = 30.0
+#: How long the quarantine keeps a message, and how often ingest removes older ones.
+QUARANTINE_RETENTION = timedelta(days=30)
+EXPIRY_INTERVAL = 3600.0
 
 
 class Ingest:
@@ -44,18 +49,17 @@ class Ingest:
         broker: BrokerSettings,
         *,
         prefix: str = "nojd/v1",
-        group: str = "nojd-ingest",
-        batch_size: int = 500,
-        batch_wait: float = 0.05,
+        settings: IngestConfig | None = None,
         client_id: str | None = None,
     ) -> None:
         self.store = store
         self.surveys = surveys
         self.broker = broker
         self.prefix = prefix
-        self.group = group
-        self.batch_size = batch_size
-        self.batch_wait = batch_wait
+        self.settings = settings or IngestConfig()
+        self.group = self.settings.group
+        self.batch_size = self.settings.batch_size
+        self.batch_wait = self.settings.batch_wait
         self.client_id = client_id or f"nojd-ingest-{socket.gethostname()}-{os.getpid()}"
         self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
         self.connected = threading.Event()
@@ -96,8 +100,12 @@ class Ingest:
         """Ingest until :meth:`stop`; reconnects to the broker by itself."""
         self._connect()
         self.client.loop_start()
+        expired_at = 0.0
         try:
             while not self.stopped.is_set():
+                if time.monotonic() - expired_at > EXPIRY_INTERVAL or not expired_at:
+                    self._expire()
+                    expired_at = time.monotonic()
                 items = self._take()
                 if items:
                     self.process(items)
@@ -105,6 +113,17 @@ class Ingest:
             self.client.disconnect()
             self.client.loop_stop()
             log.info("stopped after %d responses", self.committed)
+
+    def _expire(self) -> None:
+        """Remove quarantined messages older than the retention period."""
+        try:
+            gone = self.store.expire_quarantine(datetime.now(UTC) - QUARANTINE_RETENTION)
+        except Exception as exc:  # the store is down: the next hour tries again
+            log.warning("could not expire the quarantine: %s", type(exc).__name__)
+            return
+        if gone:
+            log.info("removed %d quarantined messages older than %d days", gone,
+                     QUARANTINE_RETENTION.days)  # fmt: skip
 
     def stop(self) -> None:
         """End :meth:`run` from any thread."""
@@ -150,31 +169,39 @@ class Ingest:
 
     def process(self, items: list[tuple[str, bytes]]) -> None:
         """Validate, commit in one transaction, then ack."""
-        batch = self.sort(items)
+        now = datetime.now(UTC)
+        batch = self.sort(items, now)
         try:
-            acks = self.store.ingest(batch, datetime.now(UTC))
+            acks = self.store.ingest(batch, now)
+            kept = batch.rejects
         except Exception:
             log.exception("the store refused a batch of %d; trying one by one", len(items))
-            acks = self._one_by_one(batch)
+            acks, kept = self._one_by_one(batch, now)
         self.committed += len(batch.responses)
-        for reject in batch.rejects:
+        for reject in kept:
             log.warning("quarantined a message on %s: %s", reject.topic[:120], reject.reason)
+            if reject.device is not None and reject.seq is not None:
+                acks.setdefault(reject.device, []).append(reject.seq)
         for device, seqs in acks.items():
             for start in range(0, len(seqs), MAX_ACK_SEQS):
                 chunk = seqs[start : start + MAX_ACK_SEQS]
                 self.client.publish(topic("ack", device, self.prefix), encode_ack(chunk), qos=1)
 
-    def sort(self, items: list[tuple[str, bytes]]) -> Batch:
-        """Responses, statuses and rejects of a list of (topic, payload)."""
+    def sort(self, items: list[tuple[str, bytes]], now: datetime) -> Batch:
+        """Responses, statuses and rejects of a list of (topic, payload) received ``now``."""
         batch = Batch()
         for name, payload in items:
             device = None
             try:
                 device, kind = parse_topic(name, self.prefix)
                 if kind == "response":
-                    batch.responses.append(
-                        (decode(payload, self.surveys, topic_device=device), payload)
-                    )
+                    response = decode(payload, self.surveys, topic_device=device)
+                    try:
+                        window = self.settings.past_days, self.settings.future_hours
+                        batch.responses.append((plausible(response, now, *window), payload))
+                    except MessageError as exc:
+                        batch.rejects.append(Reject(name, payload, str(exc), device, response.seq))
+                        continue
                 elif kind == "status":
                     batch.statuses.append((device, decode_status(payload)))
                 else:
@@ -183,22 +210,57 @@ class Ingest:
                 batch.rejects.append(Reject(name, payload, str(exc), device))
         return batch
 
-    def _one_by_one(self, batch: Batch) -> dict[str, list[int]]:
+    def _one_by_one(self, batch: Batch, now: datetime) -> tuple[dict[str, list[int]], list[Reject]]:
+        """Each message of a refused batch in a transaction of its own, so that a poison
+        message costs only itself: the acks, and the rejects kept in quarantine.
+
+        A response the store refuses while the store is healthy is quarantined (with a
+        reason of plain ASCII) and acked; while it is not (the database is down), it is
+        left unacked, and its terminal sends it again."""
         acks: dict[str, list[int]] = {}
+        kept: list[Reject] = []
+        rejects = list(batch.rejects)
         for response, payload in batch.responses:
-            single = Batch(responses=[(response, payload)])
             try:
-                for device, seqs in self.store.ingest(single, datetime.now(UTC)).items():
+                for device, seqs in self.store.ingest(Batch([(response, payload)]), now).items():
                     acks.setdefault(device, []).extend(seqs)
-            except Exception as exc:  # leave it unacked: the kiosk sends it again
-                log.error("the store refused %s seq %d: %s", response.device, response.seq, exc)
-        rest = Batch(rejects=batch.rejects, statuses=batch.statuses)
+            except Exception as exc:
+                if not self._healthy():
+                    log.error(
+                        "the store is down: %s seq %d stays unacked", response.device, response.seq
+                    )
+                    continue
+                reason = f"the store refused it ({type(exc).__name__})"
+                rejects.append(
+                    Reject(topic("response", response.device, self.prefix), payload, reason,
+                           response.device, response.seq)
+                )  # fmt: skip
+        for status in batch.statuses:
+            try:
+                self.store.ingest(Batch(statuses=[status]), now)
+            except Exception as exc:
+                log.error("the store refused a status of %s: %s", status[0], type(exc).__name__)
+        for reject in rejects:
+            try:
+                self.store.ingest(Batch(rejects=[reject]), now)
+                kept.append(reject)
+            except Exception:
+                safe = Reject(
+                    reject.topic.encode("utf-8", "replace").decode("ascii", "replace"),
+                    reject.payload,
+                    reject.reason.encode("ascii", "backslashreplace").decode("ascii"),
+                    reject.device,
+                    reject.seq,
+                )
+                try:
+                    self.store.ingest(Batch(rejects=[safe]), now)
+                    kept.append(safe)
+                except Exception as exc:
+                    log.error("the store refused a quarantine row: %s", type(exc).__name__)
+        return acks, kept
+
+    def _healthy(self) -> bool:
         try:
-            self.store.ingest(rest, datetime.now(UTC))
-        except Exception as exc:
-            log.error(
-                "the store refused %d quarantined messages and statuses: %s",
-                len(batch.rejects) + len(batch.statuses),
-                exc,
-            )
-        return acks
+            return self.store.healthy()
+        except Exception:
+            return False

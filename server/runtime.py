@@ -22,10 +22,8 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
     from nojd.server.web import create_app
 
     store = open_store(config.db, config.zone)
-    ingest = Ingest(
-        store, config.surveys(), config.broker, prefix=config.prefix, group=config.ingest.group,
-        batch_size=config.ingest.batch_size, batch_wait=config.ingest.batch_wait,
-    )  # fmt: skip
+    ingest = Ingest(store, config.surveys(), config.broker, prefix=config.prefix,
+                    settings=config.ingest)  # fmt: skip
     worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
     worker.start()
     app = create_app(config, store)

@@ -106,13 +106,36 @@ def parse_json(payload: bytes | str, limit: int) -> object:
     except UnicodeDecodeError as exc:
         raise MessageError("payload", f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except MessageError:
         raise
     except json.JSONDecodeError as exc:
         raise MessageError("payload", f"not JSON ({exc.msg} at character {exc.pos})") from None
     except (RecursionError, ValueError, TypeError) as exc:
         raise MessageError("payload", f"not JSON ({type(exc).__name__})") from None
+    _characters_only(data)
+    return data
+
+
+def _characters_only(value: object) -> None:
+    """Refuse a string holding a lone surrogate (JSON's ``"\\ud800"``): Python lets it in,
+    but it is no character, and a database or a log line encoding it as UTF-8 fails."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise MessageError(
+                    "payload",
+                    f"holds \\u{ord(item[exc.start]):04x}, a lone surrogate and no character",
+                ) from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def check_fields(data: dict[str, Any], fields: tuple[str, ...]) -> None:

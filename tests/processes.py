@@ -261,7 +261,11 @@ def running_ingest(folder: Path, db: Path | str | None = None):
     ``db`` names another), and a raw publisher, all listening."""
     broker = Broker(folder / "broker").start()
     db = folder / "server.sqlite" if db is None else db
-    ingest = Process("server", "ingest", "--broker", broker.url, "--db", db_url(db))
+    # The tests' answers are on fixed dates, years apart: any time is plausible here.
+    config = folder / "ingest.toml"
+    config.write_text("[ingest]\npast_days = 36500\nfuture_hours = 87600\n", encoding="utf-8")
+    ingest = Process("server", "ingest", "--config", str(config), "--broker", broker.url,
+                     "--db", db_url(db))  # fmt: skip
     publisher = Publisher(broker)
     try:
         assert listening(publisher, db), ingest.log

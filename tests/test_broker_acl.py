@@ -13,6 +13,19 @@ from waiting import wait_until
 from nojd.server.devices import add_device
 
 ACL = Path(__file__).resolve().parent.parent / "firmware_config" / "mosquitto" / "nojd.acl"
+CONF = ACL.with_name("nojd.conf")
+
+
+def shipped_conf(passwd):
+    """The shipped nojd.conf without its listeners and TLS files (the fixture gives its own
+    listener), with the test's password file."""
+    dropped = ("listener", "cafile", "certfile", "keyfile", "require_certificate",
+               "per_listener_settings")  # fmt: skip
+    lines = [line for line in CONF.read_text().splitlines() if not line.startswith(dropped)]
+    text = "\n".join(lines) + "\n"
+    return text.replace("/etc/mosquitto/nojd.passwd", str(passwd)).replace(
+        "/etc/mosquitto/nojd.acl", str(ACL)
+    )
 
 
 class Peer:
@@ -54,7 +67,7 @@ def secured(tmp_path, make_broker):
     subprocess.run(
         ["mosquitto_passwd", "-b", str(passwd), "nojd-server", "server-secret"], check=True
     )
-    broker = make_broker(extra=f"allow_anonymous false\npassword_file {passwd}\nacl_file {ACL}\n")
+    broker = make_broker(extra=shipped_conf(passwd))
     peers = []
 
     def peer(user=None, password=None):
@@ -124,3 +137,22 @@ def test_delivery_through_the_acl_with_credentials(secured, tmp_path):
     finally:
         run.close()
         ingest.close()
+
+
+def test_a_packet_over_64_kib_never_reaches_the_server(secured):
+    """max_packet_size: a terminal's 200 KB publish disconnects it; 16 KB passes."""
+    _broker, devices, peer = secured
+    server = peer("nojd-server", "server-secret")
+    server.client.subscribe("$share/nojd-ingest/nojd/v1/+/response", qos=1)
+    assert wait_until(lambda: server.subacks, 10)
+    gone = threading.Event()
+    desk1 = peer("desk-1", devices["desk-1"].password)
+    desk1.client.on_disconnect = lambda *args: gone.set()
+    desk1.client.publish("nojd/v1/desk-1/response", b"x" * 200_000, qos=1)
+    assert gone.wait(10)
+    desk2 = peer("desk-2", devices["desk-2"].password)
+    desk2.client.publish("nojd/v1/desk-2/response", b"y" * 16_384, qos=1).wait_for_publish(5)
+    assert wait_until(lambda: server.received, 10)
+    assert [(name, len(payload)) for name, payload in server.received] == [
+        ("nojd/v1/desk-2/response", 16_384)
+    ]

@@ -94,3 +94,17 @@ def test_a_panel_size_out_of_range_is_refused_by_name(tmp_path, size):
     assert result.returncode == 2
     [line] = [line for line in result.stderr.splitlines() if "--size" in line and size in line]
     assert "argument --size" in line and not list(tmp_path.iterdir())
+
+
+def test_device_add_refuses_the_server_s_own_user(tmp_path):
+    passwd = tmp_path / "passwd"
+    passwd.write_text("nojd-server:$7$keep\n")
+    result = nojd("device", "add", "nojd-server", "--site", "kontaktcenter", "--rotate",
+                  "--broker", "mqtt://127.0.0.1:1883", "--passwd", str(passwd),
+                  "--out", str(tmp_path / "out"))  # fmt: skip
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "nojd: device: 'nojd-server' is reserved (ids starting with nojd- are the server's "
+        "own broker users), expected another id"
+    ]
+    assert passwd.read_text() == "nojd-server:$7$keep\n"

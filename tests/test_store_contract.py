@@ -219,3 +219,12 @@ def test_an_unreachable_postgresql_is_one_line_without_the_password():
 def test_a_bad_url_names_the_field():
     with pytest.raises(ConfigError, match="db: 'mysql://x' is not a database URL"):
         open_store("mysql://x", ZONE)
+
+
+def test_the_quarantine_expires_by_age(store: Store):
+    old, new = NOON - timedelta(days=31), NOON
+    store.ingest(batch(rejects=[Reject("nojd/v1/desk-1/response", b"old", "bad", "desk-1")]), old)
+    store.ingest(batch(rejects=[Reject("nojd/v1/desk-1/response", b"new", "bad", "desk-1")]), new)
+    assert store.expire_quarantine(NOON - timedelta(days=30)) == 1
+    assert [bytes(row["payload"]) for row in quarantined(store)] == [b"new"]
+    assert store.expire_quarantine(NOON - timedelta(days=30)) == 0

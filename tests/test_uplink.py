@@ -16,11 +16,15 @@ from nojd.kiosk.config import UplinkConfig
 from nojd.kiosk.outbox import Outbox
 from nojd.kiosk.uplink import Uplink
 from nojd.mqtt import BrokerSettings
+from nojd.server.config import IngestConfig
 from nojd.server.ingest import Ingest
 from nojd.survey import build_response, default_survey
 
 SURVEY = default_survey()
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+#: The tests' clocks are set to fixed dates: any time is plausible to this ingest.
+ANY_TIME = IngestConfig(batch_wait=0.01, past_days=36500, future_hours=87600)
 
 
 def commit(outbox, clock, grade=4):
@@ -38,7 +42,12 @@ def commit(outbox, clock, grade=4):
 @pytest.fixture
 def parts(broker, store):
     """A broker, an ingest thread on a store, and a way to start uplinks; all stopped after."""
-    ingest = Ingest(store, {SURVEY.id: SURVEY}, BrokerSettings(broker.url), batch_wait=0.01)
+    ingest = Ingest(
+        store,
+        {SURVEY.id: SURVEY},
+        BrokerSettings(broker.url),
+        settings=ANY_TIME,
+    )
     thread = threading.Thread(target=ingest.run, daemon=True)
     thread.start()
     assert ingest.connected.wait(10)

@@ -22,6 +22,9 @@ class Reject:
     payload: bytes
     reason: str
     device: str | None = None
+    #: A well-formed response refused for what it says (a time outside the window):
+    #: acked once quarantined, so that its terminal stops sending it.
+    seq: int | None = None
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Store(Protocol):
     def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...
 
     def devices(self, today: str | None = None) -> list[dict[str, Any]]: ...
+
+    def expire_quarantine(self, before: datetime) -> int: ...
 
     def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]: ...
 

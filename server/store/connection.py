@@ -1,6 +1,6 @@
 """One SQLite connection shared by the server's threads (ingest, the web, the watchdog).
 
-Every statement runs under one lock and every write in one ``atomic()`` transaction;
+Every write runs under one lock, in one ``BEGIN IMMEDIATE`` transaction;
 the store and the account store both go through it, so they never interleave.
 """
 
@@ -33,12 +33,24 @@ class SharedConnection:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for one transaction: committed on leaving, rolled back on an error."""
-        try:
-            with self._lock, self.db.atomic():
-                yield self.db.conn
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(str(exc)) from None
+        """The connection, for one transaction: committed on leaving, rolled back on an error.
+
+        ``BEGIN IMMEDIATE`` takes the write lock at once: a transaction that read first
+        and wrote later could otherwise find another process's commit in between, and
+        SQLite refuses that upgrade at once ("database is locked"), without waiting."""
+        with self._lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except sqlite3.IntegrityError as exc:
+                conn.rollback()
+                raise Conflict(str(exc)) from None
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+            conn.commit()
 
     def rows(self, sql: str, parameters: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """The rows of one query, each as a dict of column → value, read on this thread's

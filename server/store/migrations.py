@@ -185,3 +185,12 @@ def m008_logins(db: Database) -> None:
     # is a login.  The cookie was renamed with it (nojd_session -> nojd_login), so a
     # browser logs in once more after the upgrade; the old rows expire within LOGIN_HOURS.
     db.execute("ALTER TABLE sessions RENAME TO logins")
+
+
+@migrations()
+def m009_quarantine_bounds(db: Database) -> None:
+    # A bounded quarantine: read per terminal and expired by age through indexes, and
+    # what its cap pushed out counted per terminal.
+    db.execute("CREATE INDEX quarantine_device ON quarantine (device, id)")
+    db.execute("CREATE INDEX quarantine_received ON quarantine (received_at)")
+    db.execute("ALTER TABLE devices ADD COLUMN quarantine_dropped INTEGER NOT NULL DEFAULT 0")

@@ -71,7 +71,16 @@ M001_SCHEMA = [
         created_at TEXT NOT NULL)""",
 ]
 
-MIGRATIONS: list[tuple[str, list[str]]] = [("m001_schema", M001_SCHEMA)]
+M009_QUARANTINE_BOUNDS = [
+    "CREATE INDEX quarantine_device ON quarantine (device, id)",
+    "CREATE INDEX quarantine_received ON quarantine (received_at)",
+    "ALTER TABLE devices ADD COLUMN quarantine_dropped BIGINT NOT NULL DEFAULT 0",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("m001_schema", M001_SCHEMA),
+    ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
+]
 
 
 def migrate(transaction: Transaction) -> list[str]:

@@ -42,6 +42,12 @@ MONTH_PERIODS = {
 }
 #: How much of a refused payload the quarantine keeps.
 PAYLOAD_HEAD = 1024
+#: How far past a terminal's highest seq a response may jump: a terminal counts one by
+#: one, so a larger jump is not one of its answers, and would show as that many missing.
+MAX_SEQ_JUMP = 100_000
+#: The quarantine keeps at most this many rows per terminal (and as many of unknown
+#: senders): the newest. What the cap pushes out is counted on the terminal's row.
+QUARANTINE_PER_DEVICE = 1000
 
 
 class SqlStore:
@@ -71,7 +77,19 @@ class SqlStore:
         stamp = format_time(received_at)
         tally = Tally()
         with self.connection.transaction() as conn:
+            highest = self._highest_seqs(conn, {response.device for response, _ in batch.responses})
             for response, payload in batch.responses:
+                ceiling = highest.get(response.device, 0) + MAX_SEQ_JUMP
+                if response.seq > ceiling:
+                    reason = (
+                        f"seq {response.seq} is over {ceiling}: more than {MAX_SEQ_JUMP} past "
+                        f"the highest seq of {response.device}"
+                    )
+                    where = topic("response", response.device)
+                    self._quarantine(conn, Reject(where, payload, reason, response.device), stamp)
+                    acks.setdefault(response.device, []).append(response.seq)
+                    continue
+                highest[response.device] = max(highest.get(response.device, 0), response.seq)
                 if not self._insert(conn, response, stamp, tally):
                     clash = self._clash(conn, response)
                     if clash:
@@ -86,6 +104,7 @@ class SqlStore:
                 acks.setdefault(response.device, []).append(response.seq)
             for reject in batch.rejects:
                 self._quarantine(conn, reject, stamp)
+            self._trim_quarantine(conn, batch)
             tally.write(conn)
             for device, status in batch.statuses:
                 conn.execute(
@@ -103,6 +122,16 @@ class SqlStore:
                     ],
                 )
         return acks
+
+    @staticmethod
+    def _highest_seqs(conn: Transaction, devices: set[str]) -> dict[str, int]:
+        if not devices:
+            return {}
+        marks = ", ".join("?" * len(devices))
+        rows = conn.execute(
+            f"SELECT device, highest_seq FROM devices WHERE device IN ({marks})", sorted(devices)
+        ).fetchall()
+        return {device: seq for device, seq in rows}
 
     def _insert(self, conn: Transaction, response: Response, stamp: str, tally: Tally) -> bool:
         flagged = int("rapid-repeat" in response.flags)
@@ -152,6 +181,35 @@ class SqlStore:
                VALUES (?, ?, ?, ?, ?, ?)""",
             [stamp, reject.topic[:256], reject.device, len(reject.payload), kept, reject.reason],
         )
+
+    @staticmethod
+    def _trim_quarantine(conn: Transaction, batch: Batch) -> None:
+        """Keep each sender's newest rows only, counting what goes per terminal."""
+        senders = {reject.device for reject in batch.rejects}
+        senders |= {response.device for response, _ in batch.responses}
+        for device in sorted(senders, key=lambda d: d or ""):
+            same = "device IS NULL" if device is None else "device = ?"
+            given = [] if device is None else [device]
+            cursor = conn.execute(
+                f"""DELETE FROM quarantine WHERE {same} AND id <= (SELECT id FROM quarantine
+                    WHERE {same} ORDER BY id DESC LIMIT 1 OFFSET ?)""",
+                [*given, *given, QUARANTINE_PER_DEVICE],
+            )
+            if cursor.rowcount > 0 and device is not None:
+                conn.execute(
+                    """INSERT INTO devices (device, quarantine_dropped) VALUES (?, ?)
+                       ON CONFLICT (device) DO UPDATE SET quarantine_dropped =
+                       devices.quarantine_dropped + excluded.quarantine_dropped""",
+                    [device, cursor.rowcount],
+                )
+
+    def expire_quarantine(self, before: datetime) -> int:
+        """Remove quarantined messages received before ``before``; how many went."""
+        with self.connection.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM quarantine WHERE received_at < ?", [format_time(before)]
+            )
+            return max(cursor.rowcount, 0)
 
     def devices(self, today: str | None = None) -> list[dict[str, Any]]:
         """Every device seen, with what it last said, its responses on the local day

@@ -37,7 +37,7 @@ def _rollup(name: str, span: str, per_answer: bool) -> Table:
 _RESPONSE_COLUMNS = ("id", "device", "seq", "site", "survey", "lang", "at", "clock", "answers",
                      "flags", "received_at")  # fmt: skip
 _DEVICE_COLUMNS = ("device", "site", "first_seen", "last_seen", "highest_seq", "received",
-                   "state", "status_at", "backlog", "version")  # fmt: skip
+                   "state", "status_at", "backlog", "version", "quarantine_dropped")  # fmt: skip
 TABLES: tuple[Table, ...] = (
     Table("responses", _RESPONSE_COLUMNS, ("id",)),
     Table("devices", _DEVICE_COLUMNS, ("device",)),
