@@ -74,6 +74,7 @@ class SqlStore:
         must not send it forever, and nothing is lost.
         """
         acks: dict[str, list[int]] = {}
+        touched: set[str | None] = set()  # the senders quarantined in this batch
         stamp = format_time(received_at)
         tally = Tally()
         with self.connection.transaction() as conn:
@@ -86,7 +87,8 @@ class SqlStore:
                         f"the highest seq of {response.device}"
                     )
                     where = topic("response", response.device)
-                    self._quarantine(conn, Reject(where, payload, reason, response.device), stamp)
+                    reject = Reject(where, payload, reason, response.device)
+                    self._quarantine(conn, reject, stamp, touched)
                     acks.setdefault(response.device, []).append(response.seq)
                     continue
                 highest[response.device] = max(highest.get(response.device, 0), response.seq)
@@ -99,12 +101,13 @@ class SqlStore:
                                 topic("response", response.device), payload, clash, response.device
                             ),
                             stamp,
+                            touched,
                             whole=True,
                         )
                 acks.setdefault(response.device, []).append(response.seq)
             for reject in batch.rejects:
-                self._quarantine(conn, reject, stamp)
-            self._trim_quarantine(conn, batch)
+                self._quarantine(conn, reject, stamp, touched)
+            self._trim_quarantine(conn, touched)
             tally.write(conn)
             for device, status in batch.statuses:
                 conn.execute(
@@ -173,9 +176,15 @@ class SqlStore:
         return ""
 
     def _quarantine(
-        self, conn: Transaction, reject: Reject, stamp: str, whole: bool = False
+        self,
+        conn: Transaction,
+        reject: Reject,
+        stamp: str,
+        touched: set[str | None],
+        whole: bool = False,
     ) -> None:
         kept = reject.payload if whole else reject.payload[:PAYLOAD_HEAD]
+        touched.add(reject.device)
         conn.execute(
             """INSERT INTO quarantine (received_at, topic, device, size, payload, reason)
                VALUES (?, ?, ?, ?, ?, ?)""",
@@ -183,10 +192,9 @@ class SqlStore:
         )
 
     @staticmethod
-    def _trim_quarantine(conn: Transaction, batch: Batch) -> None:
-        """Keep each sender's newest rows only, counting what goes per terminal."""
-        senders = {reject.device for reject in batch.rejects}
-        senders |= {response.device for response, _ in batch.responses}
+    def _trim_quarantine(conn: Transaction, senders: set[str | None]) -> None:
+        """Keep the newest rows only of each sender quarantined in this batch, counting
+        what goes per terminal."""
         for device in sorted(senders, key=lambda d: d or ""):
             same = "device IS NULL" if device is None else "device = ?"
             given = [] if device is None else [device]
