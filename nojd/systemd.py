@@ -68,7 +68,20 @@ class Watchdog:
         return seconds if self.interval is None else min(seconds, self.interval)
 
 
-class _JournalFormatter(logging.Formatter):
+class _OneLineFormatter(logging.Formatter):
+    """A message on one line: line breaks and other control characters that a message
+    carries from outside (a field name, a topic) are written as escapes, so that no
+    input can forge a log line of its own. Tracebacks keep their lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = record.message.translate(_ESCAPES)
+        return super().formatMessage(record)
+
+
+_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), 127]} | {10: "\\n", 13: "\\r"}
+
+
+class _JournalFormatter(_OneLineFormatter):
     def format(self, record: logging.LogRecord) -> str:
         priority = PRIORITIES.get(record.levelno, 6)
         return f"<{priority}>{super().format(record)}"
@@ -80,7 +93,7 @@ def configure_logging(level: str | int = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     text = "%(levelname)s %(name)s: %(message)s"
     handler.setFormatter(
-        _JournalFormatter(text) if os.environ.get("JOURNAL_STREAM") else logging.Formatter(text)
+        _JournalFormatter(text) if os.environ.get("JOURNAL_STREAM") else _OneLineFormatter(text)
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -176,3 +176,15 @@ def test_a_message_the_database_refuses_costs_only_itself(tmp_path, db):
         assert any(reason.startswith("the store refused it (") for reason in reasons), reasons
         assert any(reason.startswith("payload: not JSON") for reason in reasons), reasons
     assert "the store refused a status of desk-1" in ingest.log
+
+
+def test_a_line_break_in_a_message_cannot_forge_a_log_line(tmp_path, db):
+    with ingest_running(tmp_path, db) as (ingest, publisher):
+        forged = raw(response("desk-1", 1) | {"x\nERROR nojd.fake: forged": 1})
+        publisher.send("nojd/v1/desk-1/response", forged)
+        assert wait_until(
+            lambda: "quarantined a message on nojd/v1/desk-1/response" in ingest.log, 30
+        )
+    lines = ingest.log.splitlines()
+    assert not [line for line in lines if line.startswith("ERROR nojd.fake")], lines
+    assert any("x\\nERROR nojd.fake: forged: unknown field" in line for line in lines), lines
