@@ -378,22 +378,32 @@ server_role() {
         fi
     fi
     [ -n "$DESTDIR" ] || chgrp nojd /etc/nojd/server.toml
-    # Mosquitto: the shipped config and ACL, and a password for the server's own user.
-    write_shipped "$etc/mosquitto/conf.d/nojd.conf" 0644 < firmware_config/mosquitto/nojd.conf
-    write_shipped "$etc/mosquitto/nojd.acl" 0644 < firmware_config/mosquitto/nojd.acl
-    if [ ! -f "$etc/mosquitto/nojd.passwd" ]; then
-        install -m 0600 /dev/null "$etc/mosquitto/nojd.passwd"
-        say "wrote $etc/mosquitto/nojd.passwd (empty)"
+    # Mosquitto: its users and rights in the dynamic-security plugin (docs/security.md).
+    # The plugin's file is written once, before the config that loads it; the terminals of
+    # an older install (in nojd.passwd) are carried over with their passwords.
+    plugin=$(dpkg -L mosquitto 2>/dev/null | grep '/mosquitto_dynamic_security\.so$' | head -1)
+    if [ -z "$plugin" ]; then
+        say "Mosquitto's dynamic-security plugin is missing (dpkg -L mosquitto lists no mosquitto_dynamic_security.so)"
+        exit 1
     fi
-    if grep -q '^nojd-server:' "$etc/mosquitto/nojd.passwd"; then
-        say "kept the broker password of nojd-server"
-    else
+    if grep -q '^password = ""' "$etc/nojd/server.toml"; then
         password=$(openssl rand -hex 24)
-        mosquitto_passwd -b "$etc/mosquitto/nojd.passwd" nojd-server "$password"
         sed -i "0,/^password = \"\"/s//password = \"$password\"/" "$etc/nojd/server.toml"
-        say "made the broker user nojd-server; its password is in $etc/nojd/server.toml"
+        say "made a broker password for nojd-server in $etc/nojd/server.toml"
     fi
-    [ -n "$DESTDIR" ] || chown mosquitto: /etc/mosquitto/nojd.passwd
+    install -d "$DESTDIR/var/lib/mosquitto"
+    "$VENV/bin/nojd" broker init --config "$etc/nojd/server.toml" \
+        --plugin-file "$DESTDIR/var/lib/mosquitto/nojd-dynsec.json" \
+        --admin "$etc/nojd/broker-admin.toml" --passwd "$etc/mosquitto/nojd.passwd" | while read -r line; do say "$line"; done
+    [ -n "$DESTDIR" ] || chown mosquitto: /var/lib/mosquitto/nojd-dynsec.json
+    sed "s|/usr/lib/@MULTIARCH@/mosquitto_dynamic_security.so|$plugin|" firmware_config/mosquitto/nojd.conf |
+        write_shipped "$etc/mosquitto/conf.d/nojd.conf" 0644
+    for old in nojd.acl nojd.passwd; do
+        if [ -f "$etc/mosquitto/$old" ]; then
+            mv "$etc/mosquitto/$old" "$etc/mosquitto/$old.unused"
+            say "renamed $etc/mosquitto/$old to $old.unused (the plugin holds users and rights now)"
+        fi
+    done
     # TLS for the terminals' listener: a local CA on first run, unless given.
     if [ -f "$tls/server.crt" ]; then
         say "kept the TLS certificate in $tls"

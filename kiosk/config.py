@@ -72,6 +72,8 @@ class UplinkConfig:
     resend_after: float = 30.0
     heartbeat: float = 60.0
     keepalive: int = 30
+    #: The sequence epoch every response carries (the top-level ``epoch`` key).
+    epoch: int = 0
 
 
 #: The time zone of a terminal without opening hours (which carry their own).
@@ -97,11 +99,14 @@ class KioskConfig:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     hours: OpeningHours | None = None
     uplink: UplinkConfig = field(default_factory=UplinkConfig)
+    #: Raised by ``nojd device add --replace``: a new terminal under this id.
+    epoch: int = 0
     source: str = "<defaults>"
 
     def uplink_config(self) -> UplinkConfig:
-        """The uplink settings with the broker URL filled in."""
-        return replace(self.uplink, broker=replace(self.uplink.broker, url=self.broker))
+        """The uplink settings with the broker URL and the epoch filled in."""
+        broker = replace(self.uplink.broker, url=self.broker)
+        return replace(self.uplink, broker=broker, epoch=self.epoch)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -139,6 +144,7 @@ def load_config(path: str | Path) -> KioskConfig:
     top.only(
         "device", "site", "data_dir", "survey", "languages", "ask_optional", "mode",
         "buttons_question", "broker", "gpio", "session", "staff", "display", "hours", "uplink",
+        "epoch",
     )  # fmt: skip
     survey_file = top.get("survey", "", text, "a path to a survey TOML file")
     config = KioskConfig(
@@ -157,6 +163,7 @@ def load_config(path: str | Path) -> KioskConfig:
         display=_display(top.table("display")),
         hours=parse_hours(top.table("hours")) if "hours" in top.data else None,
         uplink=_uplink(top.table("uplink")),
+        epoch=top.get("epoch", 0, whole(0, 2**62), "a whole number (nojd device add writes it)"),
         source=top.label,
     )
     _check_ids(config, top.label)

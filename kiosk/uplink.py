@@ -27,9 +27,9 @@ from nojd import __version__
 from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import UplinkConfig
 from nojd.kiosk.outbox import Outbox
-from nojd.mqtt import make_client
+from nojd.mqtt import connect_limits, make_client
 from nojd.survey import MessageError, Response, Survey, encode, validate
-from nojd.survey.topics import decode_ack, encode_status, topic
+from nojd.survey.topics import decode_ack, encode_status, kiosk_client_id, topic
 
 log = logging.getLogger("nojd.uplink")
 
@@ -101,7 +101,7 @@ class Uplink:
     def _connection(self) -> None:
         """One connection to the broker: connect, then send and take acks until it ends."""
         host, port, _ = self.config.broker.address
-        client = make_client(self.config.broker, f"nojd-kiosk-{self.device}")
+        client = make_client(self.config.broker, kiosk_client_id(self.device))
         status = topic("status", self.device, self.config.prefix)
         client.will_set(status, self._status("offline"), qos=1, retain=True)
         connected = threading.Event()
@@ -118,7 +118,7 @@ class Uplink:
         client.on_message = self._on_ack
         self.state = "connecting"
         try:
-            client.connect(host, port, keepalive=self.config.keepalive)
+            client.connect(host, port, keepalive=self.config.keepalive, properties=connect_limits())
             self._serve(client, connected, refused, status)
         finally:
             sock = client.socket()
@@ -225,7 +225,8 @@ class Uplink:
 
     def _payload(self, response: Response) -> bytes | None:
         try:  # the survey may have changed since the kiosk committed the response
-            return encode(validate(response.as_json(), self.survey))
+            message = {**response.as_json(), "epoch": self.config.epoch}
+            return encode(validate(message, self.survey))
         except MessageError as exc:  # never block the rest
             log.error(
                 "outbox row %s is not a valid message (%s); it stays unsent",

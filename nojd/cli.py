@@ -16,8 +16,9 @@ from pathlib import Path
 from nojd import __version__
 from nojd.errors import NojdError
 from nojd.kiosk.commands import add_commands as add_kiosk_commands
+from nojd.server.broker_commands import add_broker_commands
 from nojd.server.commands import add_commands as add_server_commands
-from nojd.server.commands import add_device_commands, add_report_command
+from nojd.server.commands import add_report_command
 from nojd.survey import (
     FiguresError,
     Survey,
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_figures(commands)
     add_kiosk_commands(commands)
     add_server_commands(commands)
-    add_device_commands(commands)
+    add_broker_commands(commands)
     add_report_command(commands)
     _add_demo(commands)
     return parser

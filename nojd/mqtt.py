@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from nojd.errors import ConfigError
 from nojd.tomlconfig import Table, text
 
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
+#: The largest MQTT packet a nojd client takes from the broker, as nojd.conf's
+#: ``max_packet_size`` is the largest the broker takes from anyone: a response is at
+#: most 16 KiB, an ack or a status far less.
+MAX_PACKET = 65536
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,14 @@ def make_client(settings: BrokerSettings, client_id: str, reconnect: bool = Fals
             cert_reqs=ssl.CERT_REQUIRED,
         )
     return client
+
+
+def connect_limits() -> Properties:
+    """CONNECT properties: the broker must not send this client a packet over
+    :data:`MAX_PACKET` (it drops such a message for this client instead)."""
+    properties: Properties = cast(Any, Properties)(PacketTypes.CONNECT)  # paho: untyped
+    properties.MaximumPacketSize = MAX_PACKET
+    return properties
 
 
 BROKER_KEYS = ("url", "username", "password", "ca_file", "cert_file", "key_file")

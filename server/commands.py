@@ -250,49 +250,6 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_device_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    """Add ``nojd device …`` to the ``nojd`` parser."""
-    device = commands.add_parser(
-        "device", help="add terminals to the broker", description="Manage terminals."
-    )
-    actions = device.add_subparsers(title="actions", metavar="ACTION", required=True)
-    add = actions.add_parser(
-        "add",
-        help="credentials, broker password entry and kiosk config for a terminal",
-        description=(
-            "Create a terminal's broker credentials, add them to Mosquitto's password file "
-            "and write its kiosk config (mode 0600) to --out/ID.toml."
-        ),
-    )
-    add.add_argument("device", metavar="ID", help="the device id, e.g. hbg-kc-desk1")
-    add.add_argument("--site", required=True, help="the site it stands at, e.g. kontaktcenter")
-    add.add_argument("--broker", default="mqtts://127.0.0.1:8883", help="URL the terminal uses")
-    add.add_argument(
-        "--passwd", type=Path, default=Path("/etc/mosquitto/nojd.passwd"),
-        help="Mosquitto password file (default /etc/mosquitto/nojd.passwd)",
-    )  # fmt: skip
-    add.add_argument("--out", type=Path, default=Path("."), help="folder for ID.toml")
-    add.add_argument("--ca-file", default="/etc/nojd/tls/ca.crt", help="CA the terminal trusts")
-    add.add_argument("--rotate", action="store_true", help="replace an existing password")
-    add.set_defaults(handler=_device_add)
-
-
-def _device_add(args: argparse.Namespace) -> int:
-    from nojd.server.devices import add_device
-
-    made = add_device(
-        args.device, args.site, args.broker, args.passwd, args.out, args.ca_file, args.rotate
-    )
-    print(
-        f"{made.device}: password set in {args.passwd}; kiosk config written to {made.kiosk_config}"
-    )
-    print("next: reload Mosquitto (systemctl reload mosquitto) and copy the config to the")
-    print(f"terminal as /etc/nojd/kiosk.toml; the password is only in {made.kiosk_config}.")
-    return 0
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, help="server TOML config (default: built-in defaults)"

@@ -1,22 +1,23 @@
-"""Adding a terminal: its broker credentials, its password-file entry and its kiosk config.
+"""Adding a terminal: its broker client and role, and its kiosk config.
 
-The shipped ACL (``firmware_config/mosquitto/nojd.acl``) gives every user
-rights by pattern on ``nojd/v1/<user>/…``, so a device's ACL entry is its
-user name being its device id; nothing else has to be written there.
+The broker's dynamic-security plugin holds the terminal's rights
+(:mod:`nojd.server.broker_roles`); ``nojd device add`` makes them over the
+plugin's control topic as the admin user (:mod:`nojd.server.broker_admin`).
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import secrets
-import shutil
-import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from nojd.errors import ConfigError
-from nojd.mqtt import parse_broker_url
+from nojd.mqtt import BrokerSettings, parse_broker_url
+from nojd.server.broker_admin import BrokerAdmin
+from nojd.server.broker_roles import epoch_of
+from nojd.survey.topics import PREFIX
 from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
 
 #: Broker users of the server itself (nojd-server): no terminal may take or replace them.
@@ -29,6 +30,7 @@ device = "{device}"
 site = "{site}"
 data_dir = "/var/lib/nojd"
 broker = "{broker}"
+epoch = {epoch}                  # raised by `nojd device add --replace`: a new terminal here
 
 [uplink]
 username = "{device}"
@@ -43,18 +45,25 @@ class NewDevice:
     device: str
     password: str
     kiosk_config: Path
+    epoch: int
 
 
 def add_device(
     device: str,
     site: str,
     broker: str,
-    password_file: Path,
+    admin: BrokerSettings,
     out: Path,
     ca_file: str = "",
-    rotate: bool = False,
+    change: str = "",
+    prefix: str = PREFIX,
 ) -> NewDevice:
-    """Create credentials, add them to the broker's password file, write the kiosk config."""
+    """Create the terminal's client on the broker (or, with ``change`` "rotate" or
+    "replace", give it a new password), and write its kiosk config.
+
+    "replace" starts a new sequence epoch: the server keeps the old terminal's
+    answers and takes the new one's from seq 1 without clashes.
+    """
     if not DEVICE_PATTERN.fullmatch(device):
         raise ConfigError(f"device: {device!r} does not match {DEVICE_PATTERN.pattern}")
     if device.startswith(RESERVED_PREFIX):
@@ -65,58 +74,31 @@ def add_device(
     if not SITE_PATTERN.fullmatch(site):
         raise ConfigError(f"site: {site!r} does not match {SITE_PATTERN.pattern}")
     _, _, tls = parse_broker_url(broker)
-    known = _users(password_file)
-    if device in known and not rotate:
-        raise ConfigError(
-            f"device: {device!r} already has credentials in {password_file}; "
-            "pass --rotate to give it a new password"
-        )
     password = secrets.token_urlsafe(24)
-    _set_password(password_file, device, password)
+    with BrokerAdmin(admin) as broker_admin:
+        known = broker_admin.terminal(device)
+        if known is None and change:
+            raise ConfigError(f"device: {device!r} has no credentials yet; leave out --{change}")
+        if known is not None and not change:
+            raise ConfigError(
+                f"device: {device!r} already has credentials; pass --rotate for a new password "
+                "(same terminal, same outbox) or --replace for a new terminal in its place"
+            )
+        if known is None:
+            epoch = 0
+            broker_admin.add_terminal(device, password, prefix)
+        else:
+            epoch = epoch_of(known.get("textdescription"))
+            if change == "replace":  # seconds since 1970: later than any epoch claimed before
+                epoch = max(int(time.time()), epoch + 1)
+            broker_admin.set_password(device, password, epoch)
     out.mkdir(parents=True, exist_ok=True)
     config = out / f"{device}.toml"
     ca_line = f'ca_file = "{ca_file}"\n' if tls and ca_file else ""
     text = KIOSK_TEMPLATE.format(
-        device=device, site=site, broker=broker, password=password, ca_line=ca_line
+        device=device, site=site, broker=broker, password=password, ca_line=ca_line, epoch=epoch
     )
     descriptor = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
-    return NewDevice(device, password, config)
-
-
-def _users(password_file: Path) -> set[str]:
-    if not password_file.exists():
-        return set()
-    lines = password_file.read_text(encoding="utf-8").splitlines()
-    return {line.split(":", 1)[0] for line in lines if ":" in line}
-
-
-def _set_password(password_file: Path, user: str, password: str) -> None:
-    tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
-    if not Path(tool).exists():
-        raise ConfigError("mosquitto_passwd: not found (install the mosquitto package)")
-    password_file.parent.mkdir(parents=True, exist_ok=True)
-    if not password_file.exists():
-        password_file.touch(mode=0o600)
-    result = subprocess.run(
-        [tool, "-b", str(password_file), user, password],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ConfigError(f"mosquitto_passwd: {result.stderr.strip() or result.stdout.strip()}")
-    _readable_by_mosquitto(password_file)
-
-
-def _readable_by_mosquitto(path: Path) -> None:
-    """Mosquitto started as root drops to its own user before it reads the password file."""
-    if os.geteuid() != 0:
-        return
-    try:
-        account = pwd.getpwnam("mosquitto")
-    except KeyError:
-        return
-    os.chown(path, account.pw_uid, account.pw_gid)
-    path.chmod(0o600)
+    return NewDevice(device, password, config, epoch)

@@ -24,7 +24,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from nojd.mqtt import BrokerSettings, make_client
+from nojd.mqtt import BrokerSettings, connect_limits, make_client
 from nojd.server.config import IngestConfig
 from nojd.server.plausibility import plausible
 from nojd.server.store import Batch, Reject, Store
@@ -69,6 +69,7 @@ class Ingest:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # -- paho's thread ---------------------------------------------------------
 
@@ -83,6 +84,17 @@ class Ingest:
         )
         log.info("connected to %s as %s", self.broker.url, self.client_id)
         self.connected.set()
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, properties: Any
+    ) -> None:
+        refused = [str(code) for code in codes if code.is_failure]
+        if refused:
+            log.error(
+                "the broker refused ingest's subscriptions (%s): is %s's role in its "
+                "dynamic-security plugin? (docs/security.md)", ", ".join(refused),
+                self.broker.username or "this user",
+            )  # fmt: skip
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
@@ -135,7 +147,7 @@ class Ingest:
         delay = 0.5
         while not self.stopped.is_set():
             try:
-                self.client.connect(host, port, keepalive=30)
+                self.client.connect(host, port, keepalive=30, properties=connect_limits())
                 self.client.reconnect_delay_set(min_delay=1, max_delay=int(MAX_BACKOFF))
                 return
             except OSError as exc:

@@ -23,6 +23,7 @@ from nojd.errors import MessageError
 from nojd.survey.definition import GRADES, LANG_PATTERN, Question, Survey
 from nojd.survey.wire import (
     DEVICE_PATTERN,
+    MAX_SEQ,
     SITE_PATTERN,
     VERSION,
     check_fields,
@@ -44,6 +45,8 @@ FLAGS = ("partial", "rapid-repeat")
 FIELDS = (
     "v", "id", "device", "seq", "site", "survey", "lang", "at", "clock", "answers", "flags",
 )  # fmt: skip
+#: Fields a message may leave out: ``epoch`` is 0 until a terminal is replaced.
+OPTIONAL_FIELDS = ("epoch",)
 
 Answer = int | str
 
@@ -62,10 +65,14 @@ class Response:
     clock: str
     answers: Mapping[str, Answer]
     flags: tuple[str, ...] = field(default=())
+    #: The terminal's sequence epoch: raised by ``nojd device add --replace`` (seconds since
+    #: 1970 at the replacement), so a new terminal under an old id counts from 1 again.
+    epoch: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        """The message as a JSON-ready dict, fields in the order of DESIGN.md."""
-        return {
+        """The message as a JSON-ready dict, fields in the order of DESIGN.md (``epoch``
+        last, and only when it is not 0)."""
+        made = {
             "v": VERSION,
             "id": self.id,
             "device": self.device,
@@ -78,6 +85,9 @@ class Response:
             "answers": dict(self.answers),
             "flags": list(self.flags),
         }
+        if self.epoch:
+            made["epoch"] = self.epoch
+        return made
 
 
 def build_response(
@@ -92,6 +102,7 @@ def build_response(
     at: datetime | None = None,
     clock: str = "synced",
     response_id: str | None = None,
+    epoch: int = 0,
 ) -> Response:
     """A new, valid response; :class:`MessageError` if any part is wrong."""
     moment = datetime.now(UTC) if at is None else at
@@ -110,6 +121,8 @@ def build_response(
         "answers": dict(answers),
         "flags": list(flags),
     }
+    if epoch:
+        message["epoch"] = epoch
     return validate(message, survey)
 
 
@@ -138,7 +151,7 @@ def validate(data: object, surveys: Survey | Mapping[str, Survey]) -> Response:
     """Check a parsed message against the protocol and its survey."""
     if not isinstance(data, dict):
         raise MessageError("payload", f"expected a JSON object, got {kind(data)}")
-    check_fields(data, FIELDS)
+    check_fields(data, FIELDS, OPTIONAL_FIELDS)
     survey = _survey(data["survey"], surveys)
     return Response(
         id=_response_id(data["id"]),
@@ -151,7 +164,14 @@ def validate(data: object, surveys: Survey | Mapping[str, Survey]) -> Response:
         clock=one_of(data["clock"], "clock", CLOCK_STATES),
         answers=_answers(data["answers"], survey),
         flags=_flags(data["flags"]),
+        epoch=_epoch(data.get("epoch", 0)),
     )
+
+
+def _epoch(value: object) -> int:
+    if not is_int(value) or not 0 <= value <= MAX_SEQ:
+        raise MessageError("epoch", f"{show(value)} is not a whole number in 0..{MAX_SEQ}")
+    return value
 
 
 def _survey(value: object, surveys: Survey | Mapping[str, Survey]) -> Survey:

@@ -43,6 +43,11 @@ def topic(kind: str, device: str, prefix: str = PREFIX) -> str:
     return f"{prefix}/{device}/{kind}"
 
 
+def kiosk_client_id(device: str) -> str:
+    """A terminal's MQTT client id; the broker binds it to the terminal's user name."""
+    return f"nojd-kiosk-{device}"
+
+
 def parse_topic(name: str, prefix: str = PREFIX) -> tuple[str, str]:
     """``(device, kind)`` of a topic; :class:`MessageError` if it is not one of ours."""
     head, _, rest = name.partition(f"{prefix}/")

@@ -138,15 +138,18 @@ def _characters_only(value: object) -> None:
             stack.extend(item)
 
 
-def check_fields(data: dict[str, Any], fields: tuple[str, ...]) -> None:
+def check_fields(
+    data: dict[str, Any], fields: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> None:
     """Version, then unknown fields, then missing ones: the first problem is reported."""
     # The version first: a message of another version has another shape.
     version = data.get("v")
     if "v" in data and (not is_int(version) or version != VERSION):
         raise MessageError("v", f"{show(version)} is not a supported version (expected {VERSION})")
     for key in data:
-        if key not in fields:
-            raise MessageError(clip(key), f"unknown field (expected {', '.join(fields)})")
+        if key not in fields and key not in optional:
+            known = ", ".join((*fields, *optional))
+            raise MessageError(clip(key), f"unknown field (expected {known})")
     for key in fields:
         if key not in data:
             raise MessageError(key, "missing")

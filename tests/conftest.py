@@ -43,6 +43,15 @@ def broker(make_broker):
 
 
 @pytest.fixture
+def secured(make_broker, tmp_path):
+    """A Mosquitto running the shipped nojd.conf and its security plugin (``tests/secured.py``);
+    ``secured.add(ID)`` makes a terminal as `nojd device add` does."""
+    from secured import Secured
+
+    return Secured(make_broker, tmp_path)
+
+
+@pytest.fixture
 def store(tmp_path):
     """A fresh SQLite store in Stockholm time; closed after the test."""
     opened = SqliteStore(tmp_path / "server.sqlite", ZoneInfo("Europe/Stockholm"))

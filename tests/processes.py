@@ -224,16 +224,22 @@ class Publisher:
             callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
         )
         self.acks: list[list[int]] = []
+        self.acked: list[tuple[str, int]] = []  # (device, seq) of every ack
         self.ready = threading.Event()
         self.client.on_connect = lambda *a: self.ready.set()
         self.client.on_subscribe = lambda *a: self.ready.set()
-        self.client.on_message = lambda c, u, m: self.acks.append(json.loads(m.payload)["seqs"])
+        self.client.on_message = self._ack
         self.client.connect("127.0.0.1", broker.port)
         self.client.loop_start()
         assert self.ready.wait(10)
         self.ready.clear()
         self.client.subscribe("nojd/v1/+/ack", qos=1)
         assert self.ready.wait(10)
+
+    def _ack(self, client, userdata, message):
+        seqs = json.loads(message.payload)["seqs"]
+        self.acks.append(seqs)
+        self.acked.extend((message.topic.split("/")[2], seq) for seq in seqs)
 
     def send(self, topic, payload, retain=False):
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(10)

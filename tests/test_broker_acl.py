@@ -1,40 +1,32 @@
-"""The shipped broker ACL, with passwords from `nojd device add`, on a real Mosquitto."""
+"""The shipped broker security (nojd.conf and its dynamic-security plugin), with terminals
+made as `nojd device add` makes them, on a real Mosquitto."""
 
-import subprocess
 import threading
-from pathlib import Path
+import uuid
+from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from processes import Process, kiosk_config, outbox_rows, server_rows
+from processes import Process, kiosk_config, outbox_rows, query, server_rows
+from secured import SERVER_PASSWORD
 from waiting import wait_until
 
-from nojd.server.devices import add_device
-
-ACL = Path(__file__).resolve().parent.parent / "firmware_config" / "mosquitto" / "nojd.acl"
-CONF = ACL.with_name("nojd.conf")
-
-
-def shipped_conf(passwd):
-    """The shipped nojd.conf without its listeners and TLS files (the fixture gives its own
-    listener), with the test's password file."""
-    dropped = ("listener", "cafile", "certfile", "keyfile", "require_certificate",
-               "per_listener_settings")  # fmt: skip
-    lines = [line for line in CONF.read_text().splitlines() if not line.startswith(dropped)]
-    text = "\n".join(lines) + "\n"
-    return text.replace("/etc/mosquitto/nojd.passwd", str(passwd)).replace(
-        "/etc/mosquitto/nojd.acl", str(ACL)
-    )
+from nojd.errors import ConfigError
+from nojd.mqtt import BrokerSettings
+from nojd.server.broker_admin import BrokerAdmin
+from nojd.survey import build_response, default_survey, encode
+from nojd.survey.topics import decode_ack, encode_status
 
 
 class Peer:
     """A raw MQTT client that records what it receives."""
 
-    def __init__(self, broker, user=None, password=None):
+    def __init__(self, broker, user=None, password=None, client_id=""):
         self.client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
-        )
+            callback_api_version=CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5,
+            client_id=client_id,
+        )  # fmt: skip
         if user:
             self.client.username_pw_set(user, password)
         self.received: list[tuple[str, bytes | bytearray]] = []
@@ -52,43 +44,45 @@ class Peer:
         self.connack = reason
         self.ready.set()
 
+    def subscribe(self, topic_filter):
+        """Subscribe and wait for the SUBACK; its reason code."""
+        count = len(self.subacks)
+        self.client.subscribe(topic_filter, qos=1)
+        assert wait_until(lambda: len(self.subacks) > count, 10)
+        return self.subacks[count][0]
+
     def close(self):
         self.client.disconnect()
         self.client.loop_stop()
 
 
 @pytest.fixture
-def secured(tmp_path, make_broker):
-    passwd = tmp_path / "passwd"
-    devices = {
-        name: add_device(name, "kontaktcenter", "mqtt://127.0.0.1:1", passwd, tmp_path / "configs")
-        for name in ("desk-1", "desk-2")
-    }
-    subprocess.run(
-        ["mosquitto_passwd", "-b", str(passwd), "nojd-server", "server-secret"], check=True
-    )
-    broker = make_broker(extra=shipped_conf(passwd))
+def broker_users(secured):
+    devices = {name: secured.add(name) for name in ("desk-1", "desk-2")}
     peers = []
 
-    def peer(user=None, password=None):
-        peers.append(Peer(broker, user, password))
+    def peer(user=None, password=None, client_id=None):
+        """A client; a terminal's user name comes with its own client id unless one is given."""
+        if client_id is None:
+            client_id = f"nojd-kiosk-{user}" if user and not user.startswith("nojd-") else ""
+        peers.append(Peer(secured.broker, user, password, client_id))
         return peers[-1]
 
-    yield broker, devices, peer
+    yield secured.broker, devices, peer
     for each in peers:
         each.close()
 
 
-def test_anonymous_and_wrong_passwords_are_refused(secured):
-    _broker, devices, peer = secured
+def test_anonymous_and_wrong_passwords_are_refused(broker_users):
+    _broker, devices, peer = broker_users
     assert peer().connack.is_failure
     assert peer("desk-1", "wrong").connack.is_failure
     assert not peer("desk-1", devices["desk-1"].password).connack.is_failure
 
 
-def test_a_device_cannot_publish_as_another(secured):
-    _broker, devices, peer = secured
-    server = peer("nojd-server", "server-secret")
+def test_a_device_cannot_publish_as_another(broker_users):
+    _broker, devices, peer = broker_users
+    server = peer("nojd-server", SERVER_PASSWORD)
     server.client.subscribe("$share/nojd-ingest/nojd/v1/+/response", qos=1)
     assert wait_until(lambda: server.subacks, 10)
     desk1 = peer("desk-1", devices["desk-1"].password)
@@ -100,13 +94,13 @@ def test_a_device_cannot_publish_as_another(secured):
     assert server.received == [("nojd/v1/desk-1/response", b"own")]
 
 
-def test_a_device_cannot_read_another_devices_acks(secured):
-    _broker, devices, peer = secured
+def test_a_device_cannot_read_another_devices_acks(broker_users):
+    _broker, devices, peer = broker_users
     desk1 = peer("desk-1", devices["desk-1"].password)
     desk1.client.subscribe("nojd/v1/desk-2/ack", qos=1)
     desk1.client.subscribe("nojd/v1/desk-1/ack", qos=1)
     assert wait_until(lambda: len(desk1.subacks) == 2, 10)
-    server = peer("nojd-server", "server-secret")
+    server = peer("nojd-server", SERVER_PASSWORD)
     server.client.publish("nojd/v1/desk-2/ack", b'{"v":1,"seqs":[1]}', qos=1).wait_for_publish(5)
     server.client.publish("nojd/v1/desk-1/ack", b'{"v":1,"seqs":[2]}', qos=1).wait_for_publish(5)
     # desk-2's ack went first: had desk-1 been let read it, it would be the first to arrive
@@ -114,12 +108,13 @@ def test_a_device_cannot_read_another_devices_acks(secured):
     assert desk1.received == [("nojd/v1/desk-1/ack", b'{"v":1,"seqs":[2]}')]
 
 
-def test_delivery_through_the_acl_with_credentials(secured, tmp_path):
-    broker, devices, _peer = secured
+def test_delivery_through_the_acl_with_credentials(broker_users, tmp_path):
+    broker, devices, _peer = broker_users
     db = tmp_path / "server.sqlite"
     config = tmp_path / "server.toml"
     config.write_text(
-        f'[broker]\nurl = "{broker.url}"\nusername = "nojd-server"\npassword = "server-secret"\n',
+        f'[broker]\nurl = "{broker.url}"\nusername = "nojd-server"\n'
+        f'password = "{SERVER_PASSWORD}"\n',
         encoding="utf-8",
     )
     ingest = Process("server", "ingest", "--config", str(config), "--db", f"sqlite:///{db}")
@@ -139,10 +134,10 @@ def test_delivery_through_the_acl_with_credentials(secured, tmp_path):
         ingest.close()
 
 
-def test_a_packet_over_64_kib_never_reaches_the_server(secured):
+def test_a_packet_over_64_kib_never_reaches_the_server(broker_users):
     """max_packet_size: a terminal's 200 KB publish disconnects it; 16 KB passes."""
-    _broker, devices, peer = secured
-    server = peer("nojd-server", "server-secret")
+    _broker, devices, peer = broker_users
+    server = peer("nojd-server", SERVER_PASSWORD)
     server.client.subscribe("$share/nojd-ingest/nojd/v1/+/response", qos=1)
     assert wait_until(lambda: server.subacks, 10)
     gone = threading.Event()
@@ -156,3 +151,118 @@ def test_a_packet_over_64_kib_never_reaches_the_server(secured):
     assert [(name, len(payload)) for name, payload in server.received] == [
         ("nojd/v1/desk-2/response", 16_384)
     ]
+
+
+REFUSED = 0x80  # a SUBACK reason code of 0x80 or above refuses the subscription
+
+
+def test_a_terminal_is_refused_every_subscription_but_its_own_ack(broker_users):
+    """Refused when subscribing, not only on delivery: a terminal cannot take a share of the
+    server's responses, read another's acks, or watch the broker's control topics."""
+    _broker, devices, peer = broker_users
+    desk1 = peer("desk-1", devices["desk-1"].password, "nojd-kiosk-desk-1")
+    for stolen in ("$share/nojd-ingest/nojd/v1/+/response", "$share/x/nojd/v1/+/response",
+                   "nojd/v1/+/response", "nojd/v1/desk-2/ack", "nojd/v1/+/status", "#",
+                   "$CONTROL/dynamic-security/v1/response", "$SYS/#"):  # fmt: skip
+        assert desk1.subscribe(stolen).value >= REFUSED, stolen
+    assert desk1.subscribe("nojd/v1/desk-1/ack").value == 1  # granted, QoS 1
+
+
+def test_nine_intruders_with_shared_subscriptions_take_nothing(secured, tmp_path):
+    """Nine terminals' credentials, each subscribing to the ingest's shared group, while a
+    tenth terminal sends 200 answers: all 200 are stored and acked."""
+    intruders = []
+    for number in range(9):
+        made = secured.add(f"thief-{number}")
+        intruder = Peer(secured.broker, made.device, made.password, f"nojd-kiosk-{made.device}")
+        intruders.append(intruder)
+        assert intruder.subscribe("$share/nojd-ingest/nojd/v1/+/response").value >= REFUSED
+    db = tmp_path / "server.sqlite"
+    ingest = Process("server", "ingest", "--config", str(secured.server_toml()),
+                     "--db", f"sqlite:///{db}")  # fmt: skip
+    sender = secured.add("desk-10")
+    desk = Peer(secured.broker, "desk-10", sender.password, "nojd-kiosk-desk-10")
+    acks: list[bytes] = []
+    desk.client.on_message = lambda c, u, m: acks.append(bytes(m.payload))
+    try:
+        assert desk.subscribe("nojd/v1/desk-10/ack").value == 1
+        status = encode_status("online", datetime.now(UTC), 0, "probe")
+        desk.client.publish("nojd/v1/desk-10/status", status, qos=1, retain=True)
+        listening = "SELECT 1 FROM devices WHERE device = 'desk-10'"
+        assert wait_until(lambda: query(db, listening), 30), ingest.log  # ingest subscribed
+        survey = default_survey()
+        for seq in range(1, 201):
+            answer = build_response(
+                survey, device="desk-10", seq=seq, site="kontaktcenter", lang="sv",
+                answers={"overall": 1 + seq % 5}, at=datetime.now(UTC),
+                response_id=str(uuid.uuid4()),
+            )  # fmt: skip
+            desk.client.publish("nojd/v1/desk-10/response", encode(answer), qos=1)
+        assert wait_until(lambda: len(server_rows(db)) == 200, 60), ingest.log
+        acked = lambda: set().union(*map(decode_ack, acks)) == set(range(1, 201))  # noqa: E731
+        assert wait_until(acked, 30)
+        assert all(not intruder.received for intruder in intruders)
+    finally:
+        for each in (desk, *intruders):
+            each.close()
+        ingest.close()
+
+
+def test_a_client_id_belongs_to_its_own_terminal(broker_users):
+    """desk-2's credentials with desk-1's client id (or an ingest worker's) are refused, and
+    desk-1 stays connected; the server's user may use any id, for its several workers."""
+    _broker, devices, peer = broker_users
+    desk1 = peer("desk-1", devices["desk-1"].password, "nojd-kiosk-desk-1")
+    dropped = threading.Event()
+    desk1.client.on_disconnect = lambda *args: dropped.set()
+    thief = devices["desk-2"].password
+    assert peer("desk-2", thief, "nojd-kiosk-desk-1").connack.is_failure
+    assert peer("desk-2", thief, "nojd-ingest-server-1234").connack.is_failure
+    assert peer("desk-1", devices["desk-1"].password, "another-id").connack.is_failure
+    # desk-1 is still connected: its ack subscription is still answered
+    assert desk1.subscribe("nojd/v1/desk-1/ack").value == 1 and not dropped.is_set()
+    for worker in ("nojd-ingest-a-1", "nojd-ingest-a-2"):
+        assert not peer("nojd-server", SERVER_PASSWORD, worker).connack.is_failure
+
+
+def test_only_the_admin_manages_the_broker(broker_users, secured):
+    """The server's and a terminal's credentials may not use the control topic; the admin may
+    read nothing of nojd's."""
+    _broker, devices, peer = broker_users
+    for user, password in (
+        ("nojd-server", SERVER_PASSWORD),
+        ("desk-1", devices["desk-1"].password),
+    ):
+        settings = BrokerSettings(secured.url, user, password)
+        with (
+            pytest.raises(ConfigError, match="may not manage the broker|refused"),
+            BrokerAdmin(settings, timeout=5),
+        ):
+            pass
+    admin = peer(secured.admin.username, secured.admin.password)
+    assert admin.subscribe("nojd/v1/+/response").value >= REFUSED
+    assert admin.subscribe("$share/nojd-ingest/nojd/v1/+/response").value >= REFUSED
+
+
+def test_rotating_a_password_refuses_the_old_one_at_once(broker_users, secured):
+    _broker, devices, peer = broker_users
+    old = devices["desk-1"].password
+    desk1 = peer("desk-1", old, "nojd-kiosk-desk-1")
+    dropped = threading.Event()
+    desk1.client.on_disconnect = lambda *args: dropped.set()
+    rotated = secured.add("desk-1", change="rotate")
+    assert dropped.wait(10)  # the broker drops the connection that used the old password
+    desk1.client.loop_stop()
+    assert peer("desk-1", old, "nojd-kiosk-desk-1").connack.is_failure
+    assert not peer("desk-1", rotated.password, "nojd-kiosk-desk-1").connack.is_failure
+    assert rotated.epoch == 0
+
+
+def test_device_add_refuses_what_would_surprise(secured):
+    secured.add("desk-1")
+    with pytest.raises(ConfigError, match="already has credentials; pass --rotate"):
+        secured.add("desk-1")
+    with pytest.raises(ConfigError, match="has no credentials yet; leave out --replace"):
+        secured.add("desk-new", change="replace")
+    with pytest.raises(ConfigError, match="reserved"):
+        secured.add("nojd-server", change="rotate")

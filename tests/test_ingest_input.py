@@ -1,6 +1,7 @@
 """Ingest against bad and repeated input, through a real broker and a real `nojd server ingest`."""
 
 import json
+import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +10,7 @@ from processes import Process, kiosk_config, outbox_rows, query, running_ingest,
 from waiting import wait_until
 
 from nojd.kiosk.outbox import Outbox
+from nojd.server.store.sql import QUARANTINE_PER_DEVICE
 from nojd.survey import encode
 
 GOOD = {
@@ -36,7 +38,7 @@ def message(**changes):
 
 HAND_PICKED = [
     ("nojd/v1/desk-9/response", b"not json", "payload: not JSON"),
-    ("nojd/v1/desk-9/response", b"x" * (1024 * 1024), "payload: 1048576 bytes is over the limit"),
+    ("nojd/v1/desk-9/response", b"x" * 20_000, "payload: 20000 bytes is over the limit"),
     ("nojd/v1/desk-9/response", message(seq="7"), 'seq: "7" is not a whole number'),
     ("nojd/v1/desk-9/response", message(answers={"colour": 3}), "answers.colour: unknown question"),
     (
@@ -102,6 +104,50 @@ def test_fuzzed_payloads_are_quarantined_with_a_reason(system, payload):
     assert topic == "nojd/v1/desk-7/response"
     assert reason and ":" in reason
     assert ingest.process.poll() is None
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+#: Near the v1 schema: the valid message with fields replaced, dropped or added.
+NEAR_V1 = st.builds(
+    lambda changes, dropped: {
+        key: value for key, value in {**GOOD, **changes}.items() if key not in dropped
+    },
+    st.dictionaries(st.sampled_from([*GOOD, "epoch", "extra"]), JSON, max_size=3),
+    st.sets(st.sampled_from(list(GOOD)), max_size=2),
+)
+BAD = (
+    st.binary(max_size=2000)
+    | NEAR_V1.map(lambda data: json.dumps(data).encode())
+    | NEAR_V1.map(lambda data: json.dumps(data).replace('"sv"', '"\\ud800"').encode())
+)
+VALID_SEQS = iter(range(1, 10**6))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(bad=st.lists(st.tuples(st.sampled_from(["desk-6", "desk-4"]), BAD), min_size=1, max_size=4))
+def test_a_valid_message_beside_fuzzed_ones_is_stored_and_acked(system, bad):
+    """Arbitrary bytes and JSON near the v1 schema, on a terminal's topics and the valid
+    terminal's own, sent around a valid response: the valid one is stored and acked, the
+    server stays up, and the quarantine stays within its bounds."""
+    broker, db, ingest, publisher, folder = system
+    seq = next(VALID_SEQS)
+    valid = message(device="desk-6", seq=seq, id=str(uuid.UUID(int=seq, version=4)))
+    half = len(bad) // 2
+    for device, payload in bad[:half]:
+        publisher.send(f"nojd/v1/{device}/response", payload)
+    publisher.send("nojd/v1/desk-6/response", valid)
+    for device, payload in bad[half:]:
+        publisher.send(f"nojd/v1/{device}/status", payload)
+    assert wait_until(lambda: ("desk-6", seq) in publisher.acked, 30), ingest.log[-2000:]
+    stored = query(db, f"SELECT id FROM responses WHERE device = 'desk-6' AND seq = {seq}")
+    assert stored == [(str(uuid.UUID(int=seq, version=4)),)]
+    assert ingest.process.poll() is None
+    per_sender = query(db, "SELECT device, count(*) FROM quarantine GROUP BY device") or []
+    assert all(count <= QUARANTINE_PER_DEVICE for _, count in per_sender)
 
 
 def test_replayed_and_duplicated_messages_are_stored_once_and_acked_again(system):

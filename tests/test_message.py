@@ -114,7 +114,7 @@ def test_unreadable_payloads(raw, reason):
         ({"seq": DROP}, "seq: missing"),
         (
             {"colour": "red"},
-            "colour: unknown field (expected v, id, device, seq, site, survey, lang, at, clock, answers, flags)",
+            "colour: unknown field (expected v, id, device, seq, site, survey, lang, at, clock, answers, flags, epoch)",
         ),
         (
             {"id": "abc"},

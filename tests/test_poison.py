@@ -188,3 +188,16 @@ def test_a_line_break_in_a_message_cannot_forge_a_log_line(tmp_path, db):
     lines = ingest.log.splitlines()
     assert not [line for line in lines if line.startswith("ERROR nojd.fake")], lines
     assert any("x\\nERROR nojd.fake: forged: unknown field" in line for line in lines), lines
+
+
+def test_a_packet_too_large_never_reaches_ingest_even_from_a_broker_without_a_limit(tmp_path):
+    """Ingest tells the broker its largest packet (64 KiB, MQTT 5's Maximum Packet Size):
+    this test broker has no max_packet_size, takes a 2 MB publish, and drops it for ingest;
+    the valid response sent after it is stored and acked."""
+    db = tmp_path / "server.sqlite"
+    with ingest_running(tmp_path, db) as (ingest, publisher):
+        publisher.send("nojd/v1/desk-1/response", b"x" * 2_000_000)
+        publisher.send("nojd/v1/desk-1/response", raw(response("desk-1", 1)))
+        assert wait_until(lambda: acked(publisher, 1), 30), ingest.log
+        assert query(db, "SELECT count(*) FROM responses") == [(1,)]
+        assert query(db, "SELECT count(*) FROM quarantine") == [(0,)]  # never seen at all

@@ -1,6 +1,10 @@
 """`./setup.sh kiosk` and `./setup.sh server` pointed at a temporary root (DESTDIR): the files
 they write, run twice, checked by systemd-analyze and used for real by Mosquitto and nojd."""
 
+import base64
+import glob
+import hashlib
+import json
 import os
 import re
 import socket
@@ -83,10 +87,19 @@ def test_the_server_role_writes_broker_tls_unit_and_an_admin(roots):
     first, second = runs["server"]
     config = (root / "etc/nojd/server.toml").read_text()
     [password] = re.findall(r'^password = "([0-9a-f]{48})"', config, re.MULTILINE)
-    passwd = root / "etc/mosquitto/nojd.passwd"
-    assert passwd.read_text().startswith("nojd-server:") and mode(passwd) == 0o600
+    # the broker's users: the plugin's file, with the server's password from server.toml
+    plugin_file = root / "var/lib/mosquitto/nojd-dynsec.json"
+    assert mode(plugin_file) == 0o600 and mode(root / "etc/nojd/broker-admin.toml") == 0o600
+    clients = {each["username"]: each for each in json.loads(plugin_file.read_text())["clients"]}
+    assert sorted(clients) == ["nojd-admin", "nojd-server"]
+    assert stored_password_is(clients["nojd-server"], password)
+    admin = re.findall(r'^password = "(.+)"', (root / "etc/nojd/broker-admin.toml").read_text(),
+                       re.MULTILINE)  # fmt: skip
+    assert stored_password_is(clients["nojd-admin"], admin[0])
     conf = (root / "etc/mosquitto/conf.d/nojd.conf").read_text()
-    assert conf == (ROOT / "firmware_config/mosquitto/nojd.conf").read_text()
+    [plugin] = glob.glob("/usr/lib/*/mosquitto_dynamic_security.so")
+    shipped = (ROOT / "firmware_config/mosquitto/nojd.conf").read_text()
+    assert conf == shipped.replace("/usr/lib/@MULTIARCH@/mosquitto_dynamic_security.so", plugin)
     tls = root / "etc/nojd/tls"
     assert mode(tls / "ca.key") == 0o600 and mode(tls / "server.key") == 0o640
     verified = subprocess.run(
@@ -103,10 +116,37 @@ def test_the_server_role_writes_broker_tls_unit_and_an_admin(roots):
     ).stdout  # fmt: skip
     assert users == "admin\tadmin\n"
     assert "dashboard login: admin / " in first and "dashboard login" not in second
-    assert "kept the broker password of nojd-server" in second
+    assert f"kept {plugin_file}" in second
     assert "kept the TLS certificate" in second and "kept the dashboard users" in second
     # the second run changed no secret
     assert password in (root / "etc/nojd/server.toml").read_text()
+
+
+def stored_password_is(client, password):
+    """Whether the plugin's stored form (PBKDF2-SHA512) is of ``password``."""
+    salt = base64.b64decode(client["salt"])
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, client["iterations"])
+    return base64.b64encode(digest).decode() == client["password"]
+
+
+def test_an_older_install_s_terminals_keep_their_passwords(tmp_path):
+    """An install from before the plugin: its password file's terminals become the plugin's
+    clients with the same passwords, the old files are renamed, and nothing else is lost."""
+    passwd = tmp_path / "etc/mosquitto/nojd.passwd"
+    passwd.parent.mkdir(parents=True)
+    passwd.touch(mode=0o600)
+    for user, password in (("desk-1", "old-desk-1"), ("nojd-server", "old-server")):
+        subprocess.run(["mosquitto_passwd", "-b", str(passwd), user, password], check=True)
+    (tmp_path / "etc/mosquitto/nojd.acl").write_text("pattern write nojd/v1/%u/response\n")
+    said = setup("server", tmp_path)
+    clients = json.loads((tmp_path / "var/lib/mosquitto/nojd-dynsec.json").read_text())["clients"]
+    found = {each["username"]: each for each in clients}
+    assert sorted(found) == ["desk-1", "nojd-admin", "nojd-server"]
+    assert stored_password_is(found["desk-1"], "old-desk-1")
+    assert found["desk-1"]["clientid"] == "nojd-kiosk-desk-1"
+    assert "and 1 terminal(s) carried over" in said
+    assert not passwd.exists() and passwd.with_name("nojd.passwd.unused").exists()
+    assert (tmp_path / "etc/mosquitto/nojd.acl.unused").exists()
 
 
 def test_the_units_pass_systemd_analyze_verify(roots):
@@ -121,7 +161,7 @@ def test_the_units_pass_systemd_analyze_verify(roots):
 
 def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp_path, make_broker):
     """Mosquitto runs the role's nojd.conf (its paths and ports moved into the test), with
-    its password file and certificates; a terminal made by `nojd device add` sends over
+    its plugin's users and its certificates; a terminal made by `nojd device add` sends over
     mqtts, and `nojd server ingest` with the role's server.toml stores its answers."""
     root, _ = roots
     tls_port = free_port()
@@ -132,20 +172,21 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
         if not line.startswith(("listener 1883", "persistence"))
     )  # fmt: skip
     conf = conf.replace("listener 8883", f"listener {tls_port}")
-    conf = conf.replace("/etc/mosquitto/", f"{etc}/mosquitto/").replace(
-        "/etc/nojd/", f"{etc}/nojd/"
+    conf = conf.replace("/etc/nojd/", f"{etc}/nojd/").replace(
+        "/var/lib/mosquitto/", f"{root}/var/lib/mosquitto/"
     )
     broker = make_broker(extra=conf + "\n")
+    admin = etc / "nojd/broker-admin.toml"  # its port moved too
+    admin.write_text(admin.read_text().replace("mqtt://127.0.0.1:1883", broker.url))
     terminals = tmp_path / "terminals"
     subprocess.run(
         [NOJD, "device", "add", "desk-9", "--site", "kontaktcenter",
-         "--broker", f"mqtts://localhost:{tls_port}", "--passwd", str(etc / "mosquitto/nojd.passwd"),
+         "--broker", f"mqtts://localhost:{tls_port}", "--admin", str(admin),
          "--out", str(terminals), "--ca-file", str(etc / "nojd/tls/ca.crt")],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     with (terminals / "desk-9.toml").open("a", encoding="utf-8") as made:
         made.write("[session]\nresponse_interval = 0.01\nsettle_time = 0\n")  # brisk visitors
-    broker.process.send_signal(1)  # SIGHUP: Mosquitto rereads the password file
     db = tmp_path / "server.sqlite"
     ingest = Process("server", "ingest", "--config", str(etc / "nojd/server.toml"),
                      "--broker", broker.url, "--db", f"sqlite:///{db}")  # fmt: skip
@@ -182,6 +223,7 @@ def test_the_role_s_broker_config_starts_beside_debian_s_own(roots, tmp_path):
     conf = (root / "etc/mosquitto/conf.d/nojd.conf").read_text()
     conf = conf.replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
     conf = conf.replace("listener 8883", f"listener {tls_port}").replace("/etc/", f"{root}/etc/")
+    conf = conf.replace("/var/lib/mosquitto/", f"{root}/var/lib/mosquitto/")
     (tmp_path / "conf.d/nojd.conf").write_text(conf + "user root\n")
     main = tmp_path / "mosquitto.conf"
     main.write_text(DEBIAN_MOSQUITTO_CONF.format(dir=tmp_path))

@@ -31,10 +31,11 @@ def store(url):
     opened.close()
 
 
-def response(device="desk-1", seq=1, grade=4, at=NOON, flags=(), response_id=None):
+def response(device="desk-1", seq=1, grade=4, at=NOON, flags=(), response_id=None, epoch=0):
     return build_response(
         SURVEY, device=device, seq=seq, site="kontaktcenter", lang="sv",
         answers={"overall": grade, "wait_time": 5}, at=at, flags=flags, response_id=response_id,
+        epoch=epoch,
     )  # fmt: skip
 
 
@@ -94,6 +95,30 @@ def test_missing_seqs_and_status(store: Store):
     [device] = store.devices(today="2026-03-10")
     assert (device["state"], device["backlog"], device["missing"]) == ("online", 3, 4)
     assert device["highest_seq"] == 7
+
+
+def test_a_new_epoch_counts_on_after_the_old_terminal(store):
+    """A replaced terminal's seqs 1, 2 are stored after the old one's 1..3 (as 4, 5) and acked
+    as 1, 2; the old epoch keeps its own; an unseen older epoch and a future one are
+    quarantined and acked; nothing is missing."""
+    old = [response(seq=seq) for seq in (1, 2, 3)]
+    store.ingest(batch(*old), NOON)
+    epoch = int(NOON.timestamp()) - 60
+    new = [response(seq=seq, epoch=epoch) for seq in (1, 2)]
+    assert store.ingest(batch(*new), NOON) == {"desk-1": [1, 2]}
+    late_old = response(seq=3, response_id=old[2].id)  # the old terminal's, again: a duplicate
+    unseen = response(seq=9, epoch=epoch - 1)
+    future = response(seq=10, epoch=int(NOON.timestamp()) + 1)
+    assert store.ingest(batch(late_old, unseen, future), NOON) == {"desk-1": [3, 9, 10]}
+    rows = store.connection.rows("SELECT seq, id FROM responses ORDER BY seq")
+    assert [(row["seq"], row["id"]) for row in rows] == [(1, old[0].id), (2, old[1].id), (3, old[2].id),
+                                            (4, new[0].id), (5, new[1].id)]  # fmt: skip
+    assert [row["reason"] for row in quarantined(store)] == [
+        f"epoch {int(NOON.timestamp()) + 1} is later than now ({int(NOON.timestamp())})",
+        f"epoch {epoch - 1} is older than {epoch}, the current one of desk-1",
+    ]
+    [device] = store.devices(today=NOON.date().isoformat())
+    assert device["missing"] == 0 and device["received"] == 5
 
 
 def test_counts_per_period_from_the_rollups(store: Store):

@@ -30,7 +30,8 @@ def nojd(*args):
 
 def filled(url):
     """A store with something in every table: 120 responses over three devices, five
-    days and two months, some flagged; a clash and a binary reject in quarantine; a
+    days and two months, some flagged, and one of a replaced terminal (a new epoch); a
+    clash and a binary reject in quarantine; a
     status; a user with a login; a token."""
     store = open_store(url, ZONE)
     responses = []
@@ -47,9 +48,19 @@ def filled(url):
     clash = build_response(
         SURVEY, device="desk-0", seq=1, site="site-0", lang="sv", answers={"overall": 1}, at=START
     )
+    replaced = build_response(
+        SURVEY,
+        device="desk-2",
+        seq=1,
+        site="site-0",
+        lang="sv",
+        answers={"overall": 3},
+        at=START,
+        epoch=int(START.timestamp()),
+    )  # fmt: skip: a new terminal in desk-2's place
     store.ingest(
         Batch(
-            responses=[(r, encode(r)) for r in [*responses, clash]],
+            responses=[(r, encode(r)) for r in [*responses, clash, replaced]],
             rejects=[
                 Reject("nojd/v1/desk-9/response", b"\xff\x00 not json", "not UTF-8", "desk-9")
             ],
@@ -86,7 +97,8 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(tmp_path, postgres):
     there = postgres.database()
     copied = nojd("server", "store", "copy", "--db", source_url, "--to", there)
     assert copied.returncode == 0, copied.stderr
-    assert "responses\t120\n" in copied.stdout and "quarantine\t2\n" in copied.stdout
+    assert "responses\t121\n" in copied.stdout and "quarantine\t2\n" in copied.stdout
+    assert "device_epochs\t1\n" in copied.stdout
     back_url = f"sqlite:///{tmp_path / 'back.sqlite'}"
     returned = nojd("server", "store", "copy", "--db", there, "--to", back_url)
     assert returned.returncode == 0, returned.stderr

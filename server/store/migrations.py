@@ -194,3 +194,13 @@ def m009_quarantine_bounds(db: Database) -> None:
     db.execute("CREATE INDEX quarantine_device ON quarantine (device, id)")
     db.execute("CREATE INDEX quarantine_received ON quarantine (received_at)")
     db.execute("ALTER TABLE devices ADD COLUMN quarantine_dropped INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m010_device_epochs(db: Database) -> None:
+    # A terminal replaced with `nojd device add --replace` counts from seq 1 again in a new
+    # epoch; its seqs are stored after the old terminal's highest (``base``).
+    db.execute(
+        """CREATE TABLE device_epochs (device TEXT NOT NULL, epoch INTEGER NOT NULL,
+           base INTEGER NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (device, epoch))"""
+    )

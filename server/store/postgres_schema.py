@@ -77,9 +77,15 @@ M009_QUARANTINE_BOUNDS = [
     "ALTER TABLE devices ADD COLUMN quarantine_dropped BIGINT NOT NULL DEFAULT 0",
 ]
 
+M010_DEVICE_EPOCHS = [
+    """CREATE TABLE device_epochs (device TEXT NOT NULL, epoch BIGINT NOT NULL,
+        base BIGINT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (device, epoch))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),
     ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
+    ("m010_device_epochs", M010_DEVICE_EPOCHS),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -78,8 +79,19 @@ class SqlStore:
         stamp = format_time(received_at)
         tally = Tally()
         with self.connection.transaction() as conn:
-            highest = self._highest_seqs(conn, {response.device for response, _ in batch.responses})
+            senders = {response.device for response, _ in batch.responses}
+            highest = self._highest_seqs(conn, senders)
+            epochs = self._epochs(conn, senders)
             for response, payload in batch.responses:
+                wire = response.seq  # the terminal's own seq, which its ack names
+                base, refused = self._epoch_base(conn, epochs, highest, response, received_at)
+                if refused:
+                    where = topic("response", response.device)
+                    self._quarantine(conn, Reject(where, payload, refused, response.device),
+                                     stamp, touched)  # fmt: skip
+                    acks.setdefault(response.device, []).append(wire)
+                    continue
+                response = replace(response, seq=base + wire)
                 ceiling = highest.get(response.device, 0) + MAX_SEQ_JUMP
                 if response.seq > ceiling:
                     reason = (
@@ -89,7 +101,7 @@ class SqlStore:
                     where = topic("response", response.device)
                     reject = Reject(where, payload, reason, response.device)
                     self._quarantine(conn, reject, stamp, touched)
-                    acks.setdefault(response.device, []).append(response.seq)
+                    acks.setdefault(response.device, []).append(wire)
                     continue
                 highest[response.device] = max(highest.get(response.device, 0), response.seq)
                 if not self._insert(conn, response, stamp, tally):
@@ -104,7 +116,7 @@ class SqlStore:
                             touched,
                             whole=True,
                         )
-                acks.setdefault(response.device, []).append(response.seq)
+                acks.setdefault(response.device, []).append(wire)
             for reject in batch.rejects:
                 self._quarantine(conn, reject, stamp, touched)
             self._trim_quarantine(conn, touched)
@@ -125,6 +137,52 @@ class SqlStore:
                     ],
                 )
         return acks
+
+    @staticmethod
+    def _epochs(conn: Transaction, devices: set[str]) -> dict[str, dict[int, int]]:
+        """``{device: {epoch: base}}``; epoch 0 starts at base 0 without a row."""
+        found: dict[str, dict[int, int]] = {device: {0: 0} for device in devices}
+        if devices:
+            marks = ", ".join("?" * len(devices))
+            rows = conn.execute(
+                f"SELECT device, epoch, base FROM device_epochs WHERE device IN ({marks})",
+                sorted(devices),
+            ).fetchall()
+            for device, epoch, base in rows:
+                found[device][epoch] = base
+        return found
+
+    @staticmethod
+    def _epoch_base(
+        conn: Transaction,
+        epochs: dict[str, dict[int, int]],
+        highest: dict[str, int],
+        response: Response,
+        received_at: datetime,
+    ) -> tuple[int, str]:
+        """Where a response's epoch starts in its terminal's seqs, or why it is refused.
+
+        A terminal's first response of a newer epoch starts that epoch after the highest
+        seq stored so far.  An epoch older than the newest, unknown so far, or later than
+        now (a replacement is made before its terminal sends) is refused: credentials
+        taken from an old terminal could otherwise claim the epoch of a coming one.
+        """
+        known = epochs[response.device]
+        if response.epoch in known:
+            return known[response.epoch], ""
+        newest = max(known)
+        if response.epoch < newest:
+            current = f"{newest}, the current one of {response.device}"
+            return 0, f"epoch {response.epoch} is older than {current}"
+        if response.epoch > received_at.timestamp():
+            return 0, f"epoch {response.epoch} is later than now ({int(received_at.timestamp())})"
+        base = highest.get(response.device, 0)
+        conn.execute(
+            "INSERT INTO device_epochs (device, epoch, base, started_at) VALUES (?, ?, ?, ?)",
+            [response.device, response.epoch, base, format_time(received_at)],
+        )
+        known[response.epoch] = base
+        return base, ""
 
     @staticmethod
     def _highest_seqs(conn: Transaction, devices: set[str]) -> dict[str, int]:

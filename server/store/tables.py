@@ -41,6 +41,7 @@ _DEVICE_COLUMNS = ("device", "site", "first_seen", "last_seen", "highest_seq", "
 TABLES: tuple[Table, ...] = (
     Table("responses", _RESPONSE_COLUMNS, ("id",)),
     Table("devices", _DEVICE_COLUMNS, ("device",)),
+    Table("device_epochs", ("device", "epoch", "base", "started_at"), ("device", "epoch")),
     # The quarantine's id is the store's own: a copy numbers its rows anew, in order.
     Table("quarantine", ("received_at", "topic", "device", "size", "payload", "reason"), ("id",)),
     Table("days", ("day", "week", "month", "tertial", "year"), ("day",)),

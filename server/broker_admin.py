@@ -1,0 +1,156 @@
+"""Managing terminals on a running broker, through the dynamic-security plugin's
+control topic (``$CONTROL/dynamic-security/v1``), as the admin user.
+
+The plugin applies a change at once and saves its file itself; nothing has to
+be reloaded.  Changing a client's password disconnects it.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import secrets
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from nojd.errors import ConfigError
+from nojd.mqtt import BrokerSettings, make_client, settings_from_table
+from nojd.server.broker_roles import (
+    ADMIN_USER,
+    describe_epoch,
+    epoch_of,
+    terminal_acls,
+    terminal_client,
+    terminal_role_name,
+)
+from nojd.survey.topics import PREFIX
+from nojd.tomlconfig import Table, text
+
+CONTROL = "$CONTROL/dynamic-security/v1"
+DEFAULT_ADMIN_FILE = Path("/etc/nojd/broker-admin.toml")
+TIMEOUT = 10.0
+
+
+def load_admin(path: Path) -> tuple[BrokerSettings, str]:
+    """The admin's connection and the topic prefix, from the file ``nojd broker init``
+    writes (mode 0600)."""
+    top = Table.load(path, "broker admin file")
+    settings = settings_from_table(top, "mqtt://127.0.0.1:1883", "prefix")
+    if not settings.username or not settings.password:
+        raise top.fail("password", "missing (expected the username and password of nojd-admin)")
+    return settings, top.get("prefix", PREFIX, text, "a topic prefix like 'nojd/v1'")
+
+
+class BrokerAdmin:
+    """One admin connection; :meth:`run` sends commands and waits for their answers."""
+
+    def __init__(self, settings: BrokerSettings, timeout: float = TIMEOUT) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self.answers: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.connected: queue.Queue[Any] = queue.Queue()
+        self.client = make_client(settings, f"{ADMIN_USER}-{secrets.token_hex(4)}")
+        self.client.on_connect = lambda c, u, f, reason, p: self.connected.put(reason)
+        self.client.on_subscribe = lambda c, u, mid, codes, p: self.connected.put(codes[0])
+        self.client.on_message = self._answered
+
+    def __enter__(self) -> BrokerAdmin:
+        host, port, _ = self.settings.address
+        try:
+            self.client.connect(host, port)
+        except OSError as exc:
+            raise ConfigError(f"broker: cannot reach {self.settings.url} ({exc})") from None
+        self.client.loop_start()
+        reason = self._wait(self.connected, "connect")
+        if reason.is_failure:
+            self.close()
+            raise ConfigError(
+                f"broker: {self.settings.url} refused {self.settings.username} ({reason})"
+            )
+        self.client.subscribe(f"{CONTROL}/response", qos=1)
+        if self._wait(self.connected, "subscribe").is_failure:
+            self.close()
+            raise ConfigError(f"broker: {self.settings.username} may not manage the broker")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _answered(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            answer = json.loads(message.payload)
+        except ValueError:
+            return
+        for each in answer.get("responses", []) if isinstance(answer, dict) else []:
+            self.answers.put(each)
+
+    def _wait(self, source: queue.Queue[Any], what: str) -> Any:
+        try:
+            return source.get(timeout=self.timeout)
+        except queue.Empty:
+            self.close()
+            raise ConfigError(
+                f"broker: no answer to {what} from {self.settings.url} within {self.timeout:g} s "
+                "(is the dynamic-security plugin loaded? see docs/security.md)"
+            ) from None
+
+    def run(self, *commands: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send ``commands`` at once; their answers, in order.  An error answer raises
+        :class:`ConfigError` naming the command."""
+        tag = secrets.token_hex(6)
+        tagged = [
+            {**command, "correlationData": f"{tag}-{i}"} for i, command in enumerate(commands)
+        ]
+        info = self.client.publish(CONTROL, json.dumps({"commands": tagged}), qos=1)
+        info.wait_for_publish(self.timeout)
+        found: dict[str, dict[str, Any]] = {}
+        while len(found) < len(tagged):
+            answer = self._wait(self.answers, tagged[len(found)]["command"])
+            mark = answer.get("correlationData")
+            if isinstance(mark, str) and mark.startswith(tag):
+                found[mark] = answer
+        answers = [found[command["correlationData"]] for command in tagged]
+        for command, answer in zip(tagged, answers, strict=True):
+            if answer.get("error"):
+                raise ConfigError(f"broker: {command['command']} refused: {answer['error']}")
+        return answers
+
+    # -- terminals -------------------------------------------------------------
+
+    def terminal(self, device: str) -> dict[str, Any] | None:
+        """The client entry of ``device``, or ``None``."""
+        tagged = {"command": "getClient", "username": device}
+        try:
+            return dict(self.run(tagged)[0]["data"]["client"])
+        except ConfigError as exc:
+            if "not found" in str(exc):
+                return None
+            raise
+
+    def epoch(self, device: str) -> int:
+        """The sequence epoch of ``device`` (0 for one never replaced)."""
+        client = self.terminal(device)
+        return epoch_of(client.get("textdescription")) if client else 0
+
+    def add_terminal(self, device: str, password: str, prefix: str) -> None:
+        """A new terminal: its own role and its client, bound to its client id."""
+        client = terminal_client(device, {})
+        self.run(
+            {"command": "createRole", "rolename": terminal_role_name(device),
+             "acls": terminal_acls(device, prefix)},
+            {"command": "createClient", **client, "password": password},
+        )  # fmt: skip
+
+    def set_password(self, device: str, password: str, epoch: int) -> None:
+        """A new password (the broker disconnects the terminal) and the epoch it starts."""
+        self.run(
+            {"command": "modifyClient", "username": device, "password": password,
+             "textdescription": describe_epoch(epoch)},
+        )  # fmt: skip
