@@ -6,9 +6,10 @@
 #      PostgreSQL role and database nojd, names the cluster's socket in server.toml and
 #      makes the first dashboard user as the system user nojd (peer authentication);
 #   2. a second run changes nothing and keeps every secret;
-#   3. Mosquitto starts with Debian's own mosquitto.conf and the role's conf.d/nojd.conf,
-#      nojd server run (as nojd) answers /healthz, and a simulated terminal made with
-#      nojd device add delivers five answers into PostgreSQL.
+#   3. Mosquitto starts with Debian's own mosquitto.conf and the role's conf.d/nojd.conf
+#      (its dynamic-security plugin, as user mosquitto), nojd server run (as nojd) answers
+#      /healthz, and a simulated terminal made with nojd device add (through the plugin)
+#      delivers five answers into PostgreSQL.
 #
 #   bench/server_root.sh [ROOT]   as root; ROOT defaults to /var/tmp/nojd-server-root and
 #                                 is kept between runs (debootstrap is skipped when it exists)
@@ -62,7 +63,8 @@ if python3 -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     sed -i "s/^listener 1883 127.0.0.1$/listener $port 127.0.0.1/; s/^listener 8883$/listener $((port + 1))/" \
         "$ROOT/etc/mosquitto/conf.d/nojd.conf"
-    sed -i "s|^url = \"mqtt://127.0.0.1:1883\"|url = \"mqtt://127.0.0.1:$port\"|" "$ROOT/etc/nojd/server.toml"
+    sed -i "s|^url = \"mqtt://127.0.0.1:1883\"|url = \"mqtt://127.0.0.1:$port\"|" "$ROOT/etc/nojd/server.toml" \
+        "$ROOT/etc/nojd/broker-admin.toml"
     say "port 1883 is taken on this machine: the root's broker listens on $port"
 fi
 
@@ -73,7 +75,6 @@ port=$1
 cluster=$(pg_lsclusters --no-header | sort -k3,3n | awk 'NR == 1 {print $1 "/" $2}')
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" start 2>/dev/null || true
 mkdir -p /run/mosquitto && chown mosquitto: /run/mosquitto
-.venv/bin/nojd device add desk-1 --site kontaktcenter --broker "mqtt://127.0.0.1:$port" --out /root/terminals --rotate >/dev/null
 mosquitto -c /etc/mosquitto/mosquitto.conf 2>/tmp/mosquitto.err &
 broker=$!
 for _ in $(seq 50); do
@@ -82,6 +83,9 @@ for _ in $(seq 50); do
     sleep 0.2
 done
 echo "broker: pid $broker on port $port"
+# through the plugin's control topic, as nojd-admin: a kept root has desk-1 already
+add=(.venv/bin/nojd device add desk-1 --site kontaktcenter --broker "mqtt://127.0.0.1:$port" --out /root/terminals)
+"${add[@]}" 2>/dev/null || "${add[@]}" --rotate
 runuser -u nojd -- sh -c 'echo $$ > /tmp/server.pid; exec .venv/bin/nojd server run --config /etc/nojd/server.toml --listen 127.0.0.1:18080' > /tmp/server.log 2>&1 &
 for _ in $(seq 100); do
     health=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:18080/healthz').read().decode())" 2>/dev/null) && break
