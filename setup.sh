@@ -381,7 +381,7 @@ server_role() {
     # Mosquitto: its users and rights in the dynamic-security plugin (docs/security.md).
     # The plugin's file is written once, before the config that loads it; the terminals of
     # an older install (in nojd.passwd) are carried over with their passwords.
-    plugin=$(dpkg -L mosquitto 2>/dev/null | grep '/mosquitto_dynamic_security\.so$' | head -1)
+    plugin=$(dpkg -L mosquitto 2>/dev/null | grep '/mosquitto_dynamic_security\.so$' | head -1 || true)
     if [ -z "$plugin" ]; then
         say "Mosquitto's dynamic-security plugin is missing (dpkg -L mosquitto lists no mosquitto_dynamic_security.so)"
         exit 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import queue
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from nojd.server.broker_roles import (
     terminal_client,
     terminal_role_name,
 )
-from nojd.survey.topics import PREFIX
+from nojd.survey.topics import PREFIX, encode_epoch, topic
 from nojd.tomlconfig import Table, text
 
 CONTROL = "$CONTROL/dynamic-security/v1"
@@ -91,15 +92,30 @@ class BrokerAdmin:
         for each in answer.get("responses", []) if isinstance(answer, dict) else []:
             self.answers.put(each)
 
-    def _wait(self, source: queue.Queue[Any], what: str) -> Any:
+    def _wait(self, source: queue.Queue[Any], what: str, deadline: float | None = None) -> Any:
+        left = self.timeout if deadline is None else deadline - time.monotonic()
         try:
-            return source.get(timeout=self.timeout)
+            return source.get(timeout=max(left, 0.001))
         except queue.Empty:
             self.close()
             raise ConfigError(
                 f"broker: no answer to {what} from {self.settings.url} within {self.timeout:g} s "
                 "(is the dynamic-security plugin loaded? see docs/security.md)"
             ) from None
+
+    def publish(self, topic_name: str, payload: bytes | str, retain: bool = False) -> None:
+        """Publish at QoS 1 and wait for the broker's PUBACK; a refusal raises."""
+        published: queue.Queue[Any] = queue.Queue()
+        self.client.on_publish = lambda c, u, mid, reason, p: published.put(reason)
+        try:
+            self.client.publish(topic_name, payload, qos=1, retain=retain)
+        except (RuntimeError, ValueError) as exc:  # paho: not connected, or a bad topic
+            raise ConfigError(f"broker: could not publish to {topic_name} ({exc})") from None
+        reason = self._wait(published, f"a publish to {topic_name}")
+        if reason.is_failure:
+            raise ConfigError(
+                f"broker: {topic_name} refused to {self.settings.username} ({reason})"
+            )
 
     def run(self, *commands: dict[str, Any]) -> list[dict[str, Any]]:
         """Send ``commands`` at once; their answers, in order.  An error answer raises
@@ -108,11 +124,11 @@ class BrokerAdmin:
         tagged = [
             {**command, "correlationData": f"{tag}-{i}"} for i, command in enumerate(commands)
         ]
-        info = self.client.publish(CONTROL, json.dumps({"commands": tagged}), qos=1)
-        info.wait_for_publish(self.timeout)
+        self.publish(CONTROL, json.dumps({"commands": tagged}))
+        deadline = time.monotonic() + self.timeout  # for all answers: others' don't extend it
         found: dict[str, dict[str, Any]] = {}
         while len(found) < len(tagged):
-            answer = self._wait(self.answers, tagged[len(found)]["command"])
+            answer = self._wait(self.answers, tagged[len(found)]["command"], deadline)
             mark = answer.get("correlationData")
             if isinstance(mark, str) and mark.startswith(tag):
                 found[mark] = answer
@@ -141,12 +157,20 @@ class BrokerAdmin:
 
     def add_terminal(self, device: str, password: str, prefix: str) -> None:
         """A new terminal: its own role and its client, bound to its client id."""
-        client = terminal_client(device, {})
-        self.run(
-            {"command": "createRole", "rolename": terminal_role_name(device),
-             "acls": terminal_acls(device, prefix)},
-            {"command": "createClient", **client, "password": password},
-        )  # fmt: skip
+        role = terminal_role_name(device)
+        self.run({"command": "createRole", "rolename": role, "acls": terminal_acls(device, prefix)})
+        try:
+            self.run(
+                {"command": "createClient", **terminal_client(device, {}), "password": password}
+            )
+        except ConfigError:
+            self.run({"command": "deleteRole", "rolename": role})  # no role without its client
+            raise
+
+    def start_epoch(self, device: str, epoch: int, prefix: str) -> None:
+        """Tell the server (retained, so a server that is down learns it later) that a
+        replacement started ``epoch`` for ``device``."""
+        self.publish(topic("epoch", device, prefix), encode_epoch(epoch), retain=True)
 
     def set_password(self, device: str, password: str, epoch: int) -> None:
         """A new password (the broker disconnects the terminal) and the epoch it starts."""

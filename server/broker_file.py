@@ -52,7 +52,8 @@ def init_broker(
         return Initialised(False)
     if not server_password:
         raise ConfigError("broker.password: empty (expected the password of nojd-server)")
-    terminals = _carried_over(passwd) if passwd is not None and passwd.exists() else {}
+    carry = passwd is not None and passwd.exists()
+    terminals = _carried_over(passwd, server_user) if passwd is not None and carry else {}
     admin_password = secrets.token_urlsafe(24)
     config = initial_config(admin_password, server_password, prefix, terminals, server_user)
     _write(admin_file, ADMIN_FILE_TEMPLATE.format(url=url, password=admin_password, prefix=prefix))
@@ -60,7 +61,7 @@ def init_broker(
     return Initialised(True, tuple(sorted(terminals)))
 
 
-def _carried_over(passwd: Path) -> dict[str, dict[str, Any]]:
+def _carried_over(passwd: Path, server_user: str) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for number, line in enumerate(passwd.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -69,7 +70,11 @@ def _carried_over(passwd: Path) -> dict[str, dict[str, Any]]:
             user, stored = from_passwd_line(line)
         except ConfigError as exc:
             raise ConfigError(f"{passwd}:{number}: {exc}") from None
-        if DEVICE_PATTERN.fullmatch(user) and not user.startswith(RESERVED_PREFIX):
+        if (
+            DEVICE_PATTERN.fullmatch(user)
+            and not user.startswith(RESERVED_PREFIX)
+            and user != server_user
+        ):
             found[user] = stored
     return found
 

@@ -13,7 +13,9 @@ is subscribed, subscribable or publishable unless a role below allows it.
   ``%u`` in dynamic-security topics: hence one role per terminal.)
 * **The server** (``nojd-server``) reads responses (shared or not) and statuses
   and writes acks, under any client id: its ingest workers run side by side.
-* **The admin** (``nojd-admin``) only manages the plugin (``nojd device add``).
+* **The admin** (``nojd-admin``) manages the plugin (``nojd device add``), and
+  publishes the epoch a replacement starts (``nojd/v1/<id>/epoch``, retained), which
+  only it may publish and only the server may read.
 
 The plugin stores passwords as mosquitto_passwd does (PBKDF2-SHA512, 12-byte
 salt), so a password file's entries carry over unchanged.
@@ -70,19 +72,22 @@ def server_acls(prefix: str = PREFIX) -> list[dict[str, Any]]:
         acl("subscribePattern", f"$share/+/{prefix}/+/response"),
         acl("subscribePattern", f"{prefix}/+/response"),
         acl("subscribePattern", f"{prefix}/+/status"),
+        acl("subscribePattern", f"{prefix}/+/epoch"),
         acl("publishClientReceive", f"{prefix}/+/response"),
         acl("publishClientReceive", f"{prefix}/+/status"),
+        acl("publishClientReceive", f"{prefix}/+/epoch"),
         acl("publishClientSend", f"{prefix}/+/ack"),
     ]
 
 
-def admin_acls() -> list[dict[str, Any]]:
-    """The plugin's control topics, and nothing of nojd's."""
+def admin_acls(prefix: str = PREFIX) -> list[dict[str, Any]]:
+    """The plugin's control topics, and of nojd's only the epochs a replacement starts."""
     control = "$CONTROL/dynamic-security/#"
     return [
         acl("publishClientSend", control),
         acl("publishClientReceive", control),
         acl("subscribePattern", control),
+        acl("publishClientSend", f"{prefix}/+/epoch"),
     ]
 
 
@@ -158,7 +163,7 @@ def initial_config(
         },
     ]
     roles = [
-        {"rolename": ADMIN_USER, "acls": admin_acls()},
+        {"rolename": ADMIN_USER, "acls": admin_acls(prefix)},
         {"rolename": SERVER_ROLE, "acls": server_acls(prefix)},
     ]
     for device, stored in sorted((terminals or {}).items()):

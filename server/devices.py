@@ -75,6 +75,9 @@ def add_device(
         raise ConfigError(f"site: {site!r} does not match {SITE_PATTERN.pattern}")
     _, _, tls = parse_broker_url(broker)
     password = secrets.token_urlsafe(24)
+    out.mkdir(parents=True, exist_ok=True)
+    config = out / f"{device}.toml"
+    partial = out / f".{device}.toml.partial"  # the password is never only in the broker
     with BrokerAdmin(admin) as broker_admin:
         known = broker_admin.terminal(device)
         if known is None and change:
@@ -84,21 +87,27 @@ def add_device(
                 f"device: {device!r} already has credentials; pass --rotate for a new password "
                 "(same terminal, same outbox) or --replace for a new terminal in its place"
             )
-        if known is None:
-            epoch = 0
-            broker_admin.add_terminal(device, password, prefix)
-        else:
-            epoch = epoch_of(known.get("textdescription"))
-            if change == "replace":  # seconds since 1970: later than any epoch claimed before
-                epoch = max(int(time.time()), epoch + 1)
-            broker_admin.set_password(device, password, epoch)
-    out.mkdir(parents=True, exist_ok=True)
-    config = out / f"{device}.toml"
-    ca_line = f'ca_file = "{ca_file}"\n' if tls and ca_file else ""
-    text = KIOSK_TEMPLATE.format(
-        device=device, site=site, broker=broker, password=password, ca_line=ca_line, epoch=epoch
-    )
-    descriptor = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
+        epoch = 0 if known is None else epoch_of(known.get("textdescription"))
+        if change == "replace":  # seconds since 1970: later than any epoch before
+            epoch = max(int(time.time()), epoch + 1)
+        ca_line = f'ca_file = "{ca_file}"\n' if tls and ca_file else ""
+        text = KIOSK_TEMPLATE.format(
+            device=device, site=site, broker=broker, password=password, ca_line=ca_line,
+            epoch=epoch,
+        )  # fmt: skip
+        partial.unlink(missing_ok=True)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        try:
+            if change == "replace":  # first: until the password changes, it starts nothing
+                broker_admin.start_epoch(device, epoch, prefix)
+            if known is None:
+                broker_admin.add_terminal(device, password, prefix)
+            else:
+                broker_admin.set_password(device, password, epoch)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(config)
     return NewDevice(device, password, config, epoch)

@@ -29,7 +29,14 @@ from nojd.server.config import IngestConfig
 from nojd.server.plausibility import plausible
 from nojd.server.store import Batch, Reject, Store
 from nojd.survey import MessageError, Survey, decode
-from nojd.survey.topics import MAX_ACK_SEQS, decode_status, encode_ack, parse_topic, topic
+from nojd.survey.topics import (
+    MAX_ACK_SEQS,
+    decode_epoch,
+    decode_status,
+    encode_ack,
+    parse_topic,
+    topic,
+)
 
 log = logging.getLogger("nojd.ingest")
 
@@ -80,7 +87,11 @@ class Ingest:
             log.error("broker refused ingest: %s", reason)
             return
         client.subscribe(
-            [(f"$share/{self.group}/{self.prefix}/+/response", 1), (f"{self.prefix}/+/status", 1)]
+            [
+                (f"$share/{self.group}/{self.prefix}/+/response", 1),
+                (f"{self.prefix}/+/status", 1),
+                (f"{self.prefix}/+/epoch", 1),
+            ]
         )
         log.info("connected to %s as %s", self.broker.url, self.client_id)
         self.connected.set()
@@ -216,6 +227,8 @@ class Ingest:
                         continue
                 elif kind == "status":
                     batch.statuses.append((device, decode_status(payload)))
+                elif kind == "epoch":
+                    batch.epochs.append((device, decode_epoch(payload)))
                 else:
                     raise MessageError("topic", f"{name!r} is not one ingest reads")
             except MessageError as exc:
@@ -232,6 +245,12 @@ class Ingest:
         acks: dict[str, list[int]] = {}
         kept: list[Reject] = []
         rejects = list(batch.rejects)
+        for epoch in batch.epochs:  # before the responses that may need it
+            try:
+                self.store.ingest(Batch(epochs=[epoch]), now)
+            except Exception as exc:
+                log.error("the store refused epoch %d of %s: %s", epoch[1], epoch[0],
+                          type(exc).__name__)  # fmt: skip
         for response, payload in batch.responses:
             try:
                 for device, seqs in self.store.ingest(Batch([(response, payload)]), now).items():

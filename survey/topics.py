@@ -33,7 +33,7 @@ MAX_CONTROL_PAYLOAD = 128 * 1024
 
 #: The topic prefix of DESIGN.md; configurable per installation.
 PREFIX = "nojd/v1"
-TOPIC_KINDS = ("response", "ack", "status")
+TOPIC_KINDS = ("response", "ack", "status", "epoch")
 STATUS_STATES = ("online", "offline")
 MAX_ACK_SEQS = 10_000
 
@@ -53,7 +53,9 @@ def parse_topic(name: str, prefix: str = PREFIX) -> tuple[str, str]:
     head, _, rest = name.partition(f"{prefix}/")
     device, _, kind = rest.partition("/")
     if head or not DEVICE_PATTERN.fullmatch(device) or kind not in TOPIC_KINDS:
-        raise MessageError("topic", f"{clip(name)!r} is not {prefix}/<device>/response|ack|status")
+        raise MessageError(
+            "topic", f"{clip(name)!r} is not {prefix}/<device>/response|ack|status|epoch"
+        )
     return device, kind
 
 
@@ -70,6 +72,21 @@ def decode_ack(payload: bytes | str) -> list[int]:
     if not isinstance(seqs, list) or len(seqs) > MAX_ACK_SEQS:
         raise MessageError("seqs", f"expected a list of at most {MAX_ACK_SEQS} seqs")
     return [parse_seq(seq) for seq in seqs]
+
+
+def encode_epoch(epoch: int) -> bytes:
+    """``{"v": 1, "epoch": N}``: the admin started epoch N for this device (retained)."""
+    return json.dumps({"v": VERSION, "epoch": epoch}, separators=(",", ":")).encode()
+
+
+def decode_epoch(payload: bytes | str) -> int:
+    """The epoch of an epoch message; :class:`MessageError` for anything else."""
+    data = json_object(payload, MAX_CONTROL_PAYLOAD)
+    check_fields(data, ("v", "epoch"))
+    epoch = data["epoch"]
+    if not is_int(epoch) or not 1 <= epoch <= MAX_SEQ:
+        raise MessageError("epoch", f"{show(epoch)} is not a whole number in 1..{MAX_SEQ}")
+    return epoch
 
 
 def encode_status(state: str, at: datetime, backlog: int, version: str) -> bytes:

@@ -13,6 +13,7 @@ from processes import Process, outbox_rows, query, server_rows
 from waiting import wait_until
 
 from nojd.survey import build_response, default_survey, encode
+from nojd.survey.topics import encode_epoch
 
 
 def visitors(config, data, count=5):
@@ -73,47 +74,50 @@ def test_a_replaced_terminal_counts_from_one_again_beside_its_old_history(secure
         ingest.close()
 
 
-def test_an_older_or_a_future_epoch_is_quarantined_and_acked(secured, tmp_path):
-    """With the new terminal's credentials: a message of an epoch older than the current one
-    that clashes, or of an epoch later than now, is kept in the quarantine and acked."""
+def test_an_epoch_no_replacement_started_counts_nothing(secured, tmp_path):
+    """Credentials taken from a terminal cannot start an epoch: only the admin's retained
+    epoch message does (a terminal may not publish one). An answer of an epoch never started
+    is kept in the quarantine and not acked, so a real new terminal whose answer came before
+    its epoch message sends it again; the thief's epoch spoils nothing for the replacement."""
     db = tmp_path / "server.sqlite"
     ingest = Process("server", "ingest", "--config", str(secured.server_toml()),
                      "--db", f"sqlite:///{db}")  # fmt: skip
-    secured.add("desk-2")
-    new = secured.add("desk-2", change="replace")
-    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
-                         client_id="nojd-kiosk-desk-2", protocol=mqtt.MQTTv5)  # fmt: skip
-    client.username_pw_set("desk-2", new.password)
+    old = secured.add("desk-2")
+    thief = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
+                        client_id="nojd-kiosk-desk-2", protocol=mqtt.MQTTv5)  # fmt: skip
+    thief.username_pw_set("desk-2", old.password)
     acks = []
-    client.on_message = lambda c, u, m: acks.extend(json.loads(m.payload)["seqs"])
-    client.connect("127.0.0.1", secured.broker.port)
-    client.loop_start()
+    thief.on_message = lambda c, u, m: acks.extend(json.loads(m.payload)["seqs"])
+    thief.connect("127.0.0.1", secured.broker.port)
+    thief.loop_start()
     survey = default_survey()
 
-    def send(seq, epoch):
+    def answer(seq, epoch):
         made = build_response(survey, device="desk-2", seq=seq, site="kontaktcenter", lang="sv",
                               answers={"overall": 5}, at=datetime.now(UTC), epoch=epoch,
                               response_id=str(uuid.uuid4()))  # fmt: skip
-        client.publish("nojd/v1/desk-2/response", encode(made), qos=1).wait_for_publish(5)
+        return encode(made)
 
     try:
-        client.subscribe("nojd/v1/desk-2/ack", qos=1)
-        # until ingest listens: the new epoch's seq 1, resent (a duplicate is acked again)
-        first = build_response(survey, device="desk-2", seq=1, site="kontaktcenter", lang="sv",
-                               answers={"overall": 5}, epoch=new.epoch)  # fmt: skip
-        assert wait_until(lambda: client.publish("nojd/v1/desk-2/response", encode(first),
-                                                 qos=1) and 1 in acks, 30, every=0.5)  # fmt: skip
-        send(2, new.epoch + 3600)  # a coming epoch claimed now
-        send(3, new.epoch - 1)  # an epoch older than the current one, never seen
-        assert wait_until(lambda: {2, 3} <= set(acks), 30), ingest.log
-        reasons = [row[0] for row in query(db, "SELECT reason FROM quarantine ORDER BY id") or []]
-        assert reasons[0].startswith(f"epoch {new.epoch + 3600} is later than now")
-        assert (
-            reasons[1]
-            == f"epoch {new.epoch - 1} is older than {new.epoch}, the current one of desk-2"
-        )
-        assert server_rows(db) == [("desk-2", 1, first.id)]
+        thief.subscribe("nojd/v1/desk-2/ack", qos=1)
+        first = answer(1, 0)
+        assert wait_until(lambda: thief.publish("nojd/v1/desk-2/response", first, qos=1)
+                          and 1 in acks, 30, every=0.5), ingest.log  # fmt: skip
+        now = int(time.time())
+        for epoch in (now, now + 1, now + 2):  # the coming replacement's epoch, claimed early
+            thief.publish("nojd/v1/desk-2/epoch", encode_epoch(epoch), qos=1, retain=True)
+            thief.publish("nojd/v1/desk-2/response", answer(1, epoch), qos=1).wait_for_publish(5)
+        unstarted = "SELECT count(*) FROM quarantine WHERE reason LIKE '%was not started%'"
+        assert wait_until(lambda: query(db, unstarted) == [(3,)], 30), ingest.log
+        assert set(acks) == {1} and query(db, "SELECT count(*) FROM device_epochs") == [(0,)]
+        thief.disconnect()
+        new = secured.add("desk-2", change="replace")
+        second = visitors(new.kiosk_config, tmp_path / "new-card")
+        assert all(acked for *_, acked in second)
+        assert wait_until(lambda: len(server_rows(db)) == 1 + len(second), 60), ingest.log
+        assert query(db, "SELECT epoch, base FROM device_epochs") == [(new.epoch, 1)]
+        assert query(db, "SELECT highest_seq - received FROM devices") == [(0,)]
     finally:
-        client.disconnect()
-        client.loop_stop()
+        thief.disconnect()
+        thief.loop_stop()
         ingest.close()

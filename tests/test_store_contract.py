@@ -99,23 +99,25 @@ def test_missing_seqs_and_status(store: Store):
 
 def test_a_new_epoch_counts_on_after_the_old_terminal(store):
     """A replaced terminal's seqs 1, 2 are stored after the old one's 1..3 (as 4, 5) and acked
-    as 1, 2; the old epoch keeps its own; an unseen older epoch and a future one are
-    quarantined and acked; nothing is missing."""
+    as 1, 2, once its epoch was started; the old epoch keeps its own; an answer of an epoch
+    never started is quarantined and not acked; nothing is missing."""
     old = [response(seq=seq) for seq in (1, 2, 3)]
     store.ingest(batch(*old), NOON)
     epoch = int(NOON.timestamp()) - 60
     new = [response(seq=seq, epoch=epoch) for seq in (1, 2)]
-    assert store.ingest(batch(*new), NOON) == {"desk-1": [1, 2]}
+    assert store.ingest(batch(new[0]), NOON) == {}  # not started yet: sent again later
+    started = Batch(responses=[(r, encode(r)) for r in new], epochs=[("desk-1", epoch)])
+    assert store.ingest(started, NOON) == {"desk-1": [1, 2]}
     late_old = response(seq=3, response_id=old[2].id)  # the old terminal's, again: a duplicate
-    unseen = response(seq=9, epoch=epoch - 1)
-    future = response(seq=10, epoch=int(NOON.timestamp()) + 1)
-    assert store.ingest(batch(late_old, unseen, future), NOON) == {"desk-1": [3, 9, 10]}
+    claimed = response(seq=9, epoch=epoch + 1)  # never started
+    assert store.ingest(batch(late_old, claimed), NOON) == {"desk-1": [3]}
     rows = store.connection.rows("SELECT seq, id FROM responses ORDER BY seq")
-    assert [(row["seq"], row["id"]) for row in rows] == [(1, old[0].id), (2, old[1].id), (3, old[2].id),
-                                            (4, new[0].id), (5, new[1].id)]  # fmt: skip
+    assert [(row["seq"], row["id"]) for row in rows] == [(1, old[0].id), (2, old[1].id),
+        (3, old[2].id), (4, new[0].id), (5, new[1].id)]  # fmt: skip
+    not_started = "epoch {} of desk-1 was not started by nojd device add --replace"
     assert [row["reason"] for row in quarantined(store)] == [
-        f"epoch {int(NOON.timestamp()) + 1} is later than now ({int(NOON.timestamp())})",
-        f"epoch {epoch - 1} is older than {epoch}, the current one of desk-1",
+        not_started.format(epoch + 1),
+        not_started.format(epoch),
     ]
     [device] = store.devices(today=NOON.date().isoformat())
     assert device["missing"] == 0 and device["received"] == 5

@@ -65,6 +65,7 @@ def filled(url):
                 Reject("nojd/v1/desk-9/response", b"\xff\x00 not json", "not UTF-8", "desk-9")
             ],
             statuses=[("desk-1", {"state": "online", "at": START, "backlog": 2, "version": "1.2"})],
+            epochs=[("desk-2", int(START.timestamp()))],
         ),
         START,
     )

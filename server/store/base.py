@@ -34,6 +34,8 @@ class Batch:
     responses: list[tuple[Response, bytes]] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     statuses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: Epochs started by ``nojd device add --replace``: (device, epoch).
+    epochs: list[tuple[str, int]] = field(default_factory=list)
 
 
 class Accounts(Protocol):

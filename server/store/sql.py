@@ -79,17 +79,21 @@ class SqlStore:
         stamp = format_time(received_at)
         tally = Tally()
         with self.connection.transaction() as conn:
+            self._register_epochs(conn, batch.epochs, stamp)
             senders = {response.device for response, _ in batch.responses}
             highest = self._highest_seqs(conn, senders)
             epochs = self._epochs(conn, senders)
             for response, payload in batch.responses:
                 wire = response.seq  # the terminal's own seq, which its ack names
-                base, refused = self._epoch_base(conn, epochs, highest, response, received_at)
-                if refused:
+                base = self._epoch_base(conn, epochs, highest, response, stamp)
+                if base is None:  # kept, and not acked: sent again, it counts once started
+                    reason = (
+                        f"epoch {response.epoch} of {response.device} was not started by "
+                        "nojd device add --replace"
+                    )
                     where = topic("response", response.device)
-                    self._quarantine(conn, Reject(where, payload, refused, response.device),
+                    self._quarantine(conn, Reject(where, payload, reason, response.device),
                                      stamp, touched)  # fmt: skip
-                    acks.setdefault(response.device, []).append(wire)
                     continue
                 response = replace(response, seq=base + wire)
                 ceiling = highest.get(response.device, 0) + MAX_SEQ_JUMP
@@ -139,8 +143,19 @@ class SqlStore:
         return acks
 
     @staticmethod
+    def _register_epochs(conn: Transaction, epochs: list[tuple[str, int]], stamp: str) -> None:
+        """Epochs ``nojd device add --replace`` started: known, not begun (base -1)."""
+        for device, epoch in epochs:
+            conn.execute(
+                """INSERT INTO device_epochs (device, epoch, base, started_at)
+                   VALUES (?, ?, -1, ?) ON CONFLICT DO NOTHING""",
+                [device, epoch, stamp],
+            )
+
+    @staticmethod
     def _epochs(conn: Transaction, devices: set[str]) -> dict[str, dict[int, int]]:
-        """``{device: {epoch: base}}``; epoch 0 starts at base 0 without a row."""
+        """``{device: {epoch: base}}`` (base -1: started, no answer yet); epoch 0 starts
+        at base 0 without a row."""
         found: dict[str, dict[int, int]] = {device: {0: 0} for device in devices}
         if devices:
             marks = ", ".join("?" * len(devices))
@@ -158,31 +173,34 @@ class SqlStore:
         epochs: dict[str, dict[int, int]],
         highest: dict[str, int],
         response: Response,
-        received_at: datetime,
-    ) -> tuple[int, str]:
-        """Where a response's epoch starts in its terminal's seqs, or why it is refused.
+        stamp: str,
+    ) -> int | None:
+        """Where a response's epoch starts in its terminal's seqs; None for an epoch no
+        ``nojd device add --replace`` started (never guessed from the traffic: credentials
+        taken from a terminal must not start one).
 
-        A terminal's first response of a newer epoch starts that epoch after the highest
-        seq stored so far.  An epoch older than the newest, unknown so far, or later than
-        now (a replacement is made before its terminal sends) is refused: credentials
-        taken from an old terminal could otherwise claim the epoch of a coming one.
+        A started epoch begins with its first answer, after the highest seq stored so far.
         """
         known = epochs[response.device]
-        if response.epoch in known:
-            return known[response.epoch], ""
-        newest = max(known)
-        if response.epoch < newest:
-            current = f"{newest}, the current one of {response.device}"
-            return 0, f"epoch {response.epoch} is older than {current}"
-        if response.epoch > received_at.timestamp():
-            return 0, f"epoch {response.epoch} is later than now ({int(received_at.timestamp())})"
+        base = known.get(response.epoch)
+        if base is None:
+            return None
+        if base >= 0:
+            return base
         base = highest.get(response.device, 0)
-        conn.execute(
-            "INSERT INTO device_epochs (device, epoch, base, started_at) VALUES (?, ?, ?, ?)",
-            [response.device, response.epoch, base, format_time(received_at)],
+        cursor = conn.execute(
+            """UPDATE device_epochs SET base = ?, started_at = ?
+               WHERE device = ? AND epoch = ? AND base < 0""",
+            [base, stamp, response.device, response.epoch],
         )
+        if cursor.rowcount == 0:  # another worker began it first: its base holds
+            row = conn.execute(
+                "SELECT base FROM device_epochs WHERE device = ? AND epoch = ?",
+                [response.device, response.epoch],
+            ).fetchone()
+            base = row[0]
         known[response.epoch] = base
-        return base, ""
+        return base
 
     @staticmethod
     def _highest_seqs(conn: Transaction, devices: set[str]) -> dict[str, int]:
