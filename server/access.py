@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nojd.errors import ConfigError
 from nojd.server import accounts
+from nojd.server.errorpages import error_page
 from nojd.server.login import User, to_login
 from nojd.server.rendering import language, render
 from nojd.server.webcontext import Shared, Web
@@ -60,7 +61,7 @@ def _refusal(request: Request, user: dict[str, str] | None) -> Response | None:
     if user is None:
         return to_login(request)
     if user["role"] != "admin":
-        return HTMLResponse(text("dashboard.admins_only", language(request)), status_code=403)
+        return error_page(request, 403, text("dashboard.admins_only", language(request)))
     return None
 
 

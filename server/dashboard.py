@@ -13,9 +13,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from nojd.errors import ConfigError
+from nojd.server.errorpages import error_page
 from nojd.server.figures import heatmap
 from nojd.server.filters import Filters, chosen_filters, filtered_report
 from nojd.server.login import User, to_login
@@ -70,7 +71,7 @@ def _show(
         chosen = chosen_filters(request, web, name, survey)
         shown = _content(web, name, survey, chosen, lang)
     except (ConfigError, SurveyError) as exc:
-        return PlainTextResponse(str(exc), status_code=400)  # never HTML: it holds input
+        return error_page(request, 400, str(exc))  # escaped: the message holds input
     known = web.store.devices()
     return render(
         request, web, name, lang, title=text(title_key, lang), user=user, page=name,

@@ -7,9 +7,10 @@ the files themselves come from :mod:`nojd.server.exports`.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
 from nojd.errors import ConfigError, SurveyError
+from nojd.server.errorpages import error_page
 from nojd.server.exports import to_csv, to_xlsx
 from nojd.server.filters import chosen_filters, filtered_report
 from nojd.server.login import User, to_login
@@ -41,7 +42,7 @@ def _download(request: Request, web: Web, user: dict[str, str] | None, kind: str
         chosen = chosen_filters(request, web, "report", survey)
         figures = filtered_report(web, survey, chosen)
     except (ConfigError, SurveyError) as exc:
-        return PlainTextResponse(str(exc), status_code=400)  # never HTML: it holds input
+        return error_page(request, 400, str(exc))  # escaped: the message holds input
     lang = language(request)
     name = f"nojd-{chosen['first']}-{chosen['last']}-{chosen['by']}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

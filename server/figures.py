@@ -20,6 +20,20 @@ GROUPINGS = ("device", "site", "unit", "all")
 PERIODS = ("total", "day", "week", "month", "tertial", "year")
 
 Report = dict[str, Any]
+#: The days a report may cover: answers are dated within them (a clock outside is
+#: quarantined), and anything wider only overflows the calendar (9999-12-31 + 1 day).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def check_days(first: date, last: date) -> None:
+    """:class:`ConfigError` naming ``from`` or ``to`` if the days are out of range or in
+    the wrong order."""
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:
+            raise ConfigError(f"{name}: {day} is outside {EARLIEST}..{LATEST}")
+    if last < first:
+        raise ConfigError(f"to: {last} is before from: {first}")
 
 
 def report(
@@ -42,8 +56,7 @@ def report(
         raise ConfigError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
     if period not in PERIODS:
         raise ConfigError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
-    if last < first:
-        raise ConfigError(f"to: {last} is before from: {first}")
+    check_days(first, last)
     answers, responses = store.grouped_counts(
         survey.id, first.isoformat(), last.isoformat(), period, include_flagged,
         (device,) if device else (),
@@ -114,8 +127,7 @@ def heatmap(
     when in the week does service drop?"""
     asked = survey.headline if question is None else survey.question(question)
     question = asked.id
-    if last < first:
-        raise ConfigError(f"to: {last} is before from: {first}")
+    check_days(first, last)
     answers, responses = store.hour_counts(
         survey.id, question, first.isoformat()[:7], last.isoformat()[:7], include_flagged,
         (device,) if device else (),

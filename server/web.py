@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from nojd import __version__
-from nojd.server import access, api, dashboard, downloads, login
+from nojd.server import access, api, dashboard, downloads, errorpages, headers, login
 from nojd.server.config import ServerConfig
 from nojd.server.store import Store
 from nojd.server.webcontext import Web
@@ -31,4 +31,6 @@ def create_app(config: ServerConfig, store: Store) -> FastAPI:
     app.state.web = Web(config, store, config.surveys(), default_survey().id)
     for part in (api, login, dashboard, access, downloads):
         app.include_router(part.router)
+    errorpages.install(app)
+    headers.install(app)
     return app

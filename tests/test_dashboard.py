@@ -292,13 +292,14 @@ def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
         assert '<select name="survey">' in form  # two surveys: the form keeps the choice
         assert '<option value="mini" selected>mini</option>' in form
         assert '<option value="service" selected>service</option>' in shipped
-        for page in ("/report", "/export.csv"):  # a refused value comes back as text, not HTML
+        for page in ("/report", "/export.csv"):  # a refused value comes back escaped
             script = client.get(f"{page}?{QUERY}&survey=<script>alert(1)</script>")
             assert script.status_code == 400
-            assert script.headers["content-type"].startswith("text/plain")
+            assert "<script>" not in script.text and "&lt;script&gt;alert(1)" in script.text
         unknown = client.get(f"/report?{QUERY}&survey=nope")
         assert unknown.status_code == 400
-        assert unknown.text == "survey: 'nope' is not one of service, mini"
+        assert "survey: &#39;nope&#39; is not one of service, mini" in unknown.text
+        assert "<h1>Frågan gick inte att besvara</h1>" in unknown.text  # a page of its own
 
 
 def test_a_survey_without_overall_shows_its_first_rating_instead(site, tmp_path):
