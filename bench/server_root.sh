@@ -63,10 +63,11 @@ if python3 -c 'import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(("127
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     sed -i "s/^listener 1883 127.0.0.1$/listener $port 127.0.0.1/; s/^listener 8883$/listener $((port + 1))/" \
         "$ROOT/etc/mosquitto/conf.d/nojd.conf"
-    sed -i "s|^url = \"mqtt://127.0.0.1:1883\"|url = \"mqtt://127.0.0.1:$port\"|" "$ROOT/etc/nojd/server.toml" \
-        "$ROOT/etc/nojd/broker-admin.toml"
     say "port 1883 is taken on this machine: the root's broker listens on $port"
 fi
+# The clients' port (a kept root's files name the port of its last run: any is replaced).
+sed -i -E "s|^url = \"mqtt://127.0.0.1:[0-9]+\"|url = \"mqtt://127.0.0.1:$port\"|" \
+    "$ROOT/etc/nojd/server.toml" "$ROOT/etc/nojd/broker-admin.toml"
 
 cat > "$ROOT/root/try-server.sh" <<'EOF'
 set -euo pipefail

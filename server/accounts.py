@@ -16,6 +16,8 @@ from nojd.errors import ConfigError
 from nojd.server.store import Accounts
 
 ROLES = ("admin", "read-only")
+#: The dashboard's login cookie.
+LOGIN_COOKIE = "nojd_login"
 LOGIN_HOURS = 12
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 

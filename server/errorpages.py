@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
+from nojd.server.csrf import FormRefused
 from nojd.server.login import signed_in
 from nojd.server.rendering import language, render
 from nojd.server.webcontext import shared
@@ -51,7 +52,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)  # registered for HTTPException only
     if _is_api(request):
         return await http_exception_handler(request, exc)
-    shown = error_page(request, exc.status_code)
+    expired = text("dashboard.form_expired", language(request))
+    shown = error_page(request, exc.status_code, expired if isinstance(exc, FormRefused) else "")
     for name, value in (exc.headers or {}).items():
         shown.headers[name] = value
     return shown

@@ -17,7 +17,7 @@ from nojd.server.rendering import language, render
 from nojd.server.webcontext import Shared, Web
 from nojd.survey.translations import text
 
-COOKIE = "nojd_login"
+COOKIE = accounts.LOGIN_COOKIE
 
 router = APIRouter(include_in_schema=False)
 

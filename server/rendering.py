@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from nojd.server import csrf
 from nojd.server.webcontext import Web
 from nojd.survey import format_interval, format_number, format_percent
 from nojd.survey.translations import DEFAULT_LANGUAGE, languages, text
@@ -50,9 +51,12 @@ def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> H
             for code in languages()
             if code != lang
         ],
+        csrf=csrf.token(request),
         **values,
     )
-    return HTMLResponse(html)
+    answer = HTMLResponse(html)
+    csrf.set_cookie(request, answer)
+    return answer
 
 
 def _local(stamp: str | None, zone: ZoneInfo) -> str:

@@ -8,10 +8,10 @@ schema too is behind the token (``/api/v1/openapi.json``).
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from nojd import __version__
-from nojd.server import access, api, dashboard, downloads, errorpages, headers, login
+from nojd.server import access, api, csrf, dashboard, downloads, errorpages, headers, login
 from nojd.server.config import ServerConfig
 from nojd.server.store import Store
 from nojd.server.webcontext import Web
@@ -27,6 +27,7 @@ def create_app(config: ServerConfig, store: Store) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(csrf.guard)],  # every route, and every one added later
     )
     app.state.web = Web(config, store, config.surveys(), default_survey().id)
     for part in (api, login, dashboard, access, downloads):

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from processes import running_ingest, server_rows
 from sqlite_utils import Database
 from waiting import wait_until
+from webforms import submit
 
 from nojd.server import accounts
 from nojd.server.accounts import add_user
@@ -81,7 +82,8 @@ class Dashboard(TestClient):
 
 def log_in(client, password="ett-långt-lösenord", name="anna"):
     client.cookies.clear()
-    return client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
+    return submit(client, "/login", {"name": name, "password": password}, page="/login",
+                  follow_redirects=False)  # fmt: skip
 
 
 def test_pages_need_a_login(site):
@@ -146,7 +148,7 @@ def test_exports_hold_the_report_numbers(site):
 
 def test_log_out_ends_the_login(site):
     log_in(site)
-    site.post("/logout", follow_redirects=False)
+    submit(site, "/logout", follow_redirects=False)
     assert site.get("/", follow_redirects=False).status_code == 303
 
 
@@ -214,7 +216,7 @@ def test_read_only_users_see_but_cannot_change(site):
     assert "Biblioteket" in site.get(f"/?{QUERY}").text
     assert 'href="/access' not in site.get("/").text
     assert site.get("/access").status_code == 403
-    refused = site.post("/access/tokens", data={"name": "from-bo"})
+    refused = submit(site, "/access/tokens", {"name": "from-bo"})
     assert refused.status_code == 403 and "administratörer" in refused.text
     assert "from-bo" not in [t["name"] for t in site.store.accounts.tokens()]
 
@@ -222,22 +224,22 @@ def test_read_only_users_see_but_cannot_change(site):
 def test_an_admin_makes_and_revokes_a_token(site):
     log_in(site)
     assert 'href="/access' in site.get("/").text
-    made = site.post("/access/tokens", data={"name": "excel"})
+    made = submit(site, "/access/tokens", {"name": "excel"}, page="/access")
     assert made.status_code == 200 and "visas bara den här gången" in made.text
     token = made.text.split('<p class="token">')[1].split("</p>")[0]
     headers = {"Authorization": f"Bearer {token}"}
     assert site.get("/api/v1/devices", headers=headers).status_code == 200
-    again = site.post("/access/tokens", data={"name": "excel"})
+    again = submit(site, "/access/tokens", {"name": "excel"}, page="/access")
     assert again.status_code == 400 and "exists already" in again.text
     listed = site.get("/access").text
     assert "<td>excel</td>" in listed and token not in listed and "anna" in listed
-    site.post("/access/tokens/revoke", data={"name": "excel"})
+    submit(site, "/access/tokens/revoke", {"name": "excel"}, page="/access")
     assert site.get("/api/v1/devices", headers=headers).status_code == 401
 
 
 def test_the_heatmap_api(site):
     log_in(site)
-    made = site.post("/access/tokens", data={"name": "heat"}).text
+    made = submit(site, "/access/tokens", {"name": "heat"}, page="/access").text
     token = made.split('<p class="token">')[1].split("</p>")[0]
     headers = {"Authorization": f"Bearer {token}"}
     answer = site.get("/api/v1/heatmap?from=2026-11-01&to=2026-11-30&unit=medborgarservice",

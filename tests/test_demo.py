@@ -12,6 +12,7 @@ from pathlib import Path
 
 from processes import free_port
 from waiting import wait_until
+from webforms import token_of
 
 NOJD = str(Path(sys.executable).with_name("nojd"))
 
@@ -38,7 +39,9 @@ def test_the_demo_shows_figures_on_the_dashboard_and_stops_on_ctrl_c(tmp_path):
         browser = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
-        form = urllib.parse.urlencode({"name": "demo", "password": "nojd-demo-2026"}).encode()
+        shown = browser.open(f"http://127.0.0.1:{port}/login", timeout=10).read().decode()
+        login = {"name": "demo", "password": "nojd-demo-2026", "csrf": token_of(shown)}
+        form = urllib.parse.urlencode(login).encode()
         browser.open(f"http://127.0.0.1:{port}/login", form, timeout=10).read()
         # Within 60 s of the start both sites have at least 7 answers: the overview shows
         # their share satisfied, not "för få svar".
