@@ -76,8 +76,9 @@ port=$1
 cluster=$(pg_lsclusters --no-header | sort -k3,3n | awk 'NR == 1 {print $1 "/" $2}')
 pg_ctlcluster "${cluster%/*}" "${cluster#*/}" start 2>/dev/null || true
 mkdir -p /run/mosquitto && chown mosquitto: /run/mosquitto
-mosquitto -c /etc/mosquitto/mosquitto.conf 2>/tmp/mosquitto.err &
+mosquitto -c /etc/mosquitto/mosquitto.conf >/dev/null 2>/tmp/mosquitto.err &
 broker=$!
+trap 'kill "$broker" 2>/dev/null || true' EXIT  # a failed step must not leave it holding the pipe
 for _ in $(seq 50); do
     python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $port)) != 0)" && break
     kill -0 "$broker" || { tail -3 /var/log/mosquitto/mosquitto.log; exit 1; }
