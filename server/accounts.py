@@ -7,6 +7,7 @@ of an API token.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -19,6 +20,7 @@ ROLES = ("admin", "read-only")
 #: The dashboard's login cookie.
 LOGIN_COOKIE = "nojd_login"
 LOGIN_HOURS = 12
+IDLE_MINUTES = 60
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -47,19 +49,32 @@ def add_user(accounts: Accounts, name: str, password: str, role: str = "admin") 
     accounts.set_user(name, hash_password(password), role, datetime.now(UTC))
 
 
-def log_in(accounts: Accounts, name: str, password: str) -> str | None:
-    """A new login cookie for a right name and password, else None."""
+@functools.cache
+def _stand_in() -> str:
+    """A hash no password matches, checked for an unknown user: as slow as a real check,
+    so the time of an answer does not tell which user names exist."""
+    return hash_password(secrets.token_hex(16))
+
+
+def log_in(accounts: Accounts, name: str, password: str, hours: int = LOGIN_HOURS) -> str | None:
+    """A new login cookie, for at most ``hours``, for a right name and password, else None."""
     user = accounts.user(name)
-    if user is None or not check_password(password, user["hash"]):
+    right = check_password(password, user["hash"] if user else _stand_in())
+    if user is None or not right:
         return None
     cookie = secrets.token_urlsafe(32)
-    accounts.add_login(_digest(cookie), name, datetime.now(UTC) + timedelta(hours=LOGIN_HOURS))
+    now = datetime.now(UTC)
+    accounts.add_login(_digest(cookie), name, now + timedelta(hours=hours), now)
     return cookie
 
 
-def login_user(accounts: Accounts, cookie: str | None) -> dict[str, str] | None:
-    """The user behind a login cookie, or None."""
-    return accounts.login_user(_digest(cookie), datetime.now(UTC)) if cookie else None
+def login_user(
+    accounts: Accounts, cookie: str | None, idle_minutes: int = IDLE_MINUTES
+) -> dict[str, str] | None:
+    """The user behind a login cookie used within ``idle_minutes``, or None."""
+    if not cookie:
+        return None
+    return accounts.login_user(_digest(cookie), datetime.now(UTC), timedelta(minutes=idle_minutes))
 
 
 def log_out(accounts: Accounts, cookie: str | None) -> None:

@@ -65,6 +65,27 @@ def add_commands(
     add_user.add_argument("--config", type=Path, help="server TOML config")
     add_user.add_argument("--db", help="database URL (default: the config's)")
     add_user.set_defaults(handler=_user_add)
+    passwd = user_actions.add_parser(
+        "passwd",
+        help="set an existing user's password (their logins end)",
+        description=(
+            "Set the password of an existing dashboard user, keeping their role (asks twice, "
+            "or reads one line from stdin). Every login of the user ends."
+        ),
+    )
+    passwd.add_argument("name")
+    passwd.add_argument("--config", type=Path, help="server TOML config")
+    passwd.add_argument("--db", help="database URL (default: the config's)")
+    passwd.set_defaults(handler=_user_passwd)
+    remove = user_actions.add_parser(
+        "remove",
+        help="remove a dashboard user (their logins end)",
+        description="Remove a dashboard user; every login of the user ends at once.",
+    )
+    remove.add_argument("name")
+    remove.add_argument("--config", type=Path, help="server TOML config")
+    remove.add_argument("--db", help="database URL (default: the config's)")
+    remove.set_defaults(handler=_user_remove)
     list_users = user_actions.add_parser(
         "list", help="list dashboard users", description="Print each user's name and role."
     )
@@ -117,18 +138,22 @@ def _user_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user_add(args: argparse.Namespace) -> int:
+def _new_password(name: str) -> str:
     import getpass
 
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise ConfigError("password: the two entries differ")
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _user_add(args: argparse.Namespace) -> int:
     from nojd.server.accounts import add_user
     from nojd.server.store import open_store
 
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {args.name}: ")
-        if getpass.getpass("Again: ") != password:
-            raise ConfigError("password: the two entries differ")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _new_password(args.name)
     config = load_server_config(args.config).with_overrides(db=args.db)
     store = open_store(config.db, config.zone)
     try:
@@ -136,6 +161,41 @@ def _user_add(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"user {args.name!r} ({args.role}) can log in to the dashboard", file=sys.stderr)
+    return 0
+
+
+def _user_passwd(args: argparse.Namespace) -> int:
+    from nojd.server.accounts import add_user
+    from nojd.server.store import open_store
+
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    store = open_store(config.db, config.zone)
+    try:
+        user = store.accounts.user(args.name)
+        if user is None:
+            raise ConfigError(
+                f"name: {args.name!r} is not a dashboard user (nojd server user list)"
+            )
+        add_user(store.accounts, args.name, _new_password(args.name), user["role"])
+    finally:
+        store.close()
+    print(f"user {args.name!r} has a new password; their logins ended", file=sys.stderr)
+    return 0
+
+
+def _user_remove(args: argparse.Namespace) -> int:
+    from nojd.server.store import open_store
+
+    config = load_server_config(args.config).with_overrides(db=args.db)
+    store = open_store(config.db, config.zone)
+    try:
+        if not store.accounts.remove_user(args.name):
+            raise ConfigError(
+                f"name: {args.name!r} is not a dashboard user (nojd server user list)"
+            )
+    finally:
+        store.close()
+    print(f"user {args.name!r} removed; their logins ended", file=sys.stderr)
     return 0
 
 

@@ -28,6 +28,15 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class DashboardConfig:
+    """How long a dashboard login lasts: at most ``login_hours``, and ends after
+    ``idle_minutes`` without a page."""
+
+    login_hours: int = 12
+    idle_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Site:
     """A site (desk, office) with its unit, display name, devices and target overrides."""
 
@@ -76,6 +85,7 @@ class ServerConfig:
     survey_files: tuple[Path, ...] = ()
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings("mqtt://127.0.0.1:1883"))
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     organisation: Organisation = field(default_factory=Organisation)
 
     @property
@@ -104,7 +114,10 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
     if path is None:
         return ServerConfig()
     top = Table.load(path, "server config")
-    top.only("db", "timezone", "prefix", "surveys", "broker", "ingest", "listen", "organisation")
+    top.only(
+        "db", "timezone", "prefix", "surveys", "broker", "ingest", "dashboard", "listen",
+        "organisation",
+    )  # fmt: skip
     zone = top.get("timezone", "Europe/Stockholm", text, "a time zone like 'Europe/Stockholm'")
     try:
         ZoneInfo(zone)
@@ -119,6 +132,7 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
         ),
         broker=settings_from_table(top.table("broker"), "mqtt://127.0.0.1:1883"),
         ingest=_ingest(top.table("ingest")),
+        dashboard=_dashboard(top.table("dashboard")),
         organisation=_organisation(top.table("organisation")),
     )
 
@@ -167,6 +181,14 @@ def _paths(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError(value)
     return value
+
+
+def _dashboard(table: Table) -> DashboardConfig:
+    table.only("login_hours", "idle_minutes")
+    return DashboardConfig(
+        login_hours=table.get("login_hours", 12, whole(1, 24 * 30), "hours, 1..720"),
+        idle_minutes=table.get("idle_minutes", 60, whole(1, 24 * 60), "minutes, 1..1440"),
+    )
 
 
 def _ingest(table: Table) -> IngestConfig:

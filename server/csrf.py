@@ -28,6 +28,8 @@ from nojd.server.accounts import LOGIN_COOKIE
 FORM_COOKIE = "nojd_form"
 FIELD = "csrf"
 SAFE = ("GET", "HEAD", "OPTIONS")
+#: The largest form accepted: a login or a token name is far less.
+MAX_FORM = 64 * 1024
 
 
 def token(request: Request) -> str:
@@ -89,6 +91,9 @@ async def guard(request: Request) -> None:
         return
     if foreign(request):
         raise FormRefused("cross-site request")
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > MAX_FORM:
+        raise HTTPException(413, "a form of at most 64 KiB, with its length")
     expected = _expected(request)
     content_type = request.headers.get("content-type", "")
     submitted = None

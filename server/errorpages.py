@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
+from nojd.server import accounts
 from nojd.server.csrf import FormRefused
-from nojd.server.login import signed_in
 from nojd.server.rendering import language, render
 from nojd.server.webcontext import shared
 from nojd.survey.translations import text
@@ -37,7 +37,11 @@ def error_page(request: Request, status: int, message: str = "") -> HTMLResponse
     lang = language(request)
     key = f"dashboard.error_{status if status in TITLED else 'other'}"
     shown = render(
-        request, web, "error", lang, title=text(key, lang), user=signed_in(request, web),
+        request, web, "error", lang, title=text(key, lang),
+        user=accounts.login_user(
+            web.store.accounts, request.cookies.get(accounts.LOGIN_COOKIE),
+            web.config.dashboard.idle_minutes,
+        ),
         page="error", message=message, status=status,
     )  # fmt: skip
     shown.status_code = status

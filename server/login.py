@@ -1,7 +1,8 @@
 """Logging in to the dashboard and out again, and who is logged in.
 
 A login is a random cookie (``nojd_login``, HTTP only) whose SHA-256 the account
-store keeps for :data:`~nojd.server.accounts.LOGIN_HOURS`; every dashboard page but
+store keeps for the config's ``[dashboard] login_hours``, ending it sooner after
+``idle_minutes`` without a page, or when the user's password changes; every dashboard page but
 this one sends a visitor without a live login here.
 """
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nojd.server import accounts
+from nojd.server.errorpages import error_page
 from nojd.server.rendering import language, render
 from nojd.server.webcontext import Shared, Web
 from nojd.survey.translations import text
@@ -24,7 +26,8 @@ router = APIRouter(include_in_schema=False)
 
 def signed_in(request: Request, web: Shared) -> dict[str, str] | None:
     """The user of the request's login cookie, or None."""
-    return accounts.login_user(web.store.accounts, request.cookies.get(COOKIE))
+    idle = web.config.dashboard.idle_minutes
+    return accounts.login_user(web.store.accounts, request.cookies.get(COOKIE), idle)
 
 
 #: A route parameter of this type receives the logged-in user (name, role), or None.
@@ -49,16 +52,28 @@ def log_in(
     name: Annotated[str, Form()],
     password: Annotated[str, Form()],
 ) -> Response:
-    """A login cookie and the overview for a right name and password; the form again else."""
-    cookie = accounts.log_in(web.store.accounts, name, password)
+    """A login cookie and the overview for a right name and password; the form again else;
+    a 429 page with ``Retry-After`` past the throttle's limits."""
+    address = request.client.host if request.client else ""
+    wait = web.throttle.wait(address, name)
+    if wait:
+        lang = language(request)
+        shown = error_page(request, 429, text("dashboard.too_many", lang, seconds=wait))
+        shown.headers["Retry-After"] = str(wait)
+        return shown
+    with web.throttle.checks:
+        hours = web.config.dashboard.login_hours
+        cookie = accounts.log_in(web.store.accounts, name, password, hours)
     if cookie is None:
+        web.throttle.failed(address, name)
         shown = _form(request, web, failed=True)
         shown.status_code = 401
         return shown
+    web.throttle.succeeded(address)
     answer = RedirectResponse(f"/?lang={language(request)}", status_code=303)
     answer.set_cookie(
         COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
-        max_age=accounts.LOGIN_HOURS * 3600,
+        max_age=web.config.dashboard.login_hours * 3600,
     )  # fmt: skip
     return answer
 

@@ -6,7 +6,7 @@ The app factory keeps one :class:`Web` on ``app.state``; a route asks for it wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig
 from nojd.server.store import Store
+from nojd.server.throttle import LoginThrottle
 from nojd.survey import Survey
 
 
@@ -26,6 +27,8 @@ class Web:
     store: Store
     surveys: dict[str, Survey]
     default_survey: str
+    #: Failed logins per address and user name (:mod:`nojd.server.throttle`).
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def survey(self, survey_id: str | None) -> Survey:
         """The survey ``survey_id``, or the default one for None or ``''``."""

@@ -151,11 +151,26 @@ def test_accounts(store: Store):
     accounts.set_user("anna", "hash-1", "admin", NOON)
     accounts.set_user("anna", "hash-2", "read-only", NOON)  # a new password and role
     assert accounts.user("anna") == {"name": "anna", "hash": "hash-2", "role": "read-only"}
-    accounts.add_login("cookie-hash", "anna", NOON + timedelta(hours=1))
-    assert accounts.login_user("cookie-hash", NOON) == {"name": "anna", "role": "read-only"}
-    assert accounts.login_user("cookie-hash", NOON + timedelta(hours=2)) is None  # expired
+    idle = timedelta(minutes=30)
+    accounts.add_login("cookie-hash", "anna", NOON + timedelta(hours=1), NOON)
+    assert accounts.login_user("cookie-hash", NOON, idle) == {"name": "anna", "role": "read-only"}
+    # used 20 minutes later: still in, and its idle time starts again from then
+    later = NOON + timedelta(minutes=20)
+    assert accounts.login_user("cookie-hash", later, idle) is not None
+    assert accounts.login_user("cookie-hash", later + timedelta(minutes=25), idle) is not None
+    assert accounts.login_user("cookie-hash", NOON + timedelta(hours=2), idle) is None  # expired
     accounts.end_login("cookie-hash")
-    assert accounts.login_user("cookie-hash", NOON) is None
+    assert accounts.login_user("cookie-hash", NOON, idle) is None
+    # idle: 31 minutes without a page
+    accounts.add_login("idle-hash", "anna", NOON + timedelta(hours=1), NOON)
+    assert accounts.login_user("idle-hash", NOON + timedelta(minutes=31), idle) is None
+    # a new password ends every login of the user; removing a user ends theirs too
+    accounts.add_login("before-hash", "anna", NOON + timedelta(hours=1), NOON)
+    accounts.set_user("anna", "hash-3", "read-only", NOON)
+    assert accounts.login_user("before-hash", NOON, idle) is None
+    accounts.add_login("gone-hash", "anna", NOON + timedelta(hours=1), NOON)
+    assert accounts.remove_user("anna") and not accounts.remove_user("anna")
+    assert accounts.login_user("gone-hash", NOON, idle) is None and accounts.user("anna") is None
     accounts.add_token("export", "token-hash", NOON)
     with pytest.raises(ConfigError, match="'export' exists already"):
         accounts.add_token("export", "other-hash", NOON)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from nojd.errors import NojdError
@@ -47,9 +47,15 @@ class Accounts(Protocol):
 
     def users(self) -> list[dict[str, Any]]: ...
 
-    def add_login(self, login_hash: str, user: str, expires_at: datetime) -> None: ...
+    def remove_user(self, name: str) -> bool: ...
 
-    def login_user(self, login_hash: str, now: datetime) -> dict[str, Any] | None: ...
+    def add_login(
+        self, login_hash: str, user: str, expires_at: datetime, now: datetime
+    ) -> None: ...
+
+    def login_user(
+        self, login_hash: str, now: datetime, idle: timedelta
+    ) -> dict[str, Any] | None: ...
 
     def end_login(self, login_hash: str) -> None: ...
 

@@ -204,3 +204,9 @@ def m010_device_epochs(db: Database) -> None:
         """CREATE TABLE device_epochs (device TEXT NOT NULL, epoch INTEGER NOT NULL,
            base INTEGER NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (device, epoch))"""
     )
+
+
+@migrations()
+def m011_login_idle(db: Database) -> None:
+    # A login also ends after a while without a page (the config's idle_minutes).
+    db.execute("ALTER TABLE logins ADD COLUMN last_used TEXT")

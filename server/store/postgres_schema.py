@@ -82,10 +82,13 @@ M010_DEVICE_EPOCHS = [
         base BIGINT NOT NULL, started_at TEXT NOT NULL, PRIMARY KEY (device, epoch))""",
 ]
 
+M011_LOGIN_IDLE = ["ALTER TABLE logins ADD COLUMN last_used TEXT"]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),
     ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
     ("m010_device_epochs", M010_DEVICE_EPOCHS),
+    ("m011_login_idle", M011_LOGIN_IDLE),
 ]
 
 

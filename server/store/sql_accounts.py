@@ -7,7 +7,7 @@ and lock (``store.accounts``), so one store object is all a caller passes around
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from nojd.errors import ConfigError
@@ -30,6 +30,14 @@ class SqlAccounts:
                    ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, role = excluded.role""",
                 [name, password_hash, role, format_time(at)],
             )
+            # a new password or role ends every login of the old one
+            conn.execute('DELETE FROM logins WHERE "user" = ?', [name])
+
+    def remove_user(self, name: str) -> bool:
+        """Remove a dashboard user and end their logins; whether there was one."""
+        with self._connection.transaction() as conn:
+            conn.execute('DELETE FROM logins WHERE "user" = ?', [name])
+            return conn.execute("DELETE FROM users WHERE name = ?", [name]).rowcount > 0
 
     def user(self, name: str) -> dict[str, Any] | None:
         """A dashboard user, or None."""
@@ -40,22 +48,32 @@ class SqlAccounts:
         """Every dashboard user: name, role and when added (no hashes)."""
         return self._connection.rows("SELECT name, role, created_at FROM users ORDER BY name")
 
-    def add_login(self, login_hash: str, user: str, expires_at: datetime) -> None:
+    def add_login(self, login_hash: str, user: str, expires_at: datetime, now: datetime) -> None:
         """Keep a new login of ``user`` (the hash of its cookie) until ``expires_at``."""
         with self._connection.transaction() as conn:
             conn.execute(
-                'INSERT INTO logins (hash, "user", expires_at) VALUES (?, ?, ?)',
-                [login_hash, user, format_time(expires_at)],
+                'INSERT INTO logins (hash, "user", expires_at, last_used) VALUES (?, ?, ?, ?)',
+                [login_hash, user, format_time(expires_at), format_time(now)],
             )
 
-    def login_user(self, login_hash: str, now: datetime) -> dict[str, Any] | None:
-        """The user of a login that has not expired at ``now``, or None."""
+    def login_user(self, login_hash: str, now: datetime, idle: timedelta) -> dict[str, Any] | None:
+        """The user of a login that has not expired at ``now`` and was used within
+        ``idle``, or None; a use more than a minute after the last one is noted."""
         rows = self._connection.rows(
-            """SELECT u.name, u.role FROM logins l JOIN users u ON u.name = l."user"
-               WHERE l.hash = ? AND l.expires_at > ?""",
-            [login_hash, format_time(now)],
+            """SELECT u.name, u.role, l.last_used FROM logins l JOIN users u ON u.name = l."user"
+               WHERE l.hash = ? AND l.expires_at > ?
+               AND (l.last_used IS NULL OR l.last_used > ?)""",
+            [login_hash, format_time(now), format_time(now - idle)],
         )
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        last = rows[0]["last_used"]  # None: a login from before idle times were kept
+        if last is None or last < format_time(now - timedelta(minutes=1)):
+            with self._connection.transaction() as conn:
+                conn.execute(
+                    "UPDATE logins SET last_used = ? WHERE hash = ?", [format_time(now), login_hash]
+                )
+        return {"name": rows[0]["name"], "role": rows[0]["role"]}
 
     def end_login(self, login_hash: str) -> None:
         """Forget a login (logging out)."""

@@ -52,7 +52,7 @@ TABLES: tuple[Table, ...] = (
     _rollup("hour_rollups", "hour", True),
     _rollup("hour_responses", "hour", False),
     Table("users", ("name", "hash", "role", "created_at"), ("name",)),
-    Table("logins", ("hash", "user", "expires_at"), ("hash",)),
+    Table("logins", ("hash", "user", "expires_at", "last_used"), ("hash",)),
     Table("tokens", ("name", "hash", "created_at"), ("name",)),
 )
 #: Tables of one backend only, which a copy leaves out: its migration bookkeeping.
