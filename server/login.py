@@ -61,9 +61,9 @@ def log_in(
         shown = error_page(request, 429, text("dashboard.too_many", lang, seconds=wait))
         shown.headers["Retry-After"] = str(wait)
         return shown
-    with web.throttle.checks:
-        hours = web.config.dashboard.login_hours
-        cookie = accounts.log_in(web.store.accounts, name, password, hours)
+    hours = web.config.dashboard.login_hours
+    check = web.throttle.checks.submit(accounts.log_in, web.store.accounts, name, password, hours)
+    cookie = check.result()
     if cookie is None:
         web.throttle.failed(address, name)
         shown = _form(request, web, failed=True)

@@ -179,6 +179,52 @@ def test_login_pages_and_a_download_in_chromium(server, tmp_path):
                 page.close()
         finally:
             browser.close()
-    assert sorted(p.name for p in shots.glob("dashboard-*.png")) == sorted(
+    made = [p.name for p in shots.glob("dashboard-*.png") if p.name != "dashboard-error.png"]
+    assert sorted(made) == sorted(
         f"dashboard-{size}-{view}.png" for size in SIZES for view in ("login", *views)
     )
+
+
+def test_a_script_in_a_link_does_not_run_in_chromium(server, tmp_path):
+    """The links of the attack run, opened by a logged-in user: no script runs (escaped, and
+    the CSP forbids every script), and no token is made. The error page is shown in full."""
+    port, db = server
+    shots = Path(os.environ.get("NOJD_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    base = f"http://127.0.0.1:{port}"
+    steal = "<script>document.title='pwned';fetch('/access/tokens',{method:'POST'})</script>"
+    links = [
+        f"/report?from=2026-11&to=2026-11&by={steal}",
+        f"/export.csv?from=2026-11&to=2026-11&by={steal}",
+        "/report?survey=<img src=x onerror=\"document.title='pwned'\">",
+        f"/nowhere{steal}",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{base}/login")
+            page.fill("input[name=name]", "anna")
+            page.fill("input[name=password]", "ett-långt-lösenord")
+            page.click("button:has-text('Logga in')")
+            page.wait_for_url(f"{base}/?lang=sv")
+            for link in links:
+                page.goto(base + link)
+                assert page.title() != "pwned", link
+                assert page.locator("h1").inner_text() in (
+                    "Frågan gick inte att besvara",
+                    "Sidan finns inte",
+                ), link
+                assert page.locator("header a", has_text="Rapport").count() == 1  # navigation
+            page.goto(base + links[0])
+            page.screenshot(path=str(shots / "dashboard-error.png"), full_page=True)
+        finally:
+            browser.close()
+    assert query_tokens(db) == []  # the script's token request never ran
+
+
+def query_tokens(db):
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT name FROM tokens").fetchall()

@@ -1,0 +1,81 @@
+"""A login flood against a real `nojd server run`: 400 guesses from 400 addresses, 40 at
+a time, each with a user name of its own. The server's memory stays bounded (the attack
+run saw 89 MB grow to 896 MB), it keeps answering, and the real user still logs in."""
+
+import http.client
+import subprocess
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from processes import NOJD, Process, free_port
+from waiting import wait_until
+from webforms import token_of
+
+GUESSES = 400
+AT_ONCE = 40
+
+
+def memory_mb(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no {field} for {pid}")
+
+
+def guess(port, number, name="", password="fel-lösenord"):
+    """GET the login form and POST a guess, from the address 127.1.<n>.<m>: the status."""
+    source = (f"127.1.{number // 250}.{number % 250 + 1}", 0)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=source)
+    try:
+        connection.request("GET", "/login")
+        shown = connection.getresponse()
+        page = shown.read().decode()
+        cookie = shown.getheader("set-cookie", "").split(";")[0]
+        token = token_of(page)
+        form = urllib.parse.urlencode(
+            {"name": name or f"guess-{number}", "password": password, "csrf": token}
+        )
+        connection.request("POST", "/login", form, {
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+        })  # fmt: skip
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        connection.close()
+
+
+def test_a_login_flood_from_many_addresses_keeps_memory_bounded(tmp_path):
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    subprocess.run([NOJD, "server", "user", "add", "anna", "--db", db],
+                   input="ett-långt-lösenord\n", text=True, check=True, timeout=60)  # fmt: skip
+    port = free_port()
+    server = Process("server", "run", "--db", db, "--broker", f"mqtt://127.0.0.1:{free_port()}",
+                     "--listen", f"127.0.0.1:{port}")  # fmt: skip
+    try:
+        assert wait_until(lambda: _up(port), 30), server.log
+        assert guess(port, 9999) == 401  # one of each path, before measuring
+        before = memory_mb(server.process.pid, "VmRSS")
+        with ThreadPoolExecutor(AT_ONCE) as pool:
+            statuses = list(pool.map(lambda n: guess(port, n), range(GUESSES)))
+        peak = memory_mb(server.process.pid, "VmHWM")
+        print(f"login flood: {GUESSES} guesses, {AT_ONCE} at once: RSS {before:.0f} MB before, "
+              f"peak {peak:.0f} MB")  # fmt: skip
+        assert set(statuses) <= {401, 429} and statuses.count(401) > 0
+        assert peak - before < 100, (before, peak)
+        # still answering, and the real user logs in from her own address
+        assert guess(port, 1500, name="anna", password="ett-långt-lösenord") == 303
+    finally:
+        server.close()
+
+
+def _up(port):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
