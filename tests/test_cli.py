@@ -128,3 +128,29 @@ def test_device_add_says_in_one_line_what_is_wrong_with_the_admin_file(tmp_path,
                 "--out", str(tmp_path / "out"))  # fmt: skip
     assert made.returncode == 0 and "desk-1: added to the broker (epoch 0)" in made.stdout
     assert oct((tmp_path / "out/desk-1.toml").stat().st_mode & 0o777) == "0o600"
+
+
+def test_user_passwd_and_remove(tmp_path):
+    db = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    add = subprocess.run([NOJD, "server", "user", "add", "anna", "--role", "read-only",
+                          "--db", db], input="ett-långt-lösenord\n", text=True,
+                         capture_output=True, timeout=60)  # fmt: skip
+    assert add.returncode == 0, add.stderr
+    changed = subprocess.run([NOJD, "server", "user", "passwd", "anna", "--db", db],
+                             input="ett-annat-lösenord\n", text=True, capture_output=True,
+                             timeout=60)  # fmt: skip
+    assert changed.returncode == 0 and "their logins ended" in changed.stderr
+    assert nojd("server", "user", "list", "--db", db).stdout == "anna\tread-only\n"  # role kept
+    short = subprocess.run([NOJD, "server", "user", "passwd", "anna", "--db", db],
+                           input="kort\n", text=True, capture_output=True, timeout=60)  # fmt: skip
+    assert short.stderr.strip() == "nojd: password: 4 characters given (expected at least 10)"
+    for action in ("passwd", "remove"):
+        unknown = subprocess.run([NOJD, "server", "user", action, "bo", "--db", db],
+                                 input="ett-långt-lösenord\n", text=True, capture_output=True,
+                                 timeout=60)  # fmt: skip
+        assert unknown.returncode != 0
+        assert unknown.stderr.strip() == (
+            "nojd: name: 'bo' is not a dashboard user (nojd server user list)"
+        )
+    removed = nojd("server", "user", "remove", "anna", "--db", db)
+    assert removed.returncode == 0 and nojd("server", "user", "list", "--db", db).stdout == ""
