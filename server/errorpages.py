@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
-from nojd.server import accounts
+from nojd.server import accounts, headers
 from nojd.server.csrf import FormRefused
 from nojd.server.rendering import language, render
 from nojd.server.webcontext import shared
@@ -74,8 +74,14 @@ async def _invalid(request: Request, exc: Exception) -> Response:
 async def _crashed(request: Request, exc: Exception) -> Response:
     log.exception("%s %s failed", request.method, request.url.path)
     if _is_api(request):
-        return Response('{"detail":"internal error"}', 500, media_type="application/json")
-    return error_page(request, 500)
+        shown: Response = Response(
+            '{"detail":"internal error"}', 500, media_type="application/json"
+        )
+    else:
+        shown = error_page(request, 500)
+    # Starlette answers a crash outside the other middleware: the headers are set here too
+    headers.secure(request, shown)
+    return shown
 
 
 def install(app: FastAPI) -> None:

@@ -39,14 +39,22 @@ def style() -> Response:
                     headers={"Cache-Control": "max-age=3600"})  # fmt: skip
 
 
+def secure(request: Request, answer: Response) -> None:
+    """Put the security headers on ``answer``; a page (not the style sheet) is not kept
+    in any cache: it may show a token made once."""
+    for name, value in HEADERS.items():
+        answer.headers.setdefault(name, value)
+    if request.url.path != "/static/nojd.css":
+        answer.headers.setdefault("Cache-Control", "no-store")
+    if request.url.scheme == "https":
+        answer.headers.setdefault("Strict-Transport-Security", HSTS)
+
+
 async def _secured(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     answer = await call_next(request)
-    for name, value in HEADERS.items():
-        answer.headers.setdefault(name, value)
-    if request.url.scheme == "https":
-        answer.headers.setdefault("Strict-Transport-Security", HSTS)
+    secure(request, answer)
     return answer
 
 

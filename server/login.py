@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nojd.server import accounts
 from nojd.server.errorpages import error_page
 from nojd.server.rendering import language, render
+from nojd.server.throttle import BUSY_WAIT, Busy
 from nojd.server.webcontext import Shared, Web
 from nojd.survey.translations import text
 
@@ -46,30 +47,31 @@ def login_form(request: Request, web: Shared) -> Response:
 
 
 @router.post("/login")
-def log_in(
+async def log_in(
     request: Request,
     web: Shared,
-    name: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    name: Annotated[str, Form(max_length=256)],
+    password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     """A login cookie and the overview for a right name and password; the form again else;
-    a 429 page with ``Retry-After`` past the throttle's limits."""
+    a 429 page with ``Retry-After`` past the throttle's limits, or while too many password
+    checks wait (:mod:`nojd.server.throttle`). Async: a waiting check holds no thread."""
     address = request.client.host if request.client else ""
-    wait = web.throttle.wait(address, name)
+    wait = web.throttle.attempt(address, name)
     if wait:
-        lang = language(request)
-        shown = error_page(request, 429, text("dashboard.too_many", lang, seconds=wait))
-        shown.headers["Retry-After"] = str(wait)
-        return shown
+        return _too_many(request, wait)
     hours = web.config.dashboard.login_hours
-    check = web.throttle.checks.submit(accounts.log_in, web.store.accounts, name, password, hours)
-    cookie = check.result()
+    try:
+        cookie = await web.throttle.check(
+            lambda: accounts.log_in(web.store.accounts, name, password, hours)
+        )
+    except Busy:
+        return _too_many(request, BUSY_WAIT)
     if cookie is None:
-        web.throttle.failed(address, name)
         shown = _form(request, web, failed=True)
         shown.status_code = 401
         return shown
-    web.throttle.succeeded(address)
+    web.throttle.succeeded(address, name)
     answer = RedirectResponse(f"/?lang={language(request)}", status_code=303)
     answer.set_cookie(
         COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
@@ -85,6 +87,13 @@ def log_out(request: Request, web: Shared) -> Response:
     answer = to_login(request)
     answer.delete_cookie(COOKIE)
     return answer
+
+
+def _too_many(request: Request, wait: int) -> Response:
+    lang = language(request)
+    shown = error_page(request, 429, text("dashboard.too_many", lang, seconds=wait))
+    shown.headers["Retry-After"] = str(wait)
+    return shown
 
 
 def _form(request: Request, web: Web, failed: bool) -> HTMLResponse:

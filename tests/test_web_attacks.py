@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from webforms import submit, token_of
 from nojd.server.accounts import add_user, create_token
 from nojd.server.config import ServerConfig
 from nojd.server.store import Batch, open_store
-from nojd.server.throttle import PER_ADDRESS, PER_USER, Window
+from nojd.server.throttle import PER_ADDRESS, PER_USER, LoginThrottle, Window
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
 
@@ -181,6 +182,8 @@ def test_security_headers_on_pages_errors_and_the_api(app):
         assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+        cached = "max-age=3600" if path.startswith("/static") else "no-store"
+        assert headers["cache-control"] == cached, path
         assert "strict-transport-security" not in headers  # plain http here
     https = TestClient(app, base_url="https://testserver")
     assert https.get("/login").headers["strict-transport-security"] == "max-age=31536000"
@@ -217,15 +220,76 @@ def test_the_throttle_forgets_with_time_and_stays_bounded():
     now = [0.0]
     window = Window(3, window=60, capacity=100, clock=lambda: now[0])
     for _ in range(3):
-        window.failed("a")
+        window.take("a")
     assert window.wait("a") == 60
     now[0] = 30
     assert window.wait("a") == 30
     now[0] = 61
-    assert window.wait("a") == 0  # the oldest left the window
+    assert window.wait("a") == 0 and len(window) == 0  # the key left with its last attempt
     for number in range(10_000):  # a flood from rotating addresses
-        window.failed(f"10.0.{number // 256}.{number % 256}")
+        window.take(f"10.0.{number // 256}.{number % 256}")
     assert len(window) == 100
+
+
+def test_guesses_from_elsewhere_never_keep_a_user_from_her_own_desk():
+    """The attack the review found: one guess each time the per-user window has room, for an
+    hour, from rotating addresses. Anna, at the desk she logged in from before, gets in."""
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    assert throttle.attempt("198.51.100.20", "anna") == 0
+    throttle.succeeded("198.51.100.20", "anna")  # her desk, yesterday
+    for minute in range(60):
+        now[0] = minute * 60.0
+        for guess in range(PER_USER):
+            throttle.attempt(f"203.0.113.{(minute * PER_USER + guess) % 250}", "anna")
+        assert throttle.attempt("198.51.100.20", "anna") == 0, minute
+        throttle.succeeded("198.51.100.20", "anna")
+    assert throttle.attempt("192.0.2.1", "anna") > 0  # a new address still waits
+
+
+def test_an_ipv6_subscriber_counts_as_one_address():
+    throttle = LoginThrottle()
+    for host in range(PER_ADDRESS):
+        assert throttle.attempt(f"2001:db8:1:2::{host + 1:x}", f"user-{host}") == 0
+    assert throttle.attempt("2001:db8:1:2:ffff::1", "someone-else") > 0
+    assert throttle.attempt("2001:db8:1:3::1", "someone-else") == 0  # another /64
+
+
+def test_guesses_sent_at_once_are_held_to_the_limit(app):
+    """The attempt is counted when it starts, not after its password check."""
+
+    def one(_):
+        client = TestClient(app, client=("203.0.113.9", 5000))
+        return submit(client, "/login", {"name": "anna", "password": "fel"},
+                      page="/login").status_code  # fmt: skip
+
+    with ThreadPoolExecutor(40) as pool:
+        statuses = list(pool.map(one, range(40)))
+    assert statuses.count(401) == PER_ADDRESS and statuses.count(429) == 40 - PER_ADDRESS
+
+
+def test_a_huge_user_name_is_refused_before_it_is_counted(app):
+    client = TestClient(app)
+    answer = submit(client, "/login", {"name": "ΐ" * 2000, "password": "x"}, page="/login")
+    assert answer.status_code == 422 and "name" in answer.text
+    assert len(app.state.web.throttle.users) == 0
+
+
+def test_a_crash_is_a_500_page_with_the_security_headers(app, monkeypatch):
+    client = logged_in(app)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(app.state.web.store, "devices", broken)
+    for path in ("/devices", "/api/v1/devices"):
+        answer = TestClient(app, raise_server_exceptions=False, cookies=client.cookies).get(
+            path, headers={"Authorization": f"Bearer {app.state.token}"}
+        )
+        assert answer.status_code == 500, path
+        assert "the disk is gone" not in answer.text
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], path
+        assert answer.headers["cache-control"] == "no-store"
 
 
 def test_an_unknown_user_answers_as_slowly_as_a_known_one(app):
