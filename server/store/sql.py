@@ -49,6 +49,8 @@ MAX_SEQ_JUMP = 100_000
 #: The quarantine keeps at most this many rows per terminal (and as many of unknown
 #: senders): the newest. What the cap pushes out is counted on the terminal's row.
 QUARANTINE_PER_DEVICE = 1000
+#: Responses inserted by one statement (11 values each: under SQLite's 32,766).
+INSERT_ROWS = 500
 
 
 class SqlStore:
@@ -83,6 +85,7 @@ class SqlStore:
             senders = {response.device for response, _ in batch.responses}
             highest = self._highest_seqs(conn, senders)
             epochs = self._epochs(conn, senders)
+            storing: list[tuple[Response, bytes, int]] = []  # passed every check: to insert
             for response, payload in batch.responses:
                 wire = response.seq  # the terminal's own seq, which its ack names
                 base = self._epoch_base(conn, epochs, highest, response, stamp)
@@ -108,19 +111,28 @@ class SqlStore:
                     acks.setdefault(response.device, []).append(wire)
                     continue
                 highest[response.device] = max(highest.get(response.device, 0), response.seq)
-                if not self._insert(conn, response, stamp, tally):
+                storing.append((response, payload, wire))
+            inserted = self._insert_all(conn, [response for response, _, _ in storing], stamp)
+            counted: dict[str, tuple[str, int, int]] = {}  # device: (site, highest, how many)
+            for response, payload, wire in storing:
+                if response.id in inserted:
+                    inserted.discard(response.id)  # the same message twice counts once
+                    flagged = int("rapid-repeat" in response.flags)
+                    where = (response.device, response.site, response.survey)
+                    tally.add(where, response.at.astimezone(self.zone), dict(response.answers),
+                              flagged)  # fmt: skip
+                    _, top, many = counted.get(response.device, ("", 0, 0))
+                    counted[response.device] = (response.site, max(top, response.seq), many + 1)
+                else:
                     clash = self._clash(conn, response)
                     if clash:
+                        where_topic = topic("response", response.device)
                         self._quarantine(
-                            conn,
-                            Reject(
-                                topic("response", response.device), payload, clash, response.device
-                            ),
-                            stamp,
-                            touched,
-                            whole=True,
-                        )
+                            conn, Reject(where_topic, payload, clash, response.device), stamp,
+                            touched, whole=True,
+                        )  # fmt: skip
                 acks.setdefault(response.device, []).append(wire)
+            self._count_devices(conn, counted, stamp)
             for reject in batch.rejects:
                 self._quarantine(conn, reject, stamp, touched)
             self._trim_quarantine(conn, touched)
@@ -212,33 +224,48 @@ class SqlStore:
         ).fetchall()
         return {device: seq for device, seq in rows}
 
-    def _insert(self, conn: Transaction, response: Response, stamp: str, tally: Tally) -> bool:
-        flagged = int("rapid-repeat" in response.flags)
-        cursor = conn.execute(
-            """INSERT INTO responses (id, device, seq, site, survey, lang, at, clock, answers,
-               flags, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT DO NOTHING""",
-            [
-                response.id, response.device, response.seq, response.site, response.survey,
-                response.lang, format_time(response.at), response.clock,
-                json.dumps(dict(response.answers)), json.dumps(list(response.flags)), stamp,
-            ],
-        )  # fmt: skip
-        if cursor.rowcount != 1:
-            return False
-        where = (response.device, response.site, response.survey)
-        tally.add(where, response.at.astimezone(self.zone), dict(response.answers), flagged)
-        conn.execute(
+    def _insert_all(self, conn: Transaction, responses: list[Response], stamp: str) -> set[str]:
+        """Insert responses, many rows per statement; the ids of those inserted (a
+        duplicate, or a clash of id or (device, seq), is left out and not inserted)."""
+        inserted: set[str] = set()
+        for start in range(0, len(responses), INSERT_ROWS):
+            chunk = responses[start : start + INSERT_ROWS]
+            rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            values = [
+                value
+                for response in chunk
+                for value in (
+                    response.id, response.device, response.seq, response.site, response.survey,
+                    response.lang, format_time(response.at), response.clock,
+                    json.dumps(dict(response.answers)), json.dumps(list(response.flags)), stamp,
+                )
+            ]  # fmt: skip
+            cursor = conn.execute(
+                f"""INSERT INTO responses (id, device, seq, site, survey, lang, at, clock,
+                    answers, flags, received_at) VALUES {rows}
+                    ON CONFLICT DO NOTHING RETURNING id""",
+                values,
+            )
+            inserted.update(row[0] for row in cursor.fetchall())
+        return inserted
+
+    def _count_devices(
+        self, conn: Transaction, counted: dict[str, tuple[str, int, int]], stamp: str
+    ) -> None:
+        """Each device's new responses in one statement per device, in device order."""
+        conn.executemany(
             f"""INSERT INTO devices (device, site, first_seen, last_seen, highest_seq, received)
-               VALUES (?, ?, ?, ?, ?, 1)
+               VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (device) DO UPDATE SET site = excluded.site,
                first_seen = coalesce(devices.first_seen, excluded.first_seen),
                last_seen = excluded.last_seen,
                highest_seq = {self.GREATEST}(devices.highest_seq, excluded.highest_seq),
-               received = devices.received + 1""",
-            [response.device, response.site, stamp, stamp, response.seq],
+               received = devices.received + excluded.received""",
+            [
+                (device, site, stamp, stamp, top, many)
+                for device, (site, top, many) in sorted(counted.items())
+            ],
         )
-        return True
 
     def _clash(self, conn: Transaction, response: Response) -> str:
         """Why a response that was not inserted is not a plain duplicate ('' if it is one)."""
