@@ -1,7 +1,9 @@
 """Ingest benchmark: the broker's own rate beside ingest's, for the same messages, with C clients.
 
-    .venv/bin/python bench/ingest.py [--messages 20000] [--devices 20] [--runs sqlite:1,postgresql:1,postgresql:2]
-    .venv/bin/python bench/ingest.py --runs sqlite:1 --profile ingest.svg   # py-spy while ingest runs
+    .venv/bin/python bench/ingest.py [--messages 20000] [--devices 20] [--runs RUNS]
+    .venv/bin/python bench/ingest.py --runs sqlite:1 --profile ingest.prof   # with py-spy
+
+RUNS is STORE:WORKERS,... (default sqlite:1,postgresql:1,postgresql:2).
 
 Each run starts a real Mosquitto on a free port, then:
 
@@ -185,7 +187,7 @@ def run(store: str, workers: int, count: int, devices: int, profile: str | None)
             if store == "sqlite":
                 db = f"sqlite:///{folder / 'server.sqlite'}"
             else:
-                from postgres import Postgres
+                from postgres import Postgres  # type: ignore[import-not-found]  # tests/
 
                 postgres = Postgres().start()
                 db = postgres.database()
@@ -194,8 +196,8 @@ def run(store: str, workers: int, count: int, devices: int, profile: str | None)
             for worker in range(workers):
                 ingests.append(subprocess.Popen(
                     [NOJD, "server", "ingest", "--config", str(config), "--broker",
-                     f"mqtt://127.0.0.1:{port}", "--db", db, "--client-id", f"bench-ingest-{worker}",
-                     "--log-level", "WARNING"], env={**os.environ},
+                     f"mqtt://127.0.0.1:{port}", "--db", db, "--client-id",
+                     f"bench-ingest-{worker}", "--log-level", "WARNING"], env={**os.environ},
                 ))  # fmt: skip
             acks = Listener(port, "nojd/v1/+/ack", acks=True)
             acks.ready(port)
@@ -204,10 +206,11 @@ def run(store: str, workers: int, count: int, devices: int, profile: str | None)
                 time.sleep(0.2)
             spy = None
             if profile:
-                spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record",
-                                        "-o", profile, "--format", "raw", "--pid",
-                                        str(ingests[0].pid), "--threads", "--rate", "250"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                spy = subprocess.Popen(
+                    [str(Path(sys.executable).with_name("py-spy")), "record", "-o", profile,
+                     "--format", "raw", "--pid", str(ingests[0].pid), "--threads", "--rate", "250"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
                 time.sleep(1)
             sent = send(port, devices, per_device, 2)
             wait_for(acks.arrived, sent)
@@ -243,8 +246,11 @@ def main() -> None:
         default="sqlite:1,postgresql:1,postgresql:2",
         help="STORE:WORKERS,... (default sqlite:1,postgresql:1,postgresql:2)",
     )
-    parser.add_argument("--profile", help="record ingest's first worker with py-spy to this "
-                        "file (collapsed stacks; bench/profile_top.py sums them)")
+    parser.add_argument(
+        "--profile",
+        help="record ingest's first worker with py-spy to this "
+        "file (collapsed stacks; bench/profile_top.py sums them)",
+    )
     args = parser.parse_args()
     print("| store | workers | messages | raw broker | ingest, committed and acked | ratio "
           "| ack p50 | ack p99 |")  # fmt: skip

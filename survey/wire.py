@@ -113,8 +113,14 @@ def parse_json(payload: bytes | str, limit: int) -> object:
         raise MessageError("payload", f"not JSON ({exc.msg} at character {exc.pos})") from None
     except (RecursionError, ValueError, TypeError) as exc:
         raise MessageError("payload", f"not JSON ({type(exc).__name__})") from None
-    _characters_only(data)
+    if _SURROGATE_ESCAPE.search(text):  # the only way a lone surrogate gets in
+        _characters_only(data)
     return data
+
+
+#: A JSON escape of a UTF-16 surrogate: valid UTF-8 text holds none of its own, so a
+#: message without one needs no walk through its strings.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _characters_only(value: object) -> None:

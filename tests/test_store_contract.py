@@ -270,3 +270,46 @@ def test_the_quarantine_expires_by_age(store: Store):
     assert store.expire_quarantine(NOON - timedelta(days=30)) == 1
     assert [bytes(row["payload"]) for row in quarantined(store)] == [b"new"]
     assert store.expire_quarantine(NOON - timedelta(days=30)) == 0
+
+
+RANGES = [
+    ("2025-12-01", "2026-02-28"), ("2025-12-02", "2026-02-27"), ("2025-12-15", "2026-03-10"),
+    ("2026-01-01", "2026-01-31"), ("2026-01-05", "2026-01-20"), ("2026-01-31", "2026-02-01"),
+    ("2025-11-20", "2026-04-30"), ("2026-02-01", "2026-03-31"), ("2026-02-10", "2026-02-10"),
+]  # fmt: skip
+
+
+def test_any_range_counts_what_its_days_hold(store):
+    """Whole months come from the month rollups, partial ones from the day rollups; whatever
+    the split, the counts per period equal those of the responses, counted one by one."""
+    zone = ZoneInfo("Europe/Stockholm")
+    made = [
+        response(device=f"desk-{n % 2}", seq=n // 2 + 1, grade=1 + n % 5,
+                 at=datetime(2025, 12, 1, 10, tzinfo=UTC) + timedelta(hours=17 * n),
+                 flags=("rapid-repeat",) if n % 7 == 0 else ())
+        for n in range(200)
+    ]  # fmt: skip
+    store.ingest(batch(*made), NOON)
+    labels = {
+        "total": lambda day: "total", "month": lambda day: day[:7],
+        "tertial": lambda day: f"{day[:4]}-T{(int(day[5:7]) + 3) // 4}",
+        "year": lambda day: day[:4],
+    }  # fmt: skip
+    for first, last in RANGES:
+        for period, label in labels.items():
+            for flagged in (False, True):
+                expected: dict[tuple[str, str, str], int] = {}
+                responses: dict[tuple[str, str], int] = {}
+                for answer in made:
+                    day = answer.at.astimezone(zone).date().isoformat()
+                    if first <= day <= last and (flagged or not answer.flags):
+                        key = (label(day), answer.device)
+                        grade = str(answer.answers["overall"])
+                        expected[(*key, grade)] = expected.get((*key, grade), 0) + 1
+                        responses[key] = responses.get(key, 0) + 1
+                answers, counts = store.grouped_counts(SURVEY.id, first, last, period, flagged)
+                got = {(a["period"], a["device"], a["answer"]): a["n"] for a in answers
+                       if a["question"] == "overall"}  # fmt: skip
+                assert got == expected, (first, last, period, flagged)
+                assert {(c["period"], c["device"]): c["responses"] for c in counts
+                        if c["responses"]} == responses, (first, last, period)  # fmt: skip

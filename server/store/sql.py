@@ -118,9 +118,9 @@ class SqlStore:
                 if response.id in inserted:
                     inserted.discard(response.id)  # the same message twice counts once
                     flagged = int("rapid-repeat" in response.flags)
-                    where = (response.device, response.site, response.survey)
-                    tally.add(where, response.at.astimezone(self.zone), dict(response.answers),
-                              flagged)  # fmt: skip
+                    counts_of = (response.device, response.site, response.survey)
+                    tally.add(counts_of, response.at.astimezone(self.zone),
+                              dict(response.answers), flagged)  # fmt: skip
                     _, top, many = counted.get(response.device, ("", 0, 0))
                     counted[response.device] = (response.site, max(top, response.seq), many + 1)
                 else:
@@ -364,30 +364,89 @@ class SqlStore:
         when given, limits the counts to those devices.
         """
         only = f" AND r.device IN ({', '.join('?' * len(devices))})" if devices else ""
-        if period != "day" and period != "week" and _whole_months(first, last):
-            answers_from, responses_from, span = "month_rollups r", "month_responses r", "r.month"
-            key = MONTH_PERIODS[period]
-            bounds = [first[:7], last[:7]]
-        else:
-            answers_from = "rollups r JOIN days d ON d.day = r.day"
-            responses_from = "response_rollups r JOIN days d ON d.day = r.day"
-            key = "'total'" if period == "total" else f"d.{PERIOD_COLUMNS[period]}"
-            span, bounds = "r.day", [first, last]
+        if period in ("day", "week"):
+            return self._day_counts(survey, first, last, period, include_flagged, devices, only)
+        # Whole months from the month rollups, partial ones from at most half a month of
+        # day rollups at each end (added, or taken from the month): any range is quick.
+        months, days = _plan(first, last)
+        month_key = MONTH_PERIODS[period]
+        day_key = month_key.replace("r.month", "substr(r.day, 1, 7)")
+        flag = "(r.flagged = 0 OR ?)"
+        parts: list[str] = []
+        values: list[Any] = []
+        if months:
+            parts.append(
+                f"""SELECT {month_key} AS period, r.device, r.site, r.question, r.answer, r.n
+                    FROM month_rollups r
+                    WHERE r.month BETWEEN ? AND ? AND r.survey = ? AND {flag}{only}"""
+            )
+            values += [*months, survey, include_flagged, *devices]
+        for lo, hi, sign in days:
+            parts.append(
+                f"""SELECT {day_key} AS period, r.device, r.site, r.question, r.answer,
+                    {sign} * r.n AS n FROM rollups r
+                    WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND {flag}{only}"""
+            )
+            values += [lo, hi, survey, include_flagged, *devices]
+        answers = self.connection.rows(
+            f"""SELECT period, device, site, question, answer, CAST(sum(n) AS BIGINT) AS n
+                FROM ({" UNION ALL ".join(parts)}) AS t
+                GROUP BY period, device, site, question, answer HAVING sum(n) <> 0""",
+            values,
+        )
+        counted = (
+            "{sign} * CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END AS responses, "
+            "{sign} * CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END AS flagged"
+        )
+        parts, values = [], []
+        if months:
+            parts.append(
+                f"""SELECT {month_key} AS period, r.device, r.site, {counted.format(sign=1)}
+                    FROM month_responses r WHERE r.month BETWEEN ? AND ? AND r.survey = ?{only}"""
+            )
+            values += [include_flagged, include_flagged, *months, survey, *devices]
+        for lo, hi, sign in days:
+            parts.append(
+                f"""SELECT {day_key} AS period, r.device, r.site, {counted.format(sign=sign)}
+                    FROM response_rollups r WHERE r.day BETWEEN ? AND ? AND r.survey = ?{only}"""
+            )
+            values += [include_flagged, include_flagged, lo, hi, survey, *devices]
+        responses = self.connection.rows(
+            f"""SELECT period, device, site, CAST(sum(responses) AS BIGINT) AS responses,
+                       CAST(sum(flagged) AS BIGINT) AS flagged
+                FROM ({" UNION ALL ".join(parts)}) AS t
+                GROUP BY period, device, site HAVING sum(responses) <> 0 OR sum(flagged) <> 0""",
+            values,
+        )
+        return answers, responses
+
+    def _day_counts(
+        self,
+        survey: str,
+        first: str,
+        last: str,
+        period: str,
+        include_flagged: bool,
+        devices: Sequence[str],
+        only: str,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Counts per day or week: from the day rollups."""
+        key = f"d.{PERIOD_COLUMNS[period]}"
         answers = self.connection.rows(
             f"""SELECT {key} AS period, r.device, r.site, r.question, r.answer, sum(r.n) AS n
-                FROM {answers_from}
-                WHERE {span} BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
+                FROM rollups r JOIN days d ON d.day = r.day
+                WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND (r.flagged = 0 OR ?){only}
                 GROUP BY 1, r.device, r.site, r.question, r.answer""",
-            [*bounds, survey, include_flagged, *devices],
+            [first, last, survey, include_flagged, *devices],
         )
         responses = self.connection.rows(
             f"""SELECT {key} AS period, r.device, r.site,
                        sum(CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END) AS responses,
                        sum(CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END) AS flagged
-                FROM {responses_from}
-                WHERE {span} BETWEEN ? AND ? AND r.survey = ?{only}
+                FROM response_rollups r JOIN days d ON d.day = r.day
+                WHERE r.day BETWEEN ? AND ? AND r.survey = ?{only}
                 GROUP BY 1, r.device, r.site""",
-            [include_flagged, include_flagged, *bounds, survey, *devices],
+            [include_flagged, include_flagged, first, last, survey, *devices],
         )
         return answers, responses
 
@@ -477,7 +536,43 @@ class SqlStore:
         return written
 
 
-def _whole_months(first: str, last: str) -> bool:
-    """Whether ``first``..``last`` (local days) starts on a 1st and ends on a month's last day."""
-    following = date.fromisoformat(last) + timedelta(days=1)
-    return first.endswith("-01") and following.day == 1
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _plan(first: str, last: str) -> tuple[tuple[str, str] | None, list[tuple[str, str, int]]]:
+    """How to count local days ``first``..``last`` from the rollups: a range of whole
+    months ``YYYY-MM`` (or None), and day ranges to add (+1) or take away (-1).
+
+    A partial month is read from its days when the range holds at most half of them;
+    else as the whole month less the days outside the range. So at most half a month of
+    day rows is read at each end, whatever the range."""
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    days: list[tuple[str, str, int]] = []
+    months: list[date] = []  # months counted whole (or taken from)
+
+    def edge(month_start: date, lo: date, hi: date) -> None:
+        """The days lo..hi of the month starting at ``month_start``."""
+        month_last = _month_end(month_start)
+        if lo == month_start and hi == month_last:
+            months.append(month_start)
+        elif (hi - lo).days + 1 <= ((month_last - month_start).days + 1) // 2:
+            days.append((lo.isoformat(), hi.isoformat(), 1))
+        else:
+            months.append(month_start)
+            if lo > month_start:
+                days.append((month_start.isoformat(), (lo - timedelta(days=1)).isoformat(), -1))
+            if hi < month_last:
+                days.append(((hi + timedelta(days=1)).isoformat(), month_last.isoformat(), -1))
+
+    first_month, last_month = start.replace(day=1), end.replace(day=1)
+    if first_month == last_month:
+        edge(first_month, start, end)
+    else:
+        edge(first_month, start, _month_end(start))
+        following = _month_end(start) + timedelta(days=1)
+        if following < last_month:
+            months.extend([following, (last_month - timedelta(days=1)).replace(day=1)])
+        edge(last_month, last_month, end)
+    span = (min(months).isoformat()[:7], max(months).isoformat()[:7]) if months else None
+    return span, days
