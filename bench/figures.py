@@ -105,8 +105,8 @@ def timed(label: str, run: Callable[[], Report], repeats: int = 20) -> None:
 
 
 def random_ranges(count: int) -> list[tuple[date, date, str, str]]:
-    """``count`` ranges anywhere in the 3 years, any length, not whole months, with a
-    grouping and a period a manager would pick."""
+    """``count`` ranges anywhere in the 3 years, starting and ending on any day (seldom
+    whole months), with a grouping and a period a manager would pick."""
     chance = random.Random(11)
     made = []
     for _ in range(count):

@@ -113,7 +113,8 @@ def parse_json(payload: bytes | str, limit: int) -> object:
         raise MessageError("payload", f"not JSON ({exc.msg} at character {exc.pos})") from None
     except (RecursionError, ValueError, TypeError) as exc:
         raise MessageError("payload", f"not JSON ({type(exc).__name__})") from None
-    if _SURROGATE_ESCAPE.search(text):  # the only way a lone surrogate gets in
+    # Valid UTF-8 bytes hold no surrogate, so from bytes only an escape brings one in.
+    if not isinstance(payload, bytes) or _SURROGATE_ESCAPE.search(text):
         _characters_only(data)
     return data
 

@@ -2,6 +2,7 @@
 and on a real PostgreSQL of the tests' own (tests/postgres.py)."""
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -313,3 +314,20 @@ def test_any_range_counts_what_its_days_hold(store):
                 assert got == expected, (first, last, period, flagged)
                 assert {(c["period"], c["device"]): c["responses"] for c in counts
                         if c["responses"]} == responses, (first, last, period)  # fmt: skip
+
+
+def test_a_clash_beside_a_message_stored_under_its_id_is_still_a_clash(store):
+    """Found by a review of the batched inserts: A (id X, seq 5, which is taken) and B
+    (id X, seq 6) in one batch. B is stored and counted; A is kept whole in quarantine."""
+    store.ingest(batch(response(seq=5)), NOON)
+    shared = str(uuid.uuid4())
+    first = response(seq=5, grade=1, response_id=shared)
+    second = response(seq=6, grade=2, response_id=shared)
+    assert store.ingest(batch(first, second), NOON) == {"desk-1": [5, 6]}
+    [kept] = quarantined(store)
+    assert kept["reason"] == f"id {shared} is already stored as seq 6 of desk-1"
+    [device] = store.devices(today=NOON.date().isoformat())
+    assert (device["highest_seq"], device["received"], device["missing"]) == (6, 2, 4)
+    answers, _ = store.grouped_counts(SURVEY.id, "2026-03-01", "2026-03-31", "total", False)
+    overall = {a["answer"]: a["n"] for a in answers if a["question"] == "overall"}
+    assert overall == {"4": 1, "2": 1}  # the stored seq 5 and B; not A's 1

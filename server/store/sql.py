@@ -115,8 +115,9 @@ class SqlStore:
             inserted = self._insert_all(conn, [response for response, _, _ in storing], stamp)
             counted: dict[str, tuple[str, int, int]] = {}  # device: (site, highest, how many)
             for response, payload, wire in storing:
-                if response.id in inserted:
-                    inserted.discard(response.id)  # the same message twice counts once
+                key = (response.id, response.device, response.seq)
+                if key in inserted:
+                    inserted.discard(key)  # the same message twice counts once
                     flagged = int("rapid-repeat" in response.flags)
                     counts_of = (response.device, response.site, response.survey)
                     tally.add(counts_of, response.at.astimezone(self.zone),
@@ -224,10 +225,14 @@ class SqlStore:
         ).fetchall()
         return {device: seq for device, seq in rows}
 
-    def _insert_all(self, conn: Transaction, responses: list[Response], stamp: str) -> set[str]:
-        """Insert responses, many rows per statement; the ids of those inserted (a
-        duplicate, or a clash of id or (device, seq), is left out and not inserted)."""
-        inserted: set[str] = set()
+    def _insert_all(
+        self, conn: Transaction, responses: list[Response], stamp: str
+    ) -> set[tuple[str, str, int]]:
+        """Insert responses, many rows per statement; (id, device, seq) of those inserted
+        (a duplicate, or a clash of id or of (device, seq), is not inserted). The whole
+        key, not the id alone: a message whose id another one of the batch was stored
+        under is a clash, not that one."""
+        inserted: set[tuple[str, str, int]] = set()
         for start in range(0, len(responses), INSERT_ROWS):
             chunk = responses[start : start + INSERT_ROWS]
             rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
@@ -243,10 +248,10 @@ class SqlStore:
             cursor = conn.execute(
                 f"""INSERT INTO responses (id, device, seq, site, survey, lang, at, clock,
                     answers, flags, received_at) VALUES {rows}
-                    ON CONFLICT DO NOTHING RETURNING id""",
+                    ON CONFLICT DO NOTHING RETURNING id, device, seq""",
                 values,
             )
-            inserted.update(row[0] for row in cursor.fetchall())
+            inserted.update((row[0], row[1], row[2]) for row in cursor.fetchall())
         return inserted
 
     def _count_devices(
