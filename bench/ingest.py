@@ -14,7 +14,8 @@ Each run starts a real Mosquitto on a free port, then:
    (1 or 2 workers, on a fresh SQLite store or a throwaway PostgreSQL database); responses
    per second from the first line written until the last one is committed *and* its ack
    has come back (a ``mosquitto_sub`` on ``nojd/v1/+/ack``), the ratio to the raw rate,
-   and the p50/p99 ack latency (from writing a line to its ack arriving).
+   and the p50/p99 ack latency (from writing a line to its ack arriving). With ``--rate``
+   the lines to ingest are paced, for the latency under a load ingest keeps up with.
 
 The lines are written from Python as fast as the pipes take them; a message is built
 when its line is written, so the latency counts no time spent waiting in this script.
@@ -128,8 +129,11 @@ class Listener:
         self.process.wait(10)
 
 
-def send(port: int, devices: int, per_device: int, first_seq: int) -> dict[tuple[str, int], float]:
-    """Write every device's lines into its own ``mosquitto_pub -l``; when each was written."""
+def send(
+    port: int, devices: int, per_device: int, first_seq: int, rate: float = 0
+) -> dict[tuple[str, int], float]:
+    """Write every device's lines into its own ``mosquitto_pub -l``, as fast as they go or
+    ``rate`` lines a second in all; when each was written."""
     sent: dict[tuple[str, int], float] = {}
     publishers = []
     for number in range(devices):
@@ -142,7 +146,10 @@ def send(port: int, devices: int, per_device: int, first_seq: int) -> dict[tuple
         publishers.append((device, publisher))
 
     def write(device: str, pipe: IO[str]) -> None:
-        for seq in range(first_seq, first_seq + per_device):
+        began = time.monotonic()
+        for number, seq in enumerate(range(first_seq, first_seq + per_device)):
+            if rate:  # this device's share of the rate, on a schedule that does not drift
+                time.sleep(max(0.0, began + number * devices / rate - time.monotonic()))
             sent[(device, seq)] = time.time()
             pipe.write(LINE.format(id=uuid.uuid4(), device=device, seq=seq, at=now_at()))
             pipe.flush()
@@ -169,7 +176,9 @@ def wait_for(arrived: dict[Any, float], wanted: dict[Any, float], timeout: float
         time.sleep(0.05)
 
 
-def run(store: str, workers: int, count: int, devices: int, profile: str | None) -> dict[str, Any]:
+def run(
+    store: str, workers: int, count: int, devices: int, profile: str | None, rate: float = 0
+) -> dict[str, Any]:
     per_device = count // devices
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -212,7 +221,7 @@ def run(store: str, workers: int, count: int, devices: int, profile: str | None)
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
                 time.sleep(1)
-            sent = send(port, devices, per_device, 2)
+            sent = send(port, devices, per_device, 2, rate)
             wait_for(acks.arrived, sent)
             if spy is not None:
                 spy.send_signal(2)
@@ -247,6 +256,10 @@ def main() -> None:
         help="STORE:WORKERS,... (default sqlite:1,postgresql:1,postgresql:2)",
     )
     parser.add_argument(
+        "--rate", type=float, default=0,
+        help="send to ingest at this many messages/s in all (default: as fast as they go)",
+    )  # fmt: skip
+    parser.add_argument(
         "--profile",
         help="record ingest's first worker with py-spy to this "
         "file (collapsed stacks; bench/profile_top.py sums them)",
@@ -257,7 +270,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for spec in args.runs.split(","):
         store, workers = spec.split(":")
-        got = run(store, int(workers), args.messages, args.devices, args.profile)
+        got = run(store, int(workers), args.messages, args.devices, args.profile, args.rate)
         print(f"| {got['store']} | {got['workers']} | {got['messages']} | {got['raw']:,.0f}/s "
               f"| {got['ingest']:,.0f}/s | {got['ratio']:.2f} | {got['p50'] * 1000:.0f} ms "
               f"| {got['p99'] * 1000:.0f} ms |", flush=True)  # fmt: skip

@@ -171,7 +171,9 @@ def test_a_terminal_delivers_over_tls_with_what_the_server_role_wrote(roots, tmp
         line for line in conf.splitlines()
         if not line.startswith(("listener 1883", "persistence"))
     )  # fmt: skip
-    conf = conf.replace("listener 8883", f"listener {tls_port}")
+    # on loopback only: a port free there may be some connection's port elsewhere, and the
+    # shipped listener binds every address (two runs failed "Address already in use")
+    conf = conf.replace("listener 8883", f"listener {tls_port} 127.0.0.1")
     conf = conf.replace("/etc/nojd/", f"{etc}/nojd/").replace(
         "/var/lib/mosquitto/", f"{root}/var/lib/mosquitto/"
     )
@@ -222,7 +224,8 @@ def test_the_role_s_broker_config_starts_beside_debian_s_own(roots, tmp_path):
     (tmp_path / "conf.d").mkdir()
     conf = (root / "etc/mosquitto/conf.d/nojd.conf").read_text()
     conf = conf.replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
-    conf = conf.replace("listener 8883", f"listener {tls_port}").replace("/etc/", f"{root}/etc/")
+    conf = conf.replace("listener 8883", f"listener {tls_port} 127.0.0.1")  # loopback: above
+    conf = conf.replace("/etc/", f"{root}/etc/")
     conf = conf.replace("/var/lib/mosquitto/", f"{root}/var/lib/mosquitto/")
     (tmp_path / "conf.d/nojd.conf").write_text(conf + "user root\n")
     main = tmp_path / "mosquitto.conf"
