@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig, load_server_config
 from nojd.survey import default_survey
 from nojd.survey.translations import DEFAULT_LANGUAGE, languages
 from nojd.systemd import configure_logging
+
+if TYPE_CHECKING:  # the server's store is imported only when a command needs it
+    from nojd.server.store import Store
 
 
 def add_commands(
@@ -149,52 +155,49 @@ def _new_password(name: str) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _user_add(args: argparse.Namespace) -> int:
-    from nojd.server.accounts import add_user
+@contextmanager
+def _store(args: argparse.Namespace) -> Iterator[Store]:
+    """The store of ``--config`` / ``--db``, closed afterwards."""
     from nojd.server.store import open_store
 
-    password = _new_password(args.name)
     config = load_server_config(args.config).with_overrides(db=args.db)
     store = open_store(config.db, config.zone)
     try:
-        add_user(store.accounts, args.name, password, args.role)
+        yield store
     finally:
         store.close()
+
+
+def _not_a_user(name: str) -> ConfigError:
+    return ConfigError(f"name: {name!r} is not a dashboard user (nojd server user list)")
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from nojd.server.accounts import add_user
+
+    password = _new_password(args.name)
+    with _store(args) as store:
+        add_user(store.accounts, args.name, password, args.role)
     print(f"user {args.name!r} ({args.role}) can log in to the dashboard", file=sys.stderr)
     return 0
 
 
 def _user_passwd(args: argparse.Namespace) -> int:
     from nojd.server.accounts import add_user
-    from nojd.server.store import open_store
 
-    config = load_server_config(args.config).with_overrides(db=args.db)
-    store = open_store(config.db, config.zone)
-    try:
+    with _store(args) as store:
         user = store.accounts.user(args.name)
         if user is None:
-            raise ConfigError(
-                f"name: {args.name!r} is not a dashboard user (nojd server user list)"
-            )
+            raise _not_a_user(args.name)
         add_user(store.accounts, args.name, _new_password(args.name), user["role"])
-    finally:
-        store.close()
     print(f"user {args.name!r} has a new password; their logins ended", file=sys.stderr)
     return 0
 
 
 def _user_remove(args: argparse.Namespace) -> int:
-    from nojd.server.store import open_store
-
-    config = load_server_config(args.config).with_overrides(db=args.db)
-    store = open_store(config.db, config.zone)
-    try:
+    with _store(args) as store:
         if not store.accounts.remove_user(args.name):
-            raise ConfigError(
-                f"name: {args.name!r} is not a dashboard user (nojd server user list)"
-            )
-    finally:
-        store.close()
+            raise _not_a_user(args.name)
     print(f"user {args.name!r} removed; their logins ended", file=sys.stderr)
     return 0
 
