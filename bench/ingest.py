@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -247,6 +248,8 @@ def run(
 
 
 def main() -> None:
+    # stopped (timeout, kill): the finally blocks stop the broker and the ingest workers
+    signal.signal(signal.SIGTERM, lambda *args: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--devices", type=int, default=20)
