@@ -75,7 +75,10 @@ def add_device(
         raise ConfigError(f"site: {site!r} does not match {SITE_PATTERN.pattern}")
     _, _, tls = parse_broker_url(broker)
     password = secrets.token_urlsafe(24)
-    out.mkdir(parents=True, exist_ok=True)
+    try:  # before the broker changes: a config that cannot be written changes nothing
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"out: cannot make {str(out)!r} ({exc.strerror})") from None
     config = out / f"{device}.toml"
     partial = out / f".{device}.toml.partial"  # the password is never only in the broker
     with BrokerAdmin(admin) as broker_admin:
@@ -96,9 +99,12 @@ def add_device(
             epoch=epoch,
         )  # fmt: skip
         partial.unlink(missing_ok=True)
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise ConfigError(f"out: cannot write {str(partial)!r} ({exc.strerror})") from None
         try:
             if change == "replace":  # first: until the password changes, it starts nothing
                 broker_admin.start_epoch(device, epoch, prefix)

@@ -124,6 +124,11 @@ def test_device_add_says_in_one_line_what_is_wrong_with_the_admin_file(tmp_path,
                        "--out", str(tmp_path))  # fmt: skip
     [line] = unreachable.stderr.strip().splitlines()
     assert line.startswith("nojd: broker: cannot reach mqtt://127.0.0.1:9 (")
+    nowhere = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(secured.admin_file),
+                   "--out", "/proc/nowhere")  # fmt: skip
+    assert nowhere.stderr.strip().splitlines() == [
+        "nojd: out: cannot make '/proc/nowhere' (No such file or directory)"
+    ]
     made = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(secured.admin_file),
                 "--out", str(tmp_path / "out"))  # fmt: skip
     assert made.returncode == 0 and "desk-1: added to the broker (epoch 0)" in made.stdout
