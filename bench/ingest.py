@@ -218,7 +218,8 @@ def run(
             if profile:
                 spy = subprocess.Popen(
                     [str(Path(sys.executable).with_name("py-spy")), "record", "-o", profile,
-                     "--format", "raw", "--pid", str(ingests[0].pid), "--threads", "--rate", "250"],
+                     "--format", "raw", "--pid", str(ingests[0].pid), "--threads", "--subprocesses",
+                     "--rate", "250"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )  # fmt: skip
                 time.sleep(1)

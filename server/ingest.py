@@ -11,11 +11,15 @@ send again.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
 import logging
 import os
 import queue
-import random
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -24,9 +28,10 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from nojd.mqtt import BrokerSettings, connect_limits, make_client
+from nojd.mqtt import BrokerSettings, make_client
 from nojd.server.config import IngestConfig
 from nojd.server.plausibility import plausible
+from nojd.server.receiver import MAX_BACKOFF, MESSAGE, UP, connect, frames
 from nojd.server.store import Batch, Reject, Store
 from nojd.survey import MessageError, Survey, decode
 from nojd.survey.topics import (
@@ -40,14 +45,14 @@ from nojd.survey.topics import (
 
 log = logging.getLogger("nojd.ingest")
 
-MAX_BACKOFF = 30.0
 #: How long the quarantine keeps a message, and how often ingest removes older ones.
 QUARANTINE_RETENTION = timedelta(days=30)
 EXPIRY_INTERVAL = 3600.0
 
 
 class Ingest:
-    """One ingest worker: a paho network thread feeding a batching commit loop."""
+    """One ingest worker: a receiver process (:mod:`nojd.server.receiver`) feeding a
+    batching commit loop here, which acks through a paho client of its own."""
 
     def __init__(
         self,
@@ -68,61 +73,119 @@ class Ingest:
         self.batch_size = self.settings.batch_size
         self.batch_wait = self.settings.batch_wait
         self.client_id = client_id or f"nojd-ingest-{socket.gethostname()}-{os.getpid()}"
-        self.inbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.inbox: queue.Queue[list[tuple[str, bytes]]] = queue.Queue()
+        self._pending: list[tuple[str, bytes]] = []
+        #: Set while the receiver is subscribed and the acks' client is connected.
         self.connected = threading.Event()
+        self._receiving = threading.Event()
+        self._acking = threading.Event()
+        self._since = datetime.now(UTC)
         self.stopped = threading.Event()
         self.committed = 0
-        self.client = make_client(broker, self.client_id, reconnect=True)
+        self._child: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self.client = make_client(broker, f"{self.client_id}-acks", reconnect=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
-        self.client.on_subscribe = self._on_subscribe
 
-    # -- paho's thread ---------------------------------------------------------
+    # -- the acks' client, on paho's thread -------------------------------------
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
         if reason.is_failure:
-            log.error("broker refused ingest: %s", reason)
+            log.error("broker refused ingest's acks: %s", reason)
             return
-        client.subscribe(
-            [
-                (f"$share/{self.group}/{self.prefix}/+/response", 1),
-                (f"{self.prefix}/+/status", 1),
-                (f"{self.prefix}/+/epoch", 1),
-            ]
-        )
-        log.info("connected to %s as %s", self.broker.url, self.client_id)
-        self.connected.set()
-
-    def _on_subscribe(
-        self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, properties: Any
-    ) -> None:
-        refused = [str(code) for code in codes if code.is_failure]
-        if refused:
-            log.error(
-                "the broker refused ingest's subscriptions (%s): is %s's role in its "
-                "dynamic-security plugin? (docs/security.md)", ", ".join(refused),
-                self.broker.username or "this user",
-            )  # fmt: skip
+        self._acking.set()
+        self._update()
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
-        self.connected.clear()
-        if not self.stopped.is_set():
-            log.warning("disconnected from the broker: %s", reason)
+        self._acking.clear()
+        self._update()
 
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.inbox.put((message.topic, bytes(message.payload)))
+    def _update(self) -> None:
+        with self._lock:
+            now = self._acking.is_set() and self._receiving.is_set()
+            if now != self.connected.is_set():
+                self._since = datetime.now(UTC)
+            (self.connected.set if now else self.connected.clear)()
+
+    def link(self) -> tuple[bool, datetime]:
+        """Whether ingest is connected to the broker (receiving and acking), and since when."""
+        with self._lock:
+            return self.connected.is_set(), self._since
+
+    # -- the receiver process ----------------------------------------------------
+
+    def _receive(self) -> None:
+        """Run the receiver, and run it again (after a pause) if it ends before :meth:`stop`."""
+        delay = 0.5
+        while not self.stopped.is_set():
+            started = time.monotonic()
+            code = self._receive_once()
+            if self.stopped.is_set():
+                break
+            if time.monotonic() - started > 60:
+                delay = 0.5
+            log.warning("ingest's receiver ended (exit status %s); starting it again in %.1f s",
+                        code, delay)  # fmt: skip
+            self.stopped.wait(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+
+    def _receive_once(self) -> int | None:
+        settings = {
+            "broker": dataclasses.asdict(self.broker),
+            "prefix": self.prefix,
+            "group": self.group,
+            "client_id": self.client_id,
+            "log_level": logging.getLogger().getEffectiveLevel(),
+        }
+        child = subprocess.Popen(
+            [sys.executable, "-m", "nojd.server.receiver"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        with self._lock:
+            self._child = child
+        assert child.stdin is not None and child.stdout is not None
+        with contextlib.suppress(OSError, ValueError):  # ended, or stopped meanwhile
+            child.stdin.write(json.dumps(settings).encode() + b"\n")
+            child.stdin.flush()
+        if self.stopped.is_set():
+            child.stdin.close()
+        buffer = bytearray()
+        fd = child.stdout.fileno()
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                buffer += chunk
+                found, used = frames(buffer)
+                del buffer[:used]
+                items = []
+                for kind, name, payload in found:
+                    if kind == MESSAGE:
+                        items.append((name, payload))
+                    else:
+                        (self._receiving.set if kind == UP else self._receiving.clear)()
+                        self._update()
+                if items:
+                    self.inbox.put(items)
+        finally:
+            self._receiving.clear()
+            self._update()
+            child.stdout.close()
+            child.stdin.close()
+        return child.wait()
 
     # -- the commit loop -------------------------------------------------------
 
     def run(self) -> None:
         """Ingest until :meth:`stop`; reconnects to the broker by itself."""
-        self._connect()
-        self.client.loop_start()
+        receiver = threading.Thread(target=self._receive, name="ingest-receiver", daemon=True)
+        receiver.start()
+        if connect(self.client, self.broker, self.stopped):
+            self.client.loop_start()
         expired_at = 0.0
         try:
             while not self.stopped.is_set():
@@ -133,9 +196,24 @@ class Ingest:
                 if items:
                     self.process(items)
         finally:
+            self.stopped.set()
+            self._end_child()
+            receiver.join(10)
             self.client.disconnect()
             self.client.loop_stop()
             log.info("stopped after %d responses", self.committed)
+
+    def _end_child(self) -> None:
+        with self._lock:
+            child = self._child
+        if child is None:
+            return
+        try:
+            if child.stdin:
+                child.stdin.close()
+            child.wait(10)
+        except (OSError, subprocess.TimeoutExpired):
+            child.kill()
 
     def _expire(self) -> None:
         """Remove quarantined messages older than the retention period."""
@@ -151,44 +229,33 @@ class Ingest:
     def stop(self) -> None:
         """End :meth:`run` from any thread."""
         self.stopped.set()
-        self.inbox.put(("", b""))
-
-    def _connect(self) -> None:
-        host, port, _ = self.broker.address
-        delay = 0.5
-        while not self.stopped.is_set():
-            try:
-                self.client.connect(host, port, keepalive=30, properties=connect_limits())
-                self.client.reconnect_delay_set(min_delay=1, max_delay=int(MAX_BACKOFF))
-                return
-            except OSError as exc:
-                log.warning(
-                    "broker %s not reachable (%s); retrying in %.1f s",
-                    self.broker.url,
-                    str(exc),
-                    delay,
-                )
-                self.stopped.wait(delay * random.uniform(0.5, 1.5))
-                delay = min(delay * 2, MAX_BACKOFF)
+        self.inbox.put([])
+        with self._lock:
+            child = self._child
+        if child is not None and child.stdin is not None:
+            with contextlib.suppress(OSError):
+                child.stdin.close()
 
     def _take(self) -> list[tuple[str, bytes]]:
-        try:
-            first = self.inbox.get(timeout=1.0)
-        except queue.Empty:
-            return []
-        items = [first]
+        """The next batch: at most ``batch_size`` messages, waiting at most ``batch_wait``
+        for more after the first."""
+        if not self._pending:
+            try:
+                self._pending = self.inbox.get(timeout=1.0)
+            except queue.Empty:
+                return []
         deadline = time.monotonic() + self.batch_wait
-        while len(items) < self.batch_size:
+        while len(self._pending) < self.batch_size and not self.stopped.is_set():
             remaining = deadline - time.monotonic()
             try:
-                items.append(
-                    self.inbox.get(timeout=max(0.0, remaining))
-                    if remaining > 0
-                    else self.inbox.get_nowait()
+                more = (
+                    self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait()
                 )
             except queue.Empty:
                 break
-        return [item for item in items if item[0]]
+            self._pending.extend(more)
+        items, self._pending = self._pending[: self.batch_size], self._pending[self.batch_size :]
+        return items
 
     def process(self, items: list[tuple[str, bytes]]) -> None:
         """Validate, commit in one transaction, then ack."""

@@ -5,10 +5,12 @@ committed: none missing, none twice, seq without gaps, and every outbox row
 acknowledged.
 """
 
+import contextlib
 import os
 import random
 import signal
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -220,3 +222,53 @@ def test_a_crashed_kiosk_is_reported_offline_by_its_last_will(tmp_path, started,
     run.kill()
     # killed, it cannot say offline itself: the broker publishes its last will
     assert wait_until(lambda: state() == "offline", 15)
+
+
+def receivers(pid):
+    """The receiver processes of ingest process ``pid``: the children of any of its threads."""
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):  # the thread or the process ended meanwhile
+            found += [int(child) for child in children.read_text().split()]
+    return sorted(found)
+
+
+def alive(pid):
+    """Whether ``pid`` runs: a zombie waiting for a reaper counts as ended."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_the_receiver_carries_no_secret_and_never_outlives_its_worker(
+    tmp_path, started, broker, db
+):
+    worker = server(started, broker, db)
+    config = kiosk_config(tmp_path, "desk-1", broker.url)
+    finish(kiosk(started, config, 5))  # the receiver is subscribed: answers were acked
+    [receiver] = receivers(worker.process.pid)
+    argv = Path(f"/proc/{receiver}/cmdline").read_bytes().split(b"\0")[1:]
+    assert argv == [b"-m", b"nojd.server.receiver", b""]  # the settings came on stdin
+    worker.kill()  # SIGKILL: no finally block runs in the worker
+    assert wait_until(lambda: not alive(receiver), 20), "the receiver outlived its worker"
+    server(started, broker, db)  # a new worker takes over
+    finish(kiosk(started, config, 20))
+    assert assert_delivered(tmp_path, db, ["desk-1"]) == 25
+
+
+def test_a_receiver_that_dies_is_started_again(tmp_path, started, broker, db):
+    worker = server(started, broker, db)
+    assert wait_until(lambda: receivers(worker.process.pid), 20), worker.log[-2000:]
+    run = kiosk(started, kiosk_config(tmp_path, "desk-1", broker.url), 60, rate=600)
+    run.take(10)
+    [first] = receivers(worker.process.pid)
+    os.kill(first, signal.SIGKILL)
+    assert wait_until(lambda: receivers(worker.process.pid) not in ([], [first]), 20)
+    finish(run)
+    assert assert_delivered(tmp_path, db, ["desk-1"]) == 60
+    assert "ingest's receiver ended (exit status -9); starting it again" in worker.log
+    [second] = receivers(worker.process.pid)
+    assert worker.terminate() == 0, worker.log[-3000:]
+    assert not alive(second), "SIGTERM ended the worker but not its receiver"
