@@ -46,6 +46,11 @@ def add_commands(
         "--rate", type=float, default=20.0, help="visitors per minute (default 20)"
     )
     simulate.add_argument("--seed", type=int, help="random seed, for a repeatable run")
+    simulate.add_argument(
+        "--send-for", type=float, default=60.0, metavar="SECONDS",
+        help="after the visitors, wait at most this long for the server's acks (default 60); "
+        "what is not acked by then stays in the outbox, and the exit code is 1",
+    )  # fmt: skip
     simulate.set_defaults(handler=_simulate)
     summary = actions.add_parser(
         "summary",
@@ -156,9 +161,9 @@ def _run(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from nojd.kiosk.simulate import simulate
 
-    if args.visitors < 0 or args.rate <= 0:
-        raise ConfigError("--visitors must be 0 or more and --rate above 0")
-    return simulate(_config(args), args.visitors, args.rate, args.seed)
+    if args.visitors < 0 or args.rate <= 0 or args.send_for < 0:
+        raise ConfigError("--visitors and --send-for must be 0 or more, and --rate above 0")
+    return simulate(_config(args), args.visitors, args.rate, args.seed, send_for=args.send_for)
 
 
 def _summary(args: argparse.Namespace) -> int:

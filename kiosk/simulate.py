@@ -123,8 +123,10 @@ def simulate(
     rate: float,
     seed: int | None = None,
     out: TextIO = sys.stdout,
+    send_for: float = 60.0,
 ) -> int:
-    """Run the kiosk headless until ``visitors`` have passed; returns the exit code."""
+    """Run the kiosk headless until ``visitors`` have passed and their answers are acked,
+    or ``send_for`` seconds after the visitors; returns the exit code."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     headless = replace(config, display=DisplayConfig(fullscreen=False, size=config.display.size))
     if not headless.gpio.buttons:
@@ -145,18 +147,28 @@ def simulate(
     signal.signal(signal.SIGTERM, terminate)
     crowd = Visitors(kiosk, factory, visitors, rate, seed)
     started = time.monotonic()
+    unacked, state = 0, ""
     try:
         crowd.start()
         kiosk.run()
         if kiosk.uplink is not None:
             log.info("visitors done; sending the backlog until every response is acknowledged")
+            deadline = time.monotonic() + send_for
             while not kiosk.uplink.drained.wait(0.5) and not stopped.is_set():
-                pass
+                if time.monotonic() >= deadline:
+                    unacked = kiosk.outbox.backlog() if kiosk.outbox is not None else 0
+                    state = kiosk.uplink.state
+                    break
     finally:
         crowd.stop()
         kiosk.close()
         factory.close()
     log.info("%d visitors in %.1f s", visitors, time.monotonic() - started)
+    if unacked:
+        log.error("%d responses not acknowledged %g s after the visitors (the broker %s is %s); "
+                  "they stay in the outbox in %s and go out when the terminal runs again",
+                  unacked, send_for, headless.broker, state, headless.data_dir)  # fmt: skip
+        return 1
     if crowd.turned_away:
         reason = kiosk.view.reason or kiosk.view.screen.value
         log.error("%d of %d visitors could not answer: %s", crowd.turned_away, visitors, reason)

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from nojd import __version__
 from nojd.errors import NojdError
@@ -36,7 +37,10 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nojd`` with ``argv`` (default: the process's arguments)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # the usage of the command that was meant, not the top level's
+        leaf: argparse.ArgumentParser = getattr(args, "parser", parser)
+        leaf.error(f"unrecognized arguments: {' '.join(extra)}")
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -48,14 +52,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+class Parser(argparse.ArgumentParser):
+    """A parser that takes no abbreviation of an option: ``--form`` is not ``--format``.
+    Its subcommands' parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand; ``nojd --help`` lists them."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="nojd",
         description="Satisfaction terminals for municipal reception desks.",
     )
     parser.add_argument("--version", action="version", version=f"nojd {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    # every parser below is a Parser; the commands' modules take any ArgumentParser
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(title="commands", metavar="COMMAND"),
+    )
     _add_survey(commands)
     _add_message(commands)
     _add_figures(commands)
@@ -64,7 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_broker_commands(commands)
     add_report_command(commands)
     _add_demo(commands)
+    _mark_leaves(parser)
     return parser
+
+
+def _mark_leaves(parser: argparse.ArgumentParser) -> None:
+    """Let each command's parser name itself in the arguments it parses (``args.parser``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.set_defaults(parser=child)
+                _mark_leaves(child)
 
 
 def _add_survey(

@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from nojd.errors import ConfigError
+from nojd.listen import check_free, parse_listen
 from nojd.server.accounts import add_user
 from nojd.server.store import SqliteStore
 from nojd.survey import default_survey, format_number, format_percent, survey_figures
@@ -86,9 +87,12 @@ def run_demo(
     window: bool = True,
 ) -> int:
     """Run the demo in ``folder``; returns the exit code.  ``visitors`` 0 means no end."""
+    if listen:
+        check_free(*parse_listen(listen))
+    else:
+        listen = f"127.0.0.1:{_port_or_free(8080)}"
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    listen = listen or f"127.0.0.1:{_port_or_free(8080)}"
     broker, url = _start_broker(folder)
     db = folder / "server.sqlite"
     store = SqliteStore(db, ZoneInfo("Europe/Stockholm"))
@@ -130,7 +134,11 @@ def run_demo(
                     folder / f"{device}.log",
                 )
             )
-            count = f"{visitors} visitors" if visitors else "visitors without end"
+            count = (
+                f"{visitors} visitors" if visitors
+                else f"visitors for {duration:g} s" if duration
+                else "visitors until Ctrl-C"
+            )  # fmt: skip
             print(f"demo: terminal {device} at {site}: {count}, {rate:g} a minute", flush=True)
         processes.extend(terminals)
         if window and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

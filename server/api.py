@@ -13,6 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from nojd import __version__
@@ -39,9 +40,13 @@ def client(
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Whether the server answers; needs no token."""
-    return {"status": "ok", "version": __version__}
+def healthz(web: Shared) -> JSONResponse:
+    """Whether the server works: its store answers and ingest holds its broker connection
+    (503 if not); needs no token."""
+    health = web.health()
+    return JSONResponse(
+        {**health.as_json(), "version": __version__}, status_code=200 if health.ok else 503
+    )
 
 
 @router.get("/api/v1/figures", dependencies=[Depends(client)])

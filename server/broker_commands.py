@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from nojd.mqtt import parse_broker_url
 from nojd.server.broker_admin import DEFAULT_ADMIN_FILE
 
 DEFAULT_PLUGIN_FILE = Path("/var/lib/mosquitto/nojd-dynsec.json")
+#: Where ``nojd device add`` writes terminals' configs (with their passwords).
+DEFAULT_OUT = Path("/etc/nojd/terminals")
 
 
 def add_broker_commands(
@@ -58,12 +62,18 @@ def add_broker_commands(
     )
     add.add_argument("device", metavar="ID", help="the device id, e.g. hbg-kc-desk1")
     add.add_argument("--site", required=True, help="the site it stands at, e.g. kontaktcenter")
-    add.add_argument("--broker", default="mqtts://127.0.0.1:8883", help="URL the terminal uses")
+    add.add_argument(
+        "--broker", required=True,
+        help="the broker as the terminal reaches it, e.g. mqtts://nojd.kommun.se:8883",
+    )  # fmt: skip
     add.add_argument(
         "--admin", type=Path, default=DEFAULT_ADMIN_FILE,
         help=f"the broker admin's file (default {DEFAULT_ADMIN_FILE})",
     )  # fmt: skip
-    add.add_argument("--out", type=Path, default=Path("."), help="folder for ID.toml")
+    add.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT,
+        help=f"folder for ID.toml, made root's own (0700) if new (default {DEFAULT_OUT})",
+    )  # fmt: skip
     add.add_argument("--ca-file", default="/etc/nojd/tls/ca.crt", help="CA the terminal trusts")
     change = add.add_mutually_exclusive_group()
     change.add_argument(
@@ -110,4 +120,8 @@ def _device_add(args: argparse.Namespace) -> int:
           f"written to {made.kiosk_config}")  # fmt: skip
     print("next: copy the config to the terminal as /etc/nojd/kiosk.toml; the password is only")
     print(f"in {made.kiosk_config}.")
+    host, _, _ = parse_broker_url(args.broker)
+    if host in ("localhost", "::1") or host.startswith("127."):
+        print(f"note: --broker {args.broker} is this machine: only a terminal running here can "
+              "reach it", file=sys.stderr)  # fmt: skip
     return 0

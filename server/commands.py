@@ -21,6 +21,14 @@ if TYPE_CHECKING:  # the server's store is imported only when a command needs it
     from nojd.server.store import Store
 
 
+#: Where ``setup.sh server`` puts the server's config: the commands that work on a
+#: running server's store read it when no ``--config`` is given.
+INSTALLED_CONFIG = Path("/etc/nojd/server.toml")
+
+
+CONFIG_HELP = f"server TOML config (default: {INSTALLED_CONFIG} if it exists)"
+
+
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
@@ -68,7 +76,7 @@ def add_commands(
     )
     add_user.add_argument("name")
     add_user.add_argument("--role", default="admin", choices=("admin", "read-only"))
-    add_user.add_argument("--config", type=Path, help="server TOML config")
+    add_user.add_argument("--config", type=Path, help=CONFIG_HELP)
     add_user.add_argument("--db", help="database URL (default: the config's)")
     add_user.set_defaults(handler=_user_add)
     passwd = user_actions.add_parser(
@@ -80,7 +88,7 @@ def add_commands(
         ),
     )
     passwd.add_argument("name")
-    passwd.add_argument("--config", type=Path, help="server TOML config")
+    passwd.add_argument("--config", type=Path, help=CONFIG_HELP)
     passwd.add_argument("--db", help="database URL (default: the config's)")
     passwd.set_defaults(handler=_user_passwd)
     remove = user_actions.add_parser(
@@ -89,13 +97,13 @@ def add_commands(
         description="Remove a dashboard user; every login of the user ends at once.",
     )
     remove.add_argument("name")
-    remove.add_argument("--config", type=Path, help="server TOML config")
+    remove.add_argument("--config", type=Path, help=CONFIG_HELP)
     remove.add_argument("--db", help="database URL (default: the config's)")
     remove.set_defaults(handler=_user_remove)
     list_users = user_actions.add_parser(
         "list", help="list dashboard users", description="Print each user's name and role."
     )
-    list_users.add_argument("--config", type=Path, help="server TOML config")
+    list_users.add_argument("--config", type=Path, help=CONFIG_HELP)
     list_users.add_argument("--db", help="database URL (default: the config's)")
     list_users.set_defaults(handler=_user_list)
     token = actions.add_parser(
@@ -108,7 +116,7 @@ def add_commands(
         description="Make a random API token, print it once and store only its hash.",
     )
     create.add_argument("name", help="who or what uses it, e.g. 'excel-rapport'")
-    create.add_argument("--config", type=Path, help="server TOML config")
+    create.add_argument("--config", type=Path, help=CONFIG_HELP)
     create.add_argument("--db", help="database URL (default: the config's)")
     create.set_defaults(handler=_token_create)
     store = actions.add_parser(
@@ -126,21 +134,15 @@ def add_commands(
         ),
     )
     copy.add_argument("--to", required=True, metavar="URL", help="the target store's URL")
-    copy.add_argument("--config", type=Path, help="server TOML config")
+    copy.add_argument("--config", type=Path, help=CONFIG_HELP)
     copy.add_argument("--db", help="the source store's URL (default: the config's)")
     copy.set_defaults(handler=_store_copy)
 
 
 def _user_list(args: argparse.Namespace) -> int:
-    from nojd.server.store import open_store
-
-    config = load_server_config(args.config).with_overrides(db=args.db)
-    store = open_store(config.db, config.zone)
-    try:
+    with _store(args) as store:
         for user in store.accounts.users():
             print(f"{user['name']}\t{user['role']}")
-    finally:
-        store.close()
     return 0
 
 
@@ -155,13 +157,22 @@ def _new_password(name: str) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def _installed_config(args: argparse.Namespace) -> ServerConfig:
+    """The config of ``--config``, else the installed server's, with ``--db`` applied."""
+    path = args.config
+    if path is None and INSTALLED_CONFIG.is_file():
+        path = INSTALLED_CONFIG
+    return load_server_config(path).with_overrides(db=args.db)
+
+
 @contextmanager
-def _store(args: argparse.Namespace) -> Iterator[Store]:
-    """The store of ``--config`` / ``--db``, closed afterwards."""
+def _store(args: argparse.Namespace, existing: bool = True) -> Iterator[Store]:
+    """The store of ``--config`` / ``--db``, closed afterwards: with ``existing`` never a
+    new, empty one."""
     from nojd.server.store import open_store
 
-    config = load_server_config(args.config).with_overrides(db=args.db)
-    store = open_store(config.db, config.zone)
+    config = _installed_config(args)
+    store = open_store(config.db, config.zone, existing=existing)
     try:
         yield store
     finally:
@@ -174,11 +185,13 @@ def _not_a_user(name: str) -> ConfigError:
 
 def _user_add(args: argparse.Namespace) -> int:
     from nojd.server.accounts import add_user
+    from nojd.server.store import shown_url
 
     password = _new_password(args.name)
-    with _store(args) as store:
+    with _store(args, existing=False) as store:  # the first user of a new server
         add_user(store.accounts, args.name, password, args.role)
-    print(f"user {args.name!r} ({args.role}) can log in to the dashboard", file=sys.stderr)
+    print(f"user {args.name!r} ({args.role}) can log in to the dashboard of "
+          f"{shown_url(_installed_config(args).db)}", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -204,16 +217,13 @@ def _user_remove(args: argparse.Namespace) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     from nojd.server.accounts import create_token
-    from nojd.server.store import open_store
+    from nojd.server.store import shown_url
 
-    config = load_server_config(args.config).with_overrides(db=args.db)
-    store = open_store(config.db, config.zone)
-    try:
+    with _store(args) as store:
         token = create_token(store.accounts, args.name)
-    finally:
-        store.close()
     print(token)
-    print(f"token {args.name!r} made; it is shown only this once", file=sys.stderr)
+    print(f"token {args.name!r} made in {shown_url(_installed_config(args).db)}; it is shown "
+          "only this once", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -221,10 +231,10 @@ def _store_copy(args: argparse.Namespace) -> int:
     from nojd.server.store import open_store, shown_url
     from nojd.server.store.tables import copy_store
 
-    config = load_server_config(args.config).with_overrides(db=args.db)
+    config = _installed_config(args)
     if args.to == config.db:
         raise ConfigError(f"to: {args.to!r} is the source store itself, expected another one")
-    source = open_store(config.db, config.zone)
+    source = open_store(config.db, config.zone, existing=True)
     try:
         target = open_store(args.to, config.zone)
         try:
@@ -249,7 +259,10 @@ def add_report_command(
             "(both included), from the server's rollups; the same JSON as /api/v1/figures."
         ),
     )
-    report.add_argument("--config", type=Path, help="server TOML config (organisation, time zone)")
+    report.add_argument(
+        "--config", type=Path,
+        help=CONFIG_HELP,
+    )  # fmt: skip
     report.add_argument("--db", help="database URL (default: the config's)")
     report.add_argument(
         "--from", dest="first", required=True, type=_day, help="first day, YYYY-MM-DD"
@@ -281,16 +294,17 @@ def _day(value: str) -> date:
 
 def _report(args: argparse.Namespace) -> int:
     from nojd.server.exports import to_csv, to_json, to_markdown, to_xlsx
-    from nojd.server.figures import report
+    from nojd.server.figures import check_days, report
     from nojd.server.store import open_store
 
-    config = load_server_config(args.config).with_overrides(db=args.db)
+    check_days(args.first, args.last)  # before any store is opened
+    config = _installed_config(args)
     surveys = config.surveys()
     chosen = args.survey or default_survey().id
     if chosen not in surveys:
         raise ConfigError(f"survey: {chosen!r} is not one of {', '.join(surveys)}")
     survey = surveys[chosen]
-    store = open_store(config.db, config.zone)
+    store = open_store(config.db, config.zone, existing=True)
     try:
         figures = report(
             store, survey, config.organisation, first=args.first, last=args.last, by=args.by,
@@ -307,7 +321,13 @@ def _report(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and not args.output:
         raise ConfigError("format: xlsx is a binary workbook; give -o FILE.xlsx")
     if args.output:
-        args.output.write_bytes(output)
+        try:
+            args.output.write_bytes(output)
+        except OSError as exc:
+            raise ConfigError(
+                f"output: cannot write {str(args.output)!r} ({exc.strerror}); expected a file "
+                "in a folder that exists and may be written"
+            ) from None
     else:
         sys.stdout.buffer.write(output)
     return 0
@@ -328,13 +348,13 @@ def _config(args: argparse.Namespace) -> ServerConfig:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from nojd.listen import check_free, parse_listen
     from nojd.server.runtime import serve
 
+    host, port = parse_listen(args.listen)
+    check_free(host, port)
     config = _config(args)
-    host, _, port = args.listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"listen: {args.listen!r} is not HOST:PORT like 127.0.0.1:8080")
-    serve(config, host, int(port))
+    serve(config, host, port)
     return 0
 
 

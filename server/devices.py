@@ -76,7 +76,7 @@ def add_device(
     _, _, tls = parse_broker_url(broker)
     password = secrets.token_urlsafe(24)
     try:  # before the broker changes: a config that cannot be written changes nothing
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"out: cannot make {str(out)!r} ({exc.strerror})") from None
     config = out / f"{device}.toml"

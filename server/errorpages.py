@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from nojd.server import accounts, headers
@@ -48,6 +45,10 @@ def error_page(request: Request, status: int, message: str = "") -> HTMLResponse
     return shown
 
 
+#: What the API's fields take, for its one-line errors.
+EXPECTED = {"from": "a day like 2026-01-31", "to": "a day like 2026-01-31"}
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/healthz"
 
@@ -66,9 +67,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)  # registered for it only
     if _is_api(request):
-        return await request_validation_exception_handler(request, exc)
+        return JSONResponse({"detail": invalid_fields(exc)}, status_code=422)
     fields = ", ".join(".".join(str(part) for part in error["loc"][1:]) for error in exc.errors())
     return error_page(request, 422, fields)
+
+
+def invalid_fields(exc: RequestValidationError) -> str:
+    """One line naming each refused field, its value and what was expected."""
+    said = []
+    for error in exc.errors():
+        name = str(error["loc"][-1]) if error.get("loc") else "request"
+        if error.get("type") == "missing":
+            said.append(f"{name}: missing; expected {EXPECTED.get(name, 'a value')}")
+        else:
+            shown = repr(error.get("input"))[:60]
+            said.append(f"{name}: {shown} is not {EXPECTED.get(name, 'valid')} ({error['msg']})")
+    return "; ".join(said)
 
 
 async def _crashed(request: Request, exc: Exception) -> Response:

@@ -29,6 +29,10 @@ HEADERS = {
 HSTS = "max-age=31536000"
 STYLE = (resources.files("nojd.assets") / "templates" / "nojd.css").read_text(encoding="utf-8")
 
+ICON = (resources.files("nojd.assets") / "templates" / "favicon.svg").read_bytes()
+#: Kept in a browser's cache: no page's secrets are in them.
+STATIC = ("/static/nojd.css", "/favicon.ico", "/static/favicon.svg")
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -39,12 +43,19 @@ def style() -> Response:
                     headers={"Cache-Control": "max-age=3600"})  # fmt: skip
 
 
+@router.get("/favicon.ico")
+@router.get("/static/favicon.svg")
+def icon() -> Response:
+    """The dashboard's icon (SVG, also where browsers look for /favicon.ico)."""
+    return Response(ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 def secure(request: Request, answer: Response) -> None:
     """Put the security headers on ``answer``; a page (not the style sheet) is not kept
     in any cache: it may show a token made once."""
     for name, value in HEADERS.items():
         answer.headers.setdefault(name, value)
-    if request.url.path != "/static/nojd.css":
+    if request.url.path not in STATIC:
         answer.headers.setdefault("Cache-Control", "no-store")
     if request.url.scheme == "https":
         answer.headers.setdefault("Strict-Transport-Security", HSTS)

@@ -52,6 +52,7 @@ def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> H
             if code != lang
         ],
         csrf=csrf.token(request),
+        health=web.health(),
         **values,
     )
     answer = HTMLResponse(html)

@@ -26,7 +26,7 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
                     settings=config.ingest)  # fmt: skip
     worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
     worker.start()
-    app = create_app(config, store)
+    app = create_app(config, store, ingest.link)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     done = threading.Event()
     supervisor = threading.Thread(

@@ -13,13 +13,15 @@ from fastapi import Depends, FastAPI
 from nojd import __version__
 from nojd.server import access, api, csrf, dashboard, downloads, errorpages, headers, login
 from nojd.server.config import ServerConfig
+from nojd.server.health import Link
 from nojd.server.store import Store
 from nojd.server.webcontext import Web
 from nojd.survey import default_survey
 
 
-def create_app(config: ServerConfig, store: Store) -> FastAPI:
-    """The API and the dashboard on ``store``, for the surveys ``config`` accepts."""
+def create_app(config: ServerConfig, store: Store, link: Link | None = None) -> FastAPI:
+    """The API and the dashboard on ``store``, for the surveys ``config`` accepts; ``link``
+    tells them about ingest's broker connection where ingest runs in the same process."""
     app = FastAPI(
         title="nojd",
         version=__version__,
@@ -29,7 +31,7 @@ def create_app(config: ServerConfig, store: Store) -> FastAPI:
         redoc_url=None,
         dependencies=[Depends(csrf.guard)],  # every route, and every one added later
     )
-    app.state.web = Web(config, store, config.surveys(), default_survey().id)
+    app.state.web = Web(config, store, config.surveys(), default_survey().id, link=link)
     for part in (api, login, dashboard, access, downloads):
         app.include_router(part.router)
     errorpages.install(app)

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig
+from nojd.server.health import Health, Link, check
 from nojd.server.store import Store
 from nojd.server.throttle import LoginThrottle
 from nojd.survey import Survey
@@ -29,6 +30,12 @@ class Web:
     default_survey: str
     #: Failed logins per address and user name (:mod:`nojd.server.throttle`).
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    #: Ingest's broker link, where ingest runs in this process (``nojd server run``).
+    link: Link | None = None
+
+    def health(self) -> Health:
+        """The store's and the broker link's health, now."""
+        return check(self.store, self.link)
 
     def survey(self, survey_id: str | None) -> Survey:
         """The survey ``survey_id``, or the default one for None or ``''``."""

@@ -131,3 +131,25 @@ def test_a_token_name_is_used_once(api):
     )  # fmt: skip
     assert result.returncode == 1
     assert "token: 'excel' exists already" in result.stderr
+
+
+def test_a_missing_or_wrong_day_is_one_line_naming_it(api):
+    client, token, store = api
+    auth = {"Authorization": f"Bearer {token}"}
+    missing = client.get("/api/v1/figures?to=2026-11-30", headers=auth)
+    assert missing.status_code == 422
+    assert missing.json() == {"detail": "from: missing; expected a day like 2026-01-31"}
+    wrong = client.get("/api/v1/figures?from=garbage&to=2026-11-30", headers=auth)
+    assert wrong.status_code == 422
+    [detail] = wrong.json().values()
+    assert detail.startswith("from: 'garbage' is not a day like 2026-01-31 (")
+    assert "\n" not in detail
+
+
+def test_the_icon_is_where_browsers_look_for_it(api):
+    client, token, store = api
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        icon = client.get(path)
+        assert icon.status_code == 200, path
+        assert icon.headers["content-type"] == "image/svg+xml"
+        assert icon.content.startswith(b"<svg")

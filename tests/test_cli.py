@@ -96,10 +96,15 @@ def test_a_panel_size_out_of_range_is_refused_by_name(tmp_path, size):
     assert "argument --size" in line and not list(tmp_path.iterdir())
 
 
+#: ``nojd device add`` for a terminal that reaches the broker by name
+ADD = ("device", "add", "desk-1", "--site", "s", "--broker", "mqtts://nojd.example:8883")
+
+
 def test_device_add_refuses_the_server_s_own_user(secured):
     before = secured.plugin_file.read_text()
     result = nojd("device", "add", "nojd-server", "--site", "kontaktcenter", "--rotate",
-                  "--admin", str(secured.admin_file), "--out", str(secured.folder / "out"))  # fmt: skip
+                  "--broker", secured.url, "--admin", str(secured.admin_file),
+                  "--out", str(secured.folder / "out"))  # fmt: skip
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         "nojd: device: 'nojd-server' is reserved (ids starting with nojd- are the server's "
@@ -109,27 +114,25 @@ def test_device_add_refuses_the_server_s_own_user(secured):
 
 
 def test_device_add_says_in_one_line_what_is_wrong_with_the_admin_file(tmp_path, secured):
-    missing = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(tmp_path / "none"))
+    missing = nojd(*ADD, "--admin", str(tmp_path / "none"))
     assert missing.stderr.strip() == f"nojd: broker admin file {tmp_path / 'none'}: not found"
     wrong = tmp_path / "wrong.toml"
     wrong.write_text(secured.admin_file.read_text().replace('password = "', 'password = "x'))
-    refused = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(wrong),
-                   "--out", str(tmp_path))  # fmt: skip
+    refused = nojd(*ADD, "--admin", str(wrong), "--out", str(tmp_path))  # fmt: skip
     assert refused.stderr.strip().splitlines() == [
         f"nojd: broker: {secured.url} refused nojd-admin (Not authorized)"
     ]
     down = tmp_path / "down.toml"
     down.write_text(secured.admin_file.read_text().replace(secured.url, "mqtt://127.0.0.1:9"))
-    unreachable = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(down),
-                       "--out", str(tmp_path))  # fmt: skip
+    unreachable = nojd(*ADD, "--admin", str(down), "--out", str(tmp_path))  # fmt: skip
     [line] = unreachable.stderr.strip().splitlines()
     assert line.startswith("nojd: broker: cannot reach mqtt://127.0.0.1:9 (")
-    nowhere = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(secured.admin_file),
+    nowhere = nojd(*ADD, "--admin", str(secured.admin_file),
                    "--out", "/proc/nowhere")  # fmt: skip
     assert nowhere.stderr.strip().splitlines() == [
         "nojd: out: cannot make '/proc/nowhere' (No such file or directory)"
     ]
-    made = nojd("device", "add", "desk-1", "--site", "s", "--admin", str(secured.admin_file),
+    made = nojd(*ADD, "--admin", str(secured.admin_file),
                 "--out", str(tmp_path / "out"))  # fmt: skip
     assert made.returncode == 0 and "desk-1: added to the broker (epoch 0)" in made.stdout
     assert oct((tmp_path / "out/desk-1.toml").stat().st_mode & 0o777) == "0o600"

@@ -154,10 +154,21 @@ def test_a_store_that_holds_rows_is_refused_and_kept(tmp_path, postgres):
 )  # fmt: skip
 def test_a_bad_target_is_one_line(tmp_path, args, said):
     source_url = f"sqlite:///{tmp_path / 'server.sqlite'}"
+    open_store(source_url, ZoneInfo("Europe/Stockholm")).close()  # a server that has run
     copied = nojd("server", "store", "copy", "--db", source_url, *args)
     assert copied.returncode != 0
     [line] = copied.stderr.strip().splitlines()
     assert said in line and "secret" not in line
+
+
+def test_a_source_that_does_not_exist_is_refused_not_made(tmp_path):
+    missing = tmp_path / "server.sqlite"
+    copied = nojd("server", "store", "copy", "--db", f"sqlite:///{missing}",
+                  "--to", f"sqlite:///{tmp_path / 'copy.sqlite'}")  # fmt: skip
+    assert copied.returncode == 1
+    [line] = copied.stderr.strip().splitlines()
+    assert line.startswith(f"nojd: db: 'sqlite:///{missing}' does not exist; expected the store")
+    assert not missing.exists() and not (tmp_path / "copy.sqlite").exists()
 
 
 def test_the_source_itself_is_refused(tmp_path):

@@ -16,11 +16,19 @@ from nojd.server.store.sqlite import SqliteStore
 __all__ = ["Accounts", "Batch", "Reject", "SqliteStore", "Store", "open_store", "shown_url"]
 
 
-def open_store(url: str, zone: ZoneInfo) -> Store:
+def open_store(url: str, zone: ZoneInfo, *, existing: bool = False) -> Store:
     """The store at ``url``: ``sqlite:///path/to/file.sqlite`` or
-    ``postgresql://user@host:port/database``."""
+    ``postgresql://user@host:port/database``. With ``existing`` a SQLite file that does
+    not exist is an error, not a new empty store (commands that read or change a running
+    server's store)."""
     if url.startswith("sqlite:///"):
-        return SqliteStore(Path(url.removeprefix("sqlite://")), zone)
+        path = Path(url.removeprefix("sqlite://"))
+        if existing and not path.is_file():
+            raise ConfigError(
+                f"db: {url!r} does not exist; expected the store of a server that has run "
+                "(give --config with the server's config, or --db URL)"
+            )
+        return SqliteStore(path, zone)
     if url.startswith(("postgresql://", "postgres://")):
         from nojd.server.store.postgres import PostgresStore  # psycopg only when asked for
 

@@ -484,8 +484,9 @@ class SqlStore:
         return answers, responses
 
     def healthy(self) -> bool:
-        """Whether the database answers a query."""
-        return self.connection.rows("SELECT 1 AS one") == [{"one": 1}]
+        """Whether the database answers a query on one of its tables."""
+        found = self.connection.rows("SELECT count(*) AS n FROM (SELECT 1 FROM devices LIMIT 1) d")
+        return len(found) == 1
 
     def response_keys(self) -> list[tuple[str, int, str]]:
         """``(device, seq, id)`` of every stored response, for checks and tests."""
