@@ -439,7 +439,7 @@ server_role() {
     service_manager restart mosquitto.service
     service_manager restart nojd-server.service
     say "next: the dashboard is at http://$(hostname -f 2>/dev/null || hostname):${LISTEN##*:}/"
-    say "      for each terminal: $VENV/bin/nojd device add ID --site SITE --broker mqtts://$(hostname -f 2>/dev/null || hostname):8883 --ca-file /etc/nojd/tls/ca.crt --out /root/terminals"
+    say "      for each terminal: $VENV/bin/nojd device add ID --site SITE --broker mqtts://$(hostname -f 2>/dev/null || hostname):8883 --ca-file /etc/nojd/tls/ca.crt"
     say "      and copy /etc/nojd/tls/ca.crt and the terminal's ID.toml to it (docs/operations.md)"
 }
 

@@ -18,11 +18,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pygame
 
+from nojd.errors import ConfigError
 from nojd.kiosk import screens
+from nojd.kiosk.central import Applied, Keeper, apply
 from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.display import Display
@@ -31,7 +34,9 @@ from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.session import RETRY_SECONDS, Screen, Session, View
 from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.kiosk.uplink import Uplink
-from nojd.survey import Response, Survey
+from nojd.survey import MessageError, Response, Survey
+from nojd.survey.central import decode_config
+from nojd.survey.topics import MAX_REASON
 from nojd.systemd import Watchdog, notify
 
 log = logging.getLogger("nojd.kiosk")
@@ -59,6 +64,11 @@ class Parts:
     #: Open the outbox (it may fail, and is tried again) and, with a broker, its uplink.
     open_outbox: Callable[[], Outbox]
     open_uplink: Callable[[Outbox], Uplink | None]
+    #: The terminal's own config file, under any central configuration.
+    base: KioskConfig | None = None
+    #: Where the last good central configuration is kept, and the one running now.
+    keeper: Keeper | None = None
+    central: Applied | None = None
 
 
 class Kiosk:
@@ -92,6 +102,9 @@ class Kiosk:
         self.uplink: Uplink | None = None
         self._broken = View(Screen.OUT_OF_ORDER, self.config.languages[0])
         self._retry_at = 0.0
+        self.central = parts.central
+        self._pending: Applied | None = None
+        self._pending_lock = threading.Lock()
         self._open_outbox()
         self._redraw()
 
@@ -174,16 +187,69 @@ class Kiosk:
             return
         self.uplink = self.parts.open_uplink(self.outbox)
         if self.uplink is not None:
+            self.uplink.on_config = self._on_config
+            if self.central is not None:
+                self.uplink.config_state = _applied_state(self.central.version)
             self.uplink.start()
+        self._new_session(self.outbox)
+
+    def _new_session(self, outbox: Outbox) -> None:
         hours = self.config.hours
         self.session = Session(
             self.config,
             self.survey,
-            self.outbox,
+            outbox,
             self.clock,
             on_commit=self._committed,
             is_open=(lambda: hours.is_open(self.clock.now())) if hours else (lambda: True),
         )
+
+    # -- central configuration ---------------------------------------------------
+
+    def _on_config(self, payload: bytes) -> None:
+        """A central config arrived (the uplink's thread): checked and kept on disk now,
+        applied by the loop at the welcome screen."""
+        current = self._pending or self.central
+        try:
+            version, data = decode_config(payload)
+        except MessageError as exc:
+            log.error("refused a central config message: %s", exc)
+            return
+        if current is not None and (current.version, current.data) == (version, data):
+            return  # the retained message again, after a reconnect
+        kept = current.version if current else None
+        base = self.parts.base or self.config
+        try:
+            applied = apply(base, version, data)
+            if self.parts.keeper is not None:
+                self.parts.keeper.save(applied)
+        except (ConfigError, OSError) as exc:
+            log.error("refused central config version %d: %s; keeping %s", version, exc,
+                      f"version {kept}" if kept is not None else "the config file")  # fmt: skip
+            if self.uplink is not None:
+                self.uplink.report_config(
+                    {"applied": kept, "refused": version, "reason": str(exc)[:MAX_REASON]}
+                )
+            return
+        log.info("central config version %d received; applied at the welcome screen", version)
+        with self._pending_lock:
+            self._pending = applied
+        self._wake.set()
+
+    def _reconfigure(self) -> None:
+        """Take the pending central config, if one waits and no visitor is mid-visit."""
+        with self._pending_lock:
+            applied, self._pending = self._pending, None
+        if applied is None or self.outbox is None:
+            return
+        self.config, self.survey, self.central = applied.config, applied.survey, applied
+        self.zone = applied.config.zone
+        if self.uplink is not None:
+            self.uplink.use_survey(applied.survey)
+            self.uplink.report_config(_applied_state(applied.version))
+        self._new_session(self.outbox)
+        self._drawn = -1  # the new session counts its versions afresh
+        log.info("applied central config version %d", applied.version)
 
     def _committed(self, response: Response) -> None:
         if self.uplink is not None:
@@ -296,6 +362,8 @@ class Kiosk:
             self._hold_until = None
             self.session.request_staff(with_pin=True)
         self.session.tick()
+        if self._pending is not None and self.session.idle:
+            self._reconfigure()
 
     def _timeout(self) -> float:
         """Seconds until the next deadline; long when nothing is due."""
@@ -351,3 +419,8 @@ class Kiosk:
             else (lambda: None),
             now=self.clock.now,
         )
+
+
+def _applied_state(version: int) -> dict[str, Any]:
+    """A status's word on the central config now running."""
+    return {"applied": version, "refused": None, "reason": None}

@@ -12,10 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from nojd.errors import ConfigError
-from nojd.kiosk.hours import OpeningHours, parse_hours
 from nojd.kiosk.pin import PIN_SCHEME
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.survey import Survey, default_survey, load_survey
+from nojd.survey.hours import OpeningHours, parse_hours
 from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
 from nojd.tomlconfig import Table, boolean, number, text, whole
 

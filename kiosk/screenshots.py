@@ -23,9 +23,9 @@ from gpiozero.pins.mock import MockFactory
 from nojd.kiosk.app import Kiosk
 from nojd.kiosk.clock import ManualClock
 from nojd.kiosk.config import DisplayConfig, GpioConfig, KioskConfig
-from nojd.kiosk.hours import OpeningHours
 from nojd.kiosk.pin import hash_pin
 from nojd.kiosk.wiring import build_kiosk
+from nojd.survey.hours import OpeningHours
 
 #: A Tuesday morning, when the desk is open.
 OPEN_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)

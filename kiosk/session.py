@@ -255,6 +255,12 @@ class Session:
         if self.view.screen in (Screen.WELCOME, Screen.CLOSED):
             self._follow_hours()
 
+    @property
+    def idle(self) -> bool:
+        """Whether no visitor is in the middle of anything and every answer is saved: the
+        moment a new configuration may take over."""
+        return self.view.screen in (Screen.WELCOME, Screen.CLOSED) and not self._unsaved
+
     def deadline(self) -> float | None:
         """The monotonic time at which :meth:`tick` will change something."""
         screen = self.view.screen

@@ -19,6 +19,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -52,7 +53,16 @@ class Uplink:
         self.device = device
         self.outbox = outbox
         self.survey = survey
+        #: Every survey this terminal has asked: a row of an earlier one still goes out.
+        self.surveys = {survey.id: survey}
         self.clock = clock
+        #: Called with each central config message (the kiosk checks and applies it).
+        self.on_config: Callable[[bytes], None] = lambda payload: None
+        #: Which central config the terminal applied, and which it refused and why.
+        self.config_state: dict[str, Any] | None = None
+        self._status_due = threading.Event()
+        #: Where the terminal stands, told in its status.
+        self.site = ""
         self.state = "connecting"
         self.drained = threading.Event()
         self._fresh: deque[int] = deque()
@@ -72,6 +82,16 @@ class Uplink:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+
+    def use_survey(self, survey: Survey) -> None:
+        """Answers from now on are of ``survey`` (a central config changed it)."""
+        self.surveys[survey.id] = survey
+        self.survey = survey
+
+    def report_config(self, state: dict[str, Any]) -> None:
+        """Tell the server at once what became of a central config."""
+        self.config_state = state
+        self._status_due.set()
 
     def notify(self, seq: int) -> None:
         """A response was just committed: send it ahead of any backlog."""
@@ -115,7 +135,8 @@ class Uplink:
             connected.set()
 
         client.on_connect = on_connect
-        client.on_message = self._on_ack
+        client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self.state = "connecting"
         try:
             client.connect(host, port, keepalive=self.config.keepalive, properties=connect_limits())
@@ -134,7 +155,12 @@ class Uplink:
                 raise ConnectionError("no answer to CONNECT")
         if refused:
             raise ConnectionError(f"refused: {refused[0]}")
-        client.subscribe(topic("ack", self.device, self.config.prefix), qos=1)
+        client.subscribe(
+            [
+                (topic("ack", self.device, self.config.prefix), 1),
+                (topic("config", self.device, self.config.prefix), 1),
+            ]
+        )
         self.state = "online"
         self._peak = self.outbox.backlog()
         log.info("connected to %s; backlog %d", self.config.broker.url, self._peak)
@@ -144,7 +170,8 @@ class Uplink:
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
-                if now - beat >= self.config.heartbeat:
+                if now - beat >= self.config.heartbeat or self._status_due.is_set():
+                    self._status_due.clear()
                     client.publish(status, self._status("online"), qos=1, retain=True)
                     beat = now
                 self._send(client, now)
@@ -158,7 +185,28 @@ class Uplink:
                 client.disconnect()
 
     def _status(self, state: str) -> bytes:
-        return encode_status(state, self.clock.now(), self.outbox.backlog(), __version__)
+        return encode_status(
+            state, self.clock.now(), self.outbox.backlog(), __version__, self.config_state,
+            self.site,
+        )  # fmt: skip
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: Any, mid: int, codes: Any, properties: Any
+    ) -> None:
+        if len(codes) == 2 and codes[1].is_failure:
+            log.warning(
+                "the broker refused this terminal its config topic (%s): central "
+                "configuration needs 'nojd broker update' on the server", codes[1],
+            )  # fmt: skip
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if message.topic.endswith("/config"):
+            try:
+                self.on_config(bytes(message.payload))
+            except Exception:  # a kiosk never stops for a bad message
+                log.exception("a central config message could not be handled")
+            return
+        self._on_ack(client, userdata, message)
 
     def _on_ack(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
@@ -226,7 +274,7 @@ class Uplink:
     def _payload(self, response: Response) -> bytes | None:
         try:  # the survey may have changed since the kiosk committed the response
             message = {**response.as_json(), "epoch": self.config.epoch}
-            return encode(validate(message, self.survey))
+            return encode(validate(message, self.surveys.get(response.survey, self.survey)))
         except MessageError as exc:  # never block the rest
             log.error(
                 "outbox row %s is not a valid message (%s); it stays unsent",

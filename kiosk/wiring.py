@@ -17,6 +17,7 @@ from gpiozero import Factory
 
 from nojd.errors import ConfigError
 from nojd.kiosk.app import Kiosk, Parts
+from nojd.kiosk.central import Keeper
 from nojd.kiosk.clock import Clock, SystemClock
 from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.display import Display
@@ -36,7 +37,12 @@ def build_kiosk(
 ) -> Kiosk:
     """A kiosk for ``config``: in a window of ``window`` pixels, or full screen when None."""
     clock = clock or SystemClock()
-    survey = config.survey()  # a bad survey file fails before any pin or display is taken
+    base = config
+    keeper = Keeper(config.data_dir)
+    central = keeper.load(base)  # the last good central config, over the file's values
+    if central is not None:
+        config = central.config
+    survey = central.survey if central else config.survey()  # a bad survey file fails early
     display = open_display(config, window)
     pygame.font.init()
     wake = threading.Event()
@@ -51,7 +57,9 @@ def build_kiosk(
     def open_uplink(outbox: Outbox) -> Uplink | None:
         if not config.broker:
             return None
-        return Uplink(config.uplink_config(), config.device, outbox, survey, clock)
+        uplink = Uplink(config.uplink_config(), config.device, outbox, survey, clock)
+        uplink.site = config.site
+        return uplink
 
     parts = Parts(
         config=config,
@@ -63,6 +71,9 @@ def build_kiosk(
         wake=wake,
         open_outbox=lambda: Outbox(config.data_dir, config.device, clock),
         open_uplink=open_uplink,
+        base=base,
+        keeper=keeper,
+        central=central,
     )
     return Kiosk(parts, on_commit)
 

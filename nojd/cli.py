@@ -20,6 +20,7 @@ from nojd.kiosk.commands import add_commands as add_kiosk_commands
 from nojd.server.broker_commands import add_broker_commands
 from nojd.server.commands import add_commands as add_server_commands
 from nojd.server.commands import add_report_command
+from nojd.server.config_commands import add_config_commands
 from nojd.survey import (
     FiguresError,
     Survey,
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_commands(commands)
     add_broker_commands(commands)
     add_report_command(commands)
+    add_config_commands(commands)
     _add_demo(commands)
     _mark_leaves(parser)
     return parser

@@ -25,14 +25,14 @@ router = APIRouter(include_in_schema=False)
 @router.get("/access", response_class=HTMLResponse)
 def access(request: Request, web: Shared, user: User) -> Response:
     """The users and the tokens."""
-    refused = _refusal(request, user)
+    refused = refusal(request, user)
     return refused or _page(request, web, user)
 
 
 @router.post("/access/tokens")
 def make_token(request: Request, web: Shared, user: User, name: Annotated[str, Form()]) -> Response:
     """A new token, shown once on the page; a taken or bad name is a 400 that says why."""
-    refused = _refusal(request, user)
+    refused = refusal(request, user)
     if refused:
         return refused
     try:
@@ -49,14 +49,14 @@ def revoke_token(
     request: Request, web: Shared, user: User, name: Annotated[str, Form()]
 ) -> Response:
     """Revoke a token, then show the page again."""
-    refused = _refusal(request, user)
+    refused = refusal(request, user)
     if refused:
         return refused
     web.store.accounts.delete_token(name)
     return RedirectResponse(f"/access?lang={language(request)}", status_code=303)
 
 
-def _refusal(request: Request, user: dict[str, str] | None) -> Response | None:
+def refusal(request: Request, user: dict[str, str] | None) -> Response | None:
     """The answer for anyone but a logged-in admin; None for an admin."""
     if user is None:
         return to_login(request)

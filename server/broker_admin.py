@@ -20,8 +20,11 @@ from nojd.errors import ConfigError
 from nojd.mqtt import BrokerSettings, make_client, settings_from_table
 from nojd.server.broker_roles import (
     ADMIN_USER,
+    SERVER_ROLE,
+    TERMINAL_ROLE_PREFIX,
     describe_epoch,
     epoch_of,
+    server_acls,
     terminal_acls,
     terminal_client,
     terminal_role_name,
@@ -166,6 +169,26 @@ class BrokerAdmin:
         except ConfigError:
             self.run({"command": "deleteRole", "rolename": role})  # no role without its client
             raise
+
+    def update_roles(self, prefix: str) -> list[str]:
+        """Give the server's role and every terminal's role the rights of this version
+        (an upgrade adds rights, such as a terminal's config topic); the roles changed."""
+        names = self.run({"command": "listRoles"})[0]["data"]["roles"]
+        changed = []
+        for name in names:
+            if name == SERVER_ROLE:
+                wanted = server_acls(prefix)
+            elif isinstance(name, str) and name.startswith(TERMINAL_ROLE_PREFIX):
+                wanted = terminal_acls(name.removeprefix(TERMINAL_ROLE_PREFIX), prefix)
+            else:
+                continue
+            role = self.run({"command": "getRole", "rolename": name})[0]["data"]["role"]
+            held = {(entry["acltype"], entry["topic"]) for entry in role.get("acls", [])}
+            missing = [entry for entry in wanted if (entry["acltype"], entry["topic"]) not in held]
+            if missing:
+                self.run(*({"command": "addRoleACL", "rolename": name, **e} for e in missing))
+                changed.append(name)
+        return changed
 
     def start_epoch(self, device: str, epoch: int, prefix: str) -> None:
         """Tell the server (retained, so a server that is down learns it later) that a

@@ -45,6 +45,20 @@ def add_broker_commands(
     init.add_argument("--passwd", type=Path, help="an older Mosquitto password file to carry over")
     init.set_defaults(handler=_init)
 
+    update = actions.add_parser(
+        "update",
+        help="give existing roles the rights of this version (after an upgrade)",
+        description=(
+            "Add to the server's role and to every terminal's role the rights this version "
+            "of nojd needs and they lack (such as a terminal's own config topic), on the "
+            "running broker as the admin of --admin. Rights are only added."
+        ),
+    )
+    update.add_argument(
+        "--admin", type=Path, default=DEFAULT_ADMIN_FILE,
+        help=f"the broker admin's file (default {DEFAULT_ADMIN_FILE})",
+    )  # fmt: skip
+    update.set_defaults(handler=_update)
     device = commands.add_parser(
         "device", help="add terminals to the broker", description="Manage terminals."
     )
@@ -104,6 +118,16 @@ def _init(args: argparse.Namespace) -> int:
     )
     print(f" and {len(done.terminals)} terminal(s) carried over" if done.terminals else "")
     print(f"wrote {args.admin}: the admin's password, for nojd device add")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    from nojd.server.broker_admin import BrokerAdmin, load_admin
+
+    admin, prefix = load_admin(args.admin)
+    with BrokerAdmin(admin) as broker:
+        changed = broker.update_roles(prefix)
+    print(f"updated {len(changed)} role(s)" + (": " + ", ".join(changed) if changed else ""))
     return 0
 
 

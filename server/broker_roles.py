@@ -7,12 +7,14 @@ subscription when it is made and refuses it with a SUBACK reason code; nothing
 is subscribed, subscribable or publishable unless a role below allows it.
 
 * **A terminal** (user = its device id) has its own role ``nojd-terminal-<id>``:
-  publish its own response and status, subscribe to and receive its own ack.
+  publish its own response and status, subscribe to and receive its own ack and its
+  own central configuration (``nojd/v1/<id>/config``).
   Its client id is bound to ``nojd-kiosk-<id>``, so no one else's login can take
   that id, and it can take no other.  (Mosquitto 2.0.11, in Debian 12, has no
   ``%u`` in dynamic-security topics: hence one role per terminal.)
 * **The server** (``nojd-server``) reads responses (shared or not) and statuses
-  and writes acks, under any client id: its ingest workers run side by side.
+  and writes acks and the terminals' central configurations (retained), under any
+  client id: its ingest workers run side by side.
 * **The admin** (``nojd-admin``) manages the plugin (``nojd device add``), and
   publishes the epoch a replacement starts (``nojd/v1/<id>/epoch``, retained), which
   only it may publish and only the server may read.
@@ -51,18 +53,24 @@ def acl(kind: str, topic_filter: str) -> dict[str, Any]:
     return {"acltype": kind, "topic": topic_filter, "priority": 0, "allow": True}
 
 
+TERMINAL_ROLE_PREFIX = "nojd-terminal-"
+
+
 def terminal_role_name(device: str) -> str:
     """The role that holds a terminal's rights."""
-    return f"nojd-terminal-{device}"
+    return f"{TERMINAL_ROLE_PREFIX}{device}"
 
 
 def terminal_acls(device: str, prefix: str = PREFIX) -> list[dict[str, Any]]:
-    """A terminal sends its own response and status and reads its own ack; nothing else."""
+    """A terminal sends its own response and status and reads its own ack and its own
+    central configuration; nothing else."""
     return [
         acl("publishClientSend", topic("response", device, prefix)),
         acl("publishClientSend", topic("status", device, prefix)),
         acl("subscribeLiteral", topic("ack", device, prefix)),
         acl("publishClientReceive", topic("ack", device, prefix)),
+        acl("subscribeLiteral", topic("config", device, prefix)),
+        acl("publishClientReceive", topic("config", device, prefix)),
     ]
 
 
@@ -77,6 +85,7 @@ def server_acls(prefix: str = PREFIX) -> list[dict[str, Any]]:
         acl("publishClientReceive", f"{prefix}/+/status"),
         acl("publishClientReceive", f"{prefix}/+/epoch"),
         acl("publishClientSend", f"{prefix}/+/ack"),
+        acl("publishClientSend", f"{prefix}/+/config"),
     ]
 
 

@@ -371,6 +371,7 @@ def _ingest(args: argparse.Namespace) -> int:
         prefix=config.prefix,
         settings=config.ingest,
         client_id=getattr(args, "client_id", None),
+        server=config,
     )
     signal.signal(signal.SIGTERM, lambda *_: ingest.stop())
     signal.signal(signal.SIGINT, lambda *_: ingest.stop())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,6 +99,14 @@ class ServerConfig:
         """Every survey the server accepts: the shipped one and the configured files."""
         found = [default_survey(), *(load_survey(path) for path in self.survey_files)]
         return {survey.id: survey for survey in found}
+
+    def survey_tables(self) -> dict[str, dict[str, Any]]:
+        """Every survey the server accepts as the data of its TOML file, by id: what a
+        central configuration sends a terminal whole, texts and all."""
+        shipped = resources.files("nojd.survey") / "surveys" / "service.toml"
+        found = [tomllib.loads(shipped.read_text(encoding="utf-8"))]
+        found += [tomllib.loads(Path(p).read_text(encoding="utf-8")) for p in self.survey_files]
+        return {str(data["id"]): data for data in found}
 
     def with_overrides(self, broker: str | None = None, db: str | None = None) -> ServerConfig:
         """The config with command-line flags applied and checked."""

@@ -9,13 +9,14 @@ language (``?lang=``); every page needs a login (:mod:`nojd.server.login`).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from nojd.errors import ConfigError
+from nojd.server import central
 from nojd.server.errorpages import error_page
 from nojd.server.figures import heatmap
 from nojd.server.filters import Filters, chosen_filters, filtered_report
@@ -78,8 +79,20 @@ def _show(
         survey=survey, surveys=list(web.surveys.values()), filters=chosen,
         choices=_choices(web, known), devices=known,
         options={q.id: {o.id: o.text[lang] for o in q.options} for q in survey.questions},
+        sent=web.store.central.sent() if name == "devices" else {},
+        closed=_closed_now(web) if name == "devices" else set(),
         **{"report": None, "trends": {}, **shown},
     )  # fmt: skip
+
+
+def _closed_now(web: Web) -> set[str]:
+    """The terminals whose centrally set opening hours say their desk is closed now."""
+    now = datetime.now(UTC)
+    return {
+        device
+        for device, hours in central.hours_by_device(web.store, web.config).items()
+        if not hours.is_open(now)
+    }
 
 
 def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) -> dict[str, Any]:

@@ -29,7 +29,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from nojd.mqtt import BrokerSettings, make_client
-from nojd.server.config import IngestConfig
+from nojd.server import central
+from nojd.server.config import IngestConfig, ServerConfig
 from nojd.server.plausibility import plausible
 from nojd.server.receiver import MAX_BACKOFF, MESSAGE, UP, connect, frames
 from nojd.server.store import Batch, Reject, Store
@@ -47,6 +48,9 @@ log = logging.getLogger("nojd.ingest")
 
 #: How long the quarantine keeps a message, and how often ingest removes older ones.
 QUARANTINE_RETENTION = timedelta(days=30)
+#: How often ingest looks for central configs to send, and how long it waits for the broker.
+CONFIG_INTERVAL = 2.0
+CONFIG_TIMEOUT = 5.0
 EXPIRY_INTERVAL = 3600.0
 
 
@@ -63,8 +67,11 @@ class Ingest:
         prefix: str = "nojd/v1",
         settings: IngestConfig | None = None,
         client_id: str | None = None,
+        server: ServerConfig | None = None,
     ) -> None:
         self.store = store
+        #: With the server's config, ingest also sends the terminals their central config.
+        self.server = server
         self.surveys = surveys
         self.broker = broker
         self.prefix = prefix
@@ -186,12 +193,15 @@ class Ingest:
         receiver.start()
         if connect(self.client, self.broker, self.stopped):
             self.client.loop_start()
-        expired_at = 0.0
+        expired_at = configs_at = 0.0
         try:
             while not self.stopped.is_set():
                 if time.monotonic() - expired_at > EXPIRY_INTERVAL or not expired_at:
                     self._expire()
                     expired_at = time.monotonic()
+                if time.monotonic() - configs_at > CONFIG_INTERVAL and self.connected.is_set():
+                    self._send_configs()
+                    configs_at = time.monotonic()
                 items = self._take()
                 if items:
                     self.process(items)
@@ -214,6 +224,31 @@ class Ingest:
             child.wait(10)
         except (OSError, subprocess.TimeoutExpired):
             child.kill()
+
+    def _send_configs(self) -> None:
+        """Send each terminal its central config where it differs from what was last sent:
+        retained on its own topic, recorded once the broker has it."""
+        if self.server is None:
+            return
+        try:
+            sent = self.store.central.sent()
+            for message in central.messages(self.store, self.server):
+                if sent.get(message.device) == (message.version, message.digest):
+                    continue
+                info = self.client.publish(
+                    topic("config", message.device, self.prefix), message.payload, qos=1,
+                    retain=True,
+                )  # fmt: skip
+                info.wait_for_publish(CONFIG_TIMEOUT)
+                if not info.is_published():
+                    log.warning("the broker did not take the config of %s", message.device)
+                    return
+                self.store.central.mark_sent(
+                    message.device, message.version, message.digest, datetime.now(UTC)
+                )
+                log.info("sent config version %d to %s", message.version, message.device)
+        except Exception as exc:  # the store or the broker is away: the next round tries
+            log.warning("could not send the central configs: %s", exc)
 
     def _expire(self) -> None:
         """Remove quarantined messages older than the retention period."""

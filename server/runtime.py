@@ -23,7 +23,7 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
 
     store = open_store(config.db, config.zone)
     ingest = Ingest(store, config.surveys(), config.broker, prefix=config.prefix,
-                    settings=config.ingest)  # fmt: skip
+                    settings=config.ingest, server=config)  # fmt: skip
     worker = threading.Thread(target=ingest.run, name="ingest", daemon=True)
     worker.start()
     app = create_app(config, store, ingest.link)

@@ -11,7 +11,17 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from nojd import __version__
-from nojd.server import access, api, csrf, dashboard, downloads, errorpages, headers, login
+from nojd.server import (
+    access,
+    api,
+    configpage,
+    csrf,
+    dashboard,
+    downloads,
+    errorpages,
+    headers,
+    login,
+)
 from nojd.server.config import ServerConfig
 from nojd.server.health import Link
 from nojd.server.store import Store
@@ -32,7 +42,7 @@ def create_app(config: ServerConfig, store: Store, link: Link | None = None) -> 
         dependencies=[Depends(csrf.guard)],  # every route, and every one added later
     )
     app.state.web = Web(config, store, config.surveys(), default_survey().id, link=link)
-    for part in (api, login, dashboard, access, downloads):
+    for part in (api, login, dashboard, access, configpage, downloads):
         app.include_router(part.router)
     errorpages.install(app)
     headers.install(app)

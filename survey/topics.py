@@ -15,6 +15,7 @@ from nojd.errors import MessageError
 from nojd.survey.wire import (
     DEVICE_PATTERN,
     MAX_SEQ,
+    SITE_PATTERN,
     VERSION,
     check_fields,
     clip,
@@ -89,22 +90,39 @@ def decode_epoch(payload: bytes | str) -> int:
     return epoch
 
 
-def encode_status(state: str, at: datetime, backlog: int, version: str) -> bytes:
-    """The retained status of a kiosk: online (with its backlog) or offline (its last will)."""
-    message = {
+def encode_status(
+    state: str,
+    at: datetime,
+    backlog: int,
+    version: str,
+    config: dict[str, Any] | None = None,
+    site: str = "",
+) -> bytes:
+    """The retained status of a kiosk: online (with its backlog) or offline (its last will);
+    ``config`` says which central configuration it applied, or refused and why; ``site``
+    where it stands, so that a new terminal gets its site's config before its first answer."""
+    message: dict[str, Any] = {
         "v": VERSION,
         "state": state,
         "at": format_time(at),
         "backlog": backlog,
         "version": version,
     }
-    return json.dumps(message, separators=(",", ":")).encode()
+    if config:
+        message["config"] = config
+    if site:
+        message["site"] = site
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+#: The longest reason a terminal gives for refusing a configuration.
+MAX_REASON = 300
 
 
 def decode_status(payload: bytes | str) -> dict[str, Any]:
     """A status message as a dict with ``at`` parsed; :class:`MessageError` for anything else."""
     data = json_object(payload, MAX_CONTROL_PAYLOAD)
-    check_fields(data, ("v", "state", "at", "backlog", "version"))
+    check_fields(data, ("v", "state", "at", "backlog", "version"), optional=("config", "site"))
     backlog = data["backlog"]
     if not is_int(backlog) or not 0 <= backlog <= MAX_SEQ:
         raise MessageError("backlog", f"{show(backlog)} is not a count")
@@ -115,4 +133,28 @@ def decode_status(payload: bytes | str) -> dict[str, Any]:
         "at": parse_time(data["at"]),
         "backlog": backlog,
         "version": data["version"],
+        **({"config": _config_state(data["config"])} if "config" in data else {}),
+        **({"site": _site(data["site"])} if "site" in data else {}),
     }
+
+
+def _site(value: object) -> str:
+    if not isinstance(value, str) or not SITE_PATTERN.fullmatch(value):
+        raise MessageError("site", f"{show(value)} does not match {SITE_PATTERN.pattern}")
+    return value
+
+
+def _config_state(value: object) -> dict[str, Any]:
+    """A status's ``config``: the central configuration applied and the one refused."""
+    if not isinstance(value, dict):
+        raise MessageError("config", f"{show(value)} is not a JSON object")
+    check_fields(value, (), optional=("applied", "refused", "reason"))
+    for key in ("applied", "refused"):
+        number = value.get(key)
+        if number is not None and (not is_int(number) or not 0 <= number <= MAX_SEQ):
+            raise MessageError(f"config.{key}", f"{show(number)} is not a config version")
+    reason = value.get("reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
+        raise MessageError("config.reason", f"{show(reason)} is not a reason of at most "
+                           f"{MAX_REASON} characters")  # fmt: skip
+    return {key: value.get(key) for key in ("applied", "refused", "reason")}

@@ -1,6 +1,7 @@
 """The shipped broker security (nojd.conf and its dynamic-security plugin), with terminals
 made as `nojd device add` makes them, on a real Mosquitto."""
 
+import subprocess
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from processes import Process, kiosk_config, outbox_rows, query, server_rows
+from processes import NOJD, Process, kiosk_config, outbox_rows, query, server_rows
 from secured import SERVER_PASSWORD
 from waiting import wait_until
 
@@ -17,6 +18,10 @@ from nojd.mqtt import BrokerSettings
 from nojd.server.broker_admin import BrokerAdmin
 from nojd.survey import build_response, default_survey, encode
 from nojd.survey.topics import decode_ack, encode_status
+
+
+def run_nojd(*args):
+    return subprocess.run([NOJD, *args], capture_output=True, text=True, timeout=60, check=False)
 
 
 class Peer:
@@ -266,3 +271,37 @@ def test_device_add_refuses_what_would_surprise(secured):
         secured.add("desk-new", change="replace")
     with pytest.raises(ConfigError, match="reserved"):
         secured.add("nojd-server", change="rotate")
+
+
+def test_a_terminal_reads_only_its_own_config_and_only_the_server_writes_it(broker_users):
+    _broker, devices, peer = broker_users
+    desk1 = peer("desk-1", devices["desk-1"].password)
+    assert desk1.subscribe("nojd/v1/desk-2/config").value >= REFUSED
+    assert desk1.subscribe("nojd/v1/+/config").value >= REFUSED
+    assert desk1.subscribe("nojd/v1/desk-1/config").value == 1
+    # a terminal cannot write a config, its own or another's: the broker drops it
+    desk2 = peer("desk-2", devices["desk-2"].password)
+    for target in ("nojd/v1/desk-1/config", "nojd/v1/desk-2/config"):
+        desk2.client.publish(target, b'{"v":1}', qos=1, retain=True).wait_for_publish(5)
+    server = peer("nojd-server", SERVER_PASSWORD)
+    server.client.publish("nojd/v1/desk-1/config", b"from the server", qos=1,
+                          retain=True).wait_for_publish(5)  # fmt: skip
+    assert wait_until(lambda: desk1.received, 10)
+    assert desk1.received == [("nojd/v1/desk-1/config", b"from the server")]
+
+
+def test_broker_update_gives_an_older_role_its_config_topic(broker_users, secured):
+    _broker, devices, peer = broker_users
+    role = "nojd-terminal-desk-1"
+    with BrokerAdmin(secured.admin) as admin:  # a role as an older version made it
+        for kind in ("subscribeLiteral", "publishClientReceive"):
+            admin.run({"command": "removeRoleACL", "rolename": role, "acltype": kind,
+                       "topic": "nojd/v1/desk-1/config"})  # fmt: skip
+    desk1 = peer("desk-1", devices["desk-1"].password)
+    assert desk1.subscribe("nojd/v1/desk-1/config").value >= REFUSED
+    updated = run_nojd("broker", "update", "--admin", str(secured.admin_file))
+    assert updated.returncode == 0, updated.stderr
+    assert updated.stdout.strip() == f"updated 1 role(s): {role}"
+    assert desk1.subscribe("nojd/v1/desk-1/config").value == 1
+    again = run_nojd("broker", "update", "--admin", str(secured.admin_file))
+    assert again.stdout.strip() == "updated 0 role(s)"  # only what was missing is added

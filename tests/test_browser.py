@@ -57,6 +57,20 @@ name = "Kultur och fritid"
 """
 
 
+#: The contact centre's central configuration: Christmas closed, a slower timeout.
+CENTRAL = """languages = ["sv", "en"]
+[session]
+inactivity_timeout = 40
+[hours]
+mon = "08:00-16:30"
+tue = "08:00-16:30"
+wed = "08:00-16:30"
+thu = "08:00-16:30"
+fri = "08:00-15:00"
+closed_dates = ["2026-12-24", "2026-12-25", "2026-12-26"]
+"""
+
+
 def visits():
     """(device, site, UTC time, overall grade): two sites, weekdays 9–16, in 2025 and 2026;
     the contact centre does worse in the afternoons."""
@@ -111,6 +125,9 @@ def server(tmp_path_factory):
         assert wait_until(lambda: len(server_rows(db)) == len(made), 60)
         subprocess.run([NOJD, "server", "user", "add", "anna", "--db", f"sqlite:///{db}"],
                        input="ett-långt-lösenord\n", text=True, check=True, timeout=60)  # fmt: skip
+        subprocess.run([NOJD, "config", "set", "--site", "kontaktcenter", "-", "--db",
+                        f"sqlite:///{db}", "--as", "anna"], input=CENTRAL, text=True, check=True,
+                       timeout=60)  # fmt: skip
         assert wait_until(lambda: "Logga in" in _get(port, "/login"), 30)
         yield port, db
     finally:
@@ -142,6 +159,7 @@ def test_login_pages_and_a_download_in_chromium(server, tmp_path):
         "hours": "/hours?from=2025-01&to=2026-12&site=kontaktcenter",
         "devices": "/devices",
         "access": "/access",
+        "config": "/config",
     }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)

@@ -7,8 +7,8 @@ import pytest
 
 from nojd.errors import ConfigError
 from nojd.kiosk.config import load_config
-from nojd.kiosk.hours import OpeningHours
 from nojd.kiosk.pin import hash_pin, verify_pin
+from nojd.survey.hours import OpeningHours
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "firmware_config" / "kiosk.example.toml"
 

@@ -10,9 +10,9 @@ from kiosk_helpers import PIN
 from waiting import wait_until
 
 from nojd.kiosk.config import GpioConfig, SessionConfig
-from nojd.kiosk.hours import OpeningHours
 from nojd.kiosk.session import RETRY_SECONDS, Screen
 from nojd.survey import decode, default_survey, encode
+from nojd.survey.hours import OpeningHours
 
 
 def answers(response):

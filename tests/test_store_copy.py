@@ -72,6 +72,8 @@ def filled(url):
     add_user(store.accounts, "anna", "ett långt lösenord", "admin")
     assert log_in(store.accounts, "anna", "ett långt lösenord")
     create_token(store.accounts, "excel")
+    version = store.central.set("site:site-1", {"languages": ["sv"]}, "anna", START)
+    store.central.mark_sent("desk-2", version, "digest", START)
     return store
 
 

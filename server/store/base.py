@@ -68,12 +68,31 @@ class Accounts(Protocol):
     def token_name(self, token_hash: str) -> str | None: ...
 
 
+class CentralConfigs(Protocol):
+    """Central configuration per scope, its change log, and what each terminal was sent."""
+
+    def set(self, scope: str, body: dict[str, Any] | None, who: str, at: datetime) -> int: ...
+
+    def configs(self) -> dict[str, tuple[dict[str, Any] | None, int]]: ...
+
+    def changes(self, limit: int = 200) -> list[dict[str, Any]]: ...
+
+    def sent(self) -> dict[str, tuple[int, str]]: ...
+
+    def mark_sent(self, device: str, version: int, digest: str, at: datetime) -> None: ...
+
+
 class Store(Protocol):
     """Responses, rollups, device state and quarantine; its accounts beside them."""
 
     @property
     def accounts(self) -> Accounts:
         """Users, logins and tokens, in the same database."""
+        ...
+
+    @property
+    def central(self) -> CentralConfigs:
+        """Central configuration, in the same database."""
         ...
 
     def ingest(self, batch: Batch, received_at: datetime) -> dict[str, list[int]]: ...

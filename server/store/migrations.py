@@ -210,3 +210,23 @@ def m010_device_epochs(db: Database) -> None:
 def m011_login_idle(db: Database) -> None:
     # A login also ends after a while without a page (the config's idle_minutes).
     db.execute("ALTER TABLE logins ADD COLUMN last_used TEXT")
+
+
+@migrations()
+def m012_central_config(db: Database) -> None:
+    # Central configuration (server/central.py): every change (its id is the version),
+    # the current config per scope, what was last sent to each terminal, and what each
+    # terminal reports it applied or refused.
+    db.execute(
+        """CREATE TABLE config_changes (id INTEGER PRIMARY KEY, at TEXT NOT NULL,
+           who TEXT NOT NULL, scope TEXT NOT NULL, body TEXT)"""
+    )
+    db.execute(
+        "CREATE TABLE central_configs (scope TEXT PRIMARY KEY, body TEXT, version INTEGER NOT NULL)"
+    )
+    db.execute(
+        """CREATE TABLE config_sent (device TEXT PRIMARY KEY, version INTEGER NOT NULL,
+           digest TEXT NOT NULL, sent_at TEXT NOT NULL)"""
+    )
+    for column in ("config_applied INTEGER", "config_refused INTEGER", "config_reason TEXT"):
+        db.execute(f"ALTER TABLE devices ADD COLUMN {column}")

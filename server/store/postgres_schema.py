@@ -84,11 +84,23 @@ M010_DEVICE_EPOCHS = [
 
 M011_LOGIN_IDLE = ["ALTER TABLE logins ADD COLUMN last_used TEXT"]
 
+M012_CENTRAL_CONFIG = [
+    """CREATE TABLE config_changes (id BIGINT PRIMARY KEY, at TEXT NOT NULL,
+        who TEXT NOT NULL, scope TEXT NOT NULL, body TEXT)""",
+    "CREATE TABLE central_configs (scope TEXT PRIMARY KEY, body TEXT, version BIGINT NOT NULL)",
+    """CREATE TABLE config_sent (device TEXT PRIMARY KEY, version BIGINT NOT NULL,
+        digest TEXT NOT NULL, sent_at TEXT NOT NULL)""",
+    "ALTER TABLE devices ADD COLUMN config_applied BIGINT",
+    "ALTER TABLE devices ADD COLUMN config_refused BIGINT",
+    "ALTER TABLE devices ADD COLUMN config_reason TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),
     ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
     ("m010_device_epochs", M010_DEVICE_EPOCHS),
     ("m011_login_idle", M011_LOGIN_IDLE),
+    ("m012_central_config", M012_CENTRAL_CONFIG),
 ]
 
 

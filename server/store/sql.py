@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from nojd.errors import ConfigError
 from nojd.server.store.base import Accounts, Batch, Connection, Reject, Transaction
 from nojd.server.store.rollups import Tally
+from nojd.server.store.sql_central import SqlCentral
 from nojd.server.store.tables import Table
 from nojd.survey import Response
 from nojd.survey.topics import topic
@@ -53,6 +54,13 @@ QUARANTINE_PER_DEVICE = 1000
 INSERT_ROWS = 500
 
 
+#: A status without ``config`` (an older terminal, its last will) keeps what was known.
+_KEPT_UNLESS_SAID = (
+    "%(name)s = CASE WHEN excluded.config_applied IS NULL AND excluded.config_refused IS NULL "
+    "THEN devices.%(name)s ELSE excluded.%(name)s END"
+)
+
+
 class SqlStore:
     """Responses, rollups, device state and quarantine on a :class:`Connection`."""
 
@@ -62,6 +70,7 @@ class SqlStore:
     def __init__(self, connection: Connection, accounts: Accounts, zone: ZoneInfo) -> None:
         self.connection = connection
         self.accounts = accounts
+        self.central = SqlCentral(connection)
         self.zone = zone
 
     def close(self) -> None:
@@ -139,18 +148,28 @@ class SqlStore:
             self._trim_quarantine(conn, touched)
             tally.write(conn)
             for device, status in batch.statuses:
+                config = status.get("config") or {}
                 conn.execute(
-                    """INSERT INTO devices (device, state, status_at, backlog, version)
-                       VALUES (?, ?, ?, ?, ?)
+                    f"""INSERT INTO devices (device, state, status_at, backlog, version,
+                       config_applied, config_refused, config_reason, site)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (device) DO UPDATE SET state = excluded.state,
                        status_at = excluded.status_at, backlog = excluded.backlog,
-                       version = excluded.version""",
+                       version = excluded.version,
+                       site = coalesce(devices.site, excluded.site),
+                       {_KEPT_UNLESS_SAID % {"name": "config_applied"}},
+                       {_KEPT_UNLESS_SAID % {"name": "config_refused"}},
+                       {_KEPT_UNLESS_SAID % {"name": "config_reason"}}""",
                     [
                         device,
                         status["state"],
                         format_time(status["at"]),
                         status["backlog"],
                         status["version"],
+                        config.get("applied"),
+                        config.get("refused"),
+                        config.get("reason"),
+                        status.get("site"),
                     ],
                 )
         return acks

@@ -37,7 +37,8 @@ def _rollup(name: str, span: str, per_answer: bool) -> Table:
 _RESPONSE_COLUMNS = ("id", "device", "seq", "site", "survey", "lang", "at", "clock", "answers",
                      "flags", "received_at")  # fmt: skip
 _DEVICE_COLUMNS = ("device", "site", "first_seen", "last_seen", "highest_seq", "received",
-                   "state", "status_at", "backlog", "version", "quarantine_dropped")  # fmt: skip
+                   "state", "status_at", "backlog", "version", "quarantine_dropped",
+                   "config_applied", "config_refused", "config_reason")  # fmt: skip
 TABLES: tuple[Table, ...] = (
     Table("responses", _RESPONSE_COLUMNS, ("id",)),
     Table("devices", _DEVICE_COLUMNS, ("device",)),
@@ -54,6 +55,10 @@ TABLES: tuple[Table, ...] = (
     Table("users", ("name", "hash", "role", "created_at"), ("name",)),
     Table("logins", ("hash", "user", "expires_at", "last_used"), ("hash",)),
     Table("tokens", ("name", "hash", "created_at"), ("name",)),
+    # Central configuration: a change's id is its version, so it is copied as it is.
+    Table("config_changes", ("id", "at", "who", "scope", "body"), ("id",)),
+    Table("central_configs", ("scope", "body", "version"), ("scope",)),
+    Table("config_sent", ("device", "version", "digest", "sent_at"), ("device",)),
 )
 #: Tables of one backend only, which a copy leaves out: its migration bookkeeping.
 OWN_TABLES = {"backfills", "_sqlite_migrations", "schema_migrations"}

@@ -1,4 +1,5 @@
-"""Opening hours: outside them the terminal shows the closed screen.
+"""Opening hours: outside them the terminal shows the closed screen, and the server knows
+the desk is closed.
 
 In the kiosk config::
 

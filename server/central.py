@@ -1,0 +1,176 @@
+"""Central configuration on the server: set per site or per terminal, checked, logged, and
+sent to each terminal as a retained message on its own topic.
+
+A technician writes what a scope sets, as TOML::
+
+    survey = "service"           # one of the server's surveys, sent whole with its texts
+    languages = ["sv", "en"]
+    [session]
+    inactivity_timeout = 40
+    [hours]
+    mon = "08:00-16:30"
+    closed_dates = ["2026-12-24"]
+
+A terminal gets its site's config with its own on top (a key set for the terminal
+replaces the site's). Every change is logged with who made it and when; the change's
+number is the config's version. Ingest sends what differs from what it last sent
+(:func:`messages`), and the terminal reports back what it applied or refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from nojd.errors import ConfigError
+from nojd.server.config import ServerConfig
+from nojd.server.store import Store
+from nojd.survey.central import KEYS, check_central, encode_config
+from nojd.survey.hours import OpeningHours
+from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
+
+SCOPE = re.compile(r"(site|device):(.+)")
+#: The longest TOML a scope may hold (a survey is sent by id, so configs are small).
+MAX_TOML = 16 * 1024
+
+
+def scope_name(site: str | None = None, device: str | None = None) -> str:
+    """``site:ID`` or ``device:ID``; :class:`ConfigError` for anything else."""
+    if (site is None) == (device is None):
+        raise ConfigError("scope: expected either a site or a terminal")
+    if site is not None:
+        if not SITE_PATTERN.fullmatch(site):
+            raise ConfigError(f"site: {site!r} does not match {SITE_PATTERN.pattern}")
+        return f"site:{site}"
+    assert device is not None
+    if not DEVICE_PATTERN.fullmatch(device):
+        raise ConfigError(f"device: {device!r} does not match {DEVICE_PATTERN.pattern}")
+    return f"device:{device}"
+
+
+def parse_toml(text: str, label: str = "config") -> dict[str, Any]:
+    """The TOML a technician wrote, as data; :class:`ConfigError` naming what is wrong."""
+    if len(text.encode("utf-8")) > MAX_TOML:
+        raise ConfigError(f"{label}: {len(text.encode())} bytes, expected at most {MAX_TOML}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+
+
+def check(body: Mapping[str, Any], config: ServerConfig, label: str = "config") -> dict[str, Any]:
+    """``body`` checked as a scope's config, as the terminal will check it; returned as it
+    is stored. The survey must be one of the server's, by id."""
+    unknown = [key for key in body if key not in KEYS]
+    if unknown:
+        raise ConfigError(f"{label}: {unknown[0]}: unknown key (expected one of {', '.join(KEYS)})")
+    expand(dict(body), config.survey_tables(), label)
+    return dict(body)
+
+
+def expand(
+    body: Mapping[str, Any], tables: Mapping[str, dict[str, Any]], label: str = "config"
+) -> dict[str, Any]:
+    """The config as a terminal gets it: the survey's whole definition (from ``tables``,
+    the server's surveys by id) in place of its id; checked, and small enough to send."""
+    sent = dict(body)
+    if "survey" in sent:
+        chosen = sent["survey"]
+        if not isinstance(chosen, str) or chosen not in tables:
+            raise ConfigError(
+                f"{label}: survey: {chosen!r} is not one of the server's surveys "
+                f"({', '.join(sorted(tables))})"
+            )
+        sent["survey"] = tables[chosen]
+    check_central(sent, label)
+    encode_config(0, sent)  # not too large
+    return sent
+
+
+@dataclass(frozen=True)
+class Message:
+    """The config message one terminal should hold."""
+
+    device: str
+    version: int
+    payload: bytes
+
+    @property
+    def digest(self) -> str:
+        """What tells two messages apart."""
+        return hashlib.sha256(self.payload).hexdigest()
+
+
+def terminals(store: Store, config: ServerConfig) -> dict[str, str]:
+    """Every terminal the server knows, with its site: from the organisation in the
+    config, then as the terminal last reported."""
+    found = {
+        device: site.id for site in config.organisation.sites.values() for device in site.devices
+    }
+    for row in store.devices():
+        if row["site"]:
+            found.setdefault(row["device"], row["site"])
+    return found
+
+
+def messages(store: Store, config: ServerConfig) -> list[Message]:
+    """The message each configured terminal should hold now."""
+    configs = store.central.configs()
+    if not configs:
+        return []
+    tables = config.survey_tables()
+    sites = terminals(store, config)
+    devices = set(sites) | {scope.split(":", 1)[1] for scope in configs if scope[:7] == "device:"}
+    found = []
+    for device in sorted(devices):
+        parts = [configs.get(f"site:{sites.get(device)}"), configs.get(f"device:{device}")]
+        present = [part for part in parts if part is not None]
+        if not present:
+            continue
+        merged: dict[str, Any] = {}
+        for body, _ in present:
+            merged.update(body or {})
+        version = max(version for _, version in present)
+        try:
+            body = expand(merged, tables, f"config of {device}")
+        except ConfigError:  # a survey taken out of the server's config since: send none
+            continue
+        found.append(Message(device, version, encode_config(version, body)))
+    return found
+
+
+def hours_by_device(store: Store, config: ServerConfig) -> dict[str, OpeningHours]:
+    """The opening hours set centrally for each terminal (its own, else its site's): the
+    server's word on when a desk is open, for the terminals page and the alerts."""
+    configs = store.central.configs()
+    if not configs:
+        return {}
+    found = {}
+    for device, site in terminals(store, config).items():
+        for scope in (f"device:{device}", f"site:{site}"):
+            body, _ = configs.get(scope, (None, 0))
+            if body and "hours" in body:
+                hours = check_central({"hours": body["hours"]}).hours
+                if hours is not None:
+                    found[device] = hours
+                break
+    return found
+
+
+def set_config(
+    store: Store,
+    config: ServerConfig,
+    scope: str,
+    body: Mapping[str, Any] | None,
+    who: str,
+) -> int:
+    """Check and store ``scope``'s config (None clears it), logged as ``who``'s; its version."""
+    if not SCOPE.fullmatch(scope):
+        raise ConfigError(f"scope: {scope!r} is not site:ID or device:ID")
+    checked = None if body is None else check(body, config, scope)
+    return store.central.set(scope, checked, who, datetime.now(UTC))
