@@ -162,6 +162,20 @@ def hours_by_device(store: Store, config: ServerConfig) -> dict[str, OpeningHour
     return found
 
 
+def opening_of(
+    store: Store, config: ServerConfig, site: str | None, device: str | None
+) -> OpeningHours | None:
+    """The central opening hours of one terminal, or else of one site; None for anything
+    wider, or where none were set."""
+    if device:
+        return hours_by_device(store, config).get(device)
+    if site:
+        body, _ = store.central.configs().get(f"site:{site}", (None, 0))
+        if body and "hours" in body:
+            return check_central({"hours": body["hours"]}).hours
+    return None
+
+
 def set_config(
     store: Store,
     config: ServerConfig,

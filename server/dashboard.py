@@ -119,7 +119,8 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
             last=date.fromisoformat(chosen["last"]), question=chosen["question"],
             device=chosen["device"], site=chosen["site"], unit=chosen["unit"],
         )  # fmt: skip
-        return {"heatmaps": heatmaps(cells, survey, lang)}
+        opening = central.opening_of(web.store, web.config, chosen["site"], chosen["device"])
+        return {"heatmaps": heatmaps(cells, survey, lang, opening)}
     return {}
 
 

@@ -5,12 +5,13 @@ chart gets; :mod:`nojd.server.charts` draws them as SVG.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from nojd.server.charts import heatmap_svg, target_bars_svg, trend_svg
 from nojd.server.figures import Report
 from nojd.survey import Survey, format_percent
+from nojd.survey.hours import OpeningHours
 from nojd.survey.periods import period_labels
 from nojd.survey.translations import text
 
@@ -96,12 +97,18 @@ def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[s
     return charts
 
 
-def heatmaps(cells: dict[str, Any], survey: Survey, lang: str) -> dict[str, Any]:
-    """The responses grid and the share grid of an hour × weekday heatmap."""
+def heatmaps(
+    cells: dict[str, Any], survey: Survey, lang: str, opening: OpeningHours | None = None
+) -> dict[str, Any]:
+    """The responses grid and the share grid of an hour × weekday heatmap. With the
+    desk's ``opening`` hours the grid spans them, and an open hour without answers shows 0
+    (a closed hour stays blank)."""
     if not cells["cells"]:
         return {}
     question = survey.question(cells["question"])
     seen = [cell["hour"] for cell in cells["cells"]]
+    open_hours = _open_hours(opening) if opening else set()
+    seen += [hour for _, hour in open_hours]
     hours = list(range(min(seen), max(seen) + 1))
     days = [text(f"dashboard.weekday_{day}", lang) for day in range(1, 8)]
     most = max(cell["responses"] for cell in cells["cells"]) or 1
@@ -117,10 +124,25 @@ def heatmaps(cells: dict[str, Any], survey: Survey, lang: str) -> dict[str, Any]
         else:
             below = figures.get("target_met") is False
             shares[key] = (format_percent(share, lang, 0), share / 100, below)
+    for key in open_hours - set(counts):
+        counts[key] = ("0", 0.0, False)
     return {
         "responses": heatmap_svg(days, hours, counts, text("dashboard.heat_responses", lang)),
         "shares": heatmap_svg(
             days, hours, shares, text("dashboard.heat_share", lang, question=question.text[lang])
         ),
         "target": question.target,
+        "opening": bool(open_hours),
     }
+
+
+def _open_hours(opening: OpeningHours) -> set[tuple[int, int]]:
+    """``(weekday 1–7, hour)`` of every hour the desk is open in, at least in part."""
+    found = set()
+    for day, spans in opening.days.items():
+        for start, end in spans:
+            for hour in range(24):
+                upper = time(hour + 1) if hour < 23 else time.max
+                if start < upper and end > time(hour):
+                    found.add((day + 1, hour))
+    return found

@@ -21,7 +21,7 @@ from nojd.errors import ConfigError
 from nojd.kiosk.central import FILE, Keeper, apply
 from nojd.kiosk.session import Screen
 from nojd.mqtt import BrokerSettings
-from nojd.server.central import messages, parse_toml, set_config
+from nojd.server.central import messages, opening_of, parse_toml, set_config
 from nojd.server.config import ServerConfig
 from nojd.server.ingest import Ingest
 from nojd.server.store import Batch
@@ -298,3 +298,29 @@ def test_the_terminals_page_knows_a_desk_closed_by_its_central_hours(site, store
     rows = {row.split("</td>", 1)[0]: row for row in page.split("<tr>\n    <td>")[1:]}
     assert "stängt nu (öppettiderna)" in rows["desk-1"]
     assert "stängt nu" not in rows["desk-2"]  # its site has no central hours
+
+
+def test_the_hours_grid_spans_the_central_opening_hours(store):
+    from datetime import date
+
+    from nojd.server.figures import heatmap
+    from nojd.server.reportcharts import heatmaps
+    from nojd.survey import build_response, encode
+
+    answered = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)  # a Tuesday, 10:15 in Stockholm
+    response = build_response(SURVEY, device="desk-1", seq=1, site="kontaktcenter", lang="sv",
+                              answers={"overall": 4}, at=answered)  # fmt: skip
+    store.ingest(Batch([(response, encode(response))]), answered)
+    cells = heatmap(store, SURVEY, SERVER.organisation, first=date(2026, 11, 1),
+                    last=date(2026, 11, 30), question="overall", site="kontaktcenter")  # fmt: skip
+    alone = heatmaps(cells, SURVEY, "sv")
+    assert ">10<" in alone["responses"] and ">08<" not in alone["responses"]
+    set_config(store, SERVER, "site:kontaktcenter",
+               {"hours": {"tue": "08:00-16:30", "wed": "12:00-13:00"}}, "anna")  # fmt: skip
+    opening = opening_of(store, SERVER, "kontaktcenter", None)
+    grid = heatmaps(cells, SURVEY, "sv", opening)["responses"]
+    for hour in range(8, 17):  # 08–16, the last hour open in part
+        assert f">{hour:02d}<" in grid, hour
+    assert ">17<" not in grid and ">07<" not in grid
+    zeros = grid.count(">0<")
+    assert zeros == 9 - 1 + 1, grid  # Tuesday's open hours but 10, and Wednesday's 12
