@@ -104,6 +104,8 @@ class Kiosk:
         self._retry_at = 0.0
         self.central = parts.central
         self._pending: Applied | None = None
+        #: The last config refused, and why, until a later one is applied.
+        self._refused: tuple[int, str] | None = None
         self._pending_lock = threading.Lock()
         self._open_outbox()
         self._redraw()
@@ -189,7 +191,7 @@ class Kiosk:
         if self.uplink is not None:
             self.uplink.on_config = self._on_config
             if self.central is not None:
-                self.uplink.config_state = _applied_state(self.central.version)
+                self.uplink.config_state = self._config_state(self.central.version)
             self.uplink.start()
         self._new_session(self.outbox)
 
@@ -210,6 +212,7 @@ class Kiosk:
         """A central config arrived (the uplink's thread): checked and kept on disk now,
         applied by the loop at the welcome screen."""
         current = self._pending or self.central
+        running = self.central.version if self.central else None
         try:
             version, data = decode_config(payload)
         except MessageError as exc:
@@ -217,24 +220,27 @@ class Kiosk:
             return
         if current is not None and (current.version, current.data) == (version, data):
             return  # the retained message again, after a reconnect
-        kept = current.version if current else None
         base = self.parts.base or self.config
         try:
             applied = apply(base, version, data)
             if self.parts.keeper is not None:
                 self.parts.keeper.save(applied)
         except (ConfigError, OSError) as exc:
-            log.error("refused central config version %d: %s; keeping %s", version, exc,
-                      f"version {kept}" if kept is not None else "the config file")  # fmt: skip
+            keeping = f"version {running}" if running is not None else "the config file"
+            log.error("refused central config version %d: %s; keeping %s", version, exc, keeping)
+            self._refused = (version, _printable(str(exc))[:MAX_REASON])
             if self.uplink is not None:
-                self.uplink.report_config(
-                    {"applied": kept, "refused": version, "reason": str(exc)[:MAX_REASON]}
-                )
+                self.uplink.report_config(self._config_state(running))
             return
         log.info("central config version %d received; applied at the welcome screen", version)
         with self._pending_lock:
             self._pending = applied
         self._wake.set()
+
+    def _config_state(self, running: int | None) -> dict[str, Any]:
+        """What a status says of central configs: the one running, the last refused."""
+        refused, reason = self._refused or (None, None)
+        return {"applied": running, "refused": refused, "reason": reason}
 
     def _reconfigure(self) -> None:
         """Take the pending central config, if one waits and no visitor is mid-visit."""
@@ -244,9 +250,11 @@ class Kiosk:
             return
         self.config, self.survey, self.central = applied.config, applied.survey, applied
         self.zone = applied.config.zone
+        if self._refused and self._refused[0] <= applied.version:
+            self._refused = None  # a later config took its place
         if self.uplink is not None:
             self.uplink.use_survey(applied.survey)
-            self.uplink.report_config(_applied_state(applied.version))
+            self.uplink.report_config(self._config_state(applied.version))
         self._new_session(self.outbox)
         self._drawn = -1  # the new session counts its versions afresh
         log.info("applied central config version %d", applied.version)
@@ -421,6 +429,6 @@ class Kiosk:
         )
 
 
-def _applied_state(version: int) -> dict[str, Any]:
-    """A status's word on the central config now running."""
-    return {"applied": version, "refused": None, "reason": None}
+def _printable(said: str) -> str:
+    """``said`` without control characters, for a status the server shows people."""
+    return "".join(c if c.isprintable() else " " for c in said)

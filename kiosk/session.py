@@ -2,7 +2,7 @@
 
 The session knows nothing of pygame or pins (``tests/test_session.py`` drives
 it alone): inputs call its methods, the display draws its :attr:`Session.view`,
-and :meth:`Session.tick` applies the timed rules.  Rules (DESIGN.md and the kiosk issue):
+and :meth:`Session.tick` applies the timed rules.  Rules (docs/operations.md):
 
 - every answer is committed to the outbox before the thank-you screen;
 - a visitor who stops answering is saved after the inactivity timeout with

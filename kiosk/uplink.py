@@ -14,6 +14,7 @@ where NTP came late; the uplink only encodes and sends them.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -272,13 +273,15 @@ class Uplink:
         self._synced = synced
 
     def _payload(self, response: Response) -> bytes | None:
-        try:  # the survey may have changed since the kiosk committed the response
-            message = {**response.as_json(), "epoch": self.config.epoch}
-            return encode(validate(message, self.surveys.get(response.survey, self.survey)))
-        except MessageError as exc:  # never block the rest
-            log.error(
-                "outbox row %s is not a valid message (%s); it stays unsent",
-                response.seq,
-                exc,
-            )
-            return None
+        message = {**response.as_json(), "epoch": self.config.epoch}
+        survey = self.surveys.get(response.survey)
+        try:
+            if survey is not None:
+                return encode(validate(message, survey))
+        except MessageError as exc:
+            log.warning("outbox row %s does not fit survey %s as it is now (%s); sent as it "
+                        "was committed", response.seq, response.survey, exc)  # fmt: skip
+        # Committed under a survey this terminal asked before a central config changed it:
+        # it was checked when it was committed, and the server checks it again (and
+        # quarantines it, visibly, if it no longer fits). Never left unsent for ever.
+        return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()

@@ -62,7 +62,7 @@ def figures(
     site: str | None = None,
     unit: str | None = None,
 ) -> dict[str, Any]:
-    """Key figures: the report JSON of DESIGN.md."""
+    """Key figures: the report JSON of docs/protocol.md."""
     return _answer(
         web, report, survey, first=first, last=last, by=by, period=period,
         include_flagged=include_flagged, device=device, site=site, unit=unit,

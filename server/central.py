@@ -20,6 +20,7 @@ number is the config's version. Ingest sends what differs from what it last sent
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import tomllib
 from collections.abc import Mapping
@@ -27,12 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from nojd.errors import ConfigError
+from nojd.errors import ConfigError, NojdError
 from nojd.server.config import ServerConfig
 from nojd.server.store import Store
-from nojd.survey.central import KEYS, check_central, encode_config
+from nojd.survey.central import KEYS, MAX_VERSION, check_central, encode_config
 from nojd.survey.hours import OpeningHours
 from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
+
+log = logging.getLogger("nojd.central")
 
 SCOPE = re.compile(r"(site|device):(.+)")
 #: The longest TOML a scope may hold (a survey is sent by id, so configs are small).
@@ -88,7 +91,7 @@ def expand(
             )
         sent["survey"] = tables[chosen]
     check_central(sent, label)
-    encode_config(0, sent)  # not too large
+    encode_config(MAX_VERSION, sent)  # not too large, whatever its version
     return sent
 
 
@@ -118,47 +121,79 @@ def terminals(store: Store, config: ServerConfig) -> dict[str, str]:
     return found
 
 
-def messages(store: Store, config: ServerConfig) -> list[Message]:
-    """The message each configured terminal should hold now."""
+def merge(*bodies: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Later bodies on top of earlier ones: a value replaces a value, and the tables
+    ``[hours]`` and ``[session]`` are merged key by key (a terminal's ``closed_dates``
+    replaces its site's, its site's weekdays stay)."""
+    merged: dict[str, Any] = {}
+    for body in bodies:
+        for key, value in (body or {}).items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+def _desired(
+    configs: Mapping[str, tuple[dict[str, Any] | None, int]],
+    sites: Mapping[str, str],
+    tables: Mapping[str, dict[str, Any]],
+    sent: Mapping[str, tuple[int, str]] | None = None,
+) -> tuple[list[Message], dict[str, str]]:
+    """The message each terminal should hold, and the terminals whose merged config
+    cannot be sent, with why."""
+    devices = set(sites) | {scope[7:] for scope in configs if scope.startswith("device:")}
+    devices |= set(sent or {})
+    latest = max((version for _, version in configs.values()), default=0)
+    found, failed = [], {}
+    for device in sorted(devices):
+        parts = [configs.get(f"site:{sites.get(device)}"), configs.get(f"device:{device}")]
+        present = [part for part in parts if part is not None and part[0] is not None]
+        if not present:
+            if sent and device in sent:  # it was sent something: now it holds nothing
+                found.append(Message(device, latest, encode_config(latest, {})))
+            continue
+        version = max(part[1] for part in parts if part is not None)
+        try:
+            body = expand(merge(*(body for body, _ in present)), tables, f"config of {device}")
+            found.append(Message(device, version, encode_config(version, body)))
+        except ConfigError as exc:
+            failed[device] = str(exc)
+    return found, failed
+
+
+def messages(
+    store: Store, config: ServerConfig, sent: Mapping[str, tuple[int, str]] | None = None
+) -> list[Message]:
+    """The message each configured terminal should hold now; an empty config for one that
+    was ``sent`` one and now has none (moved, or its scopes cleared). A terminal whose
+    merged config cannot be sent is logged and left as it is."""
     configs = store.central.configs()
     if not configs:
         return []
-    tables = config.survey_tables()
-    sites = terminals(store, config)
-    devices = set(sites) | {scope.split(":", 1)[1] for scope in configs if scope[:7] == "device:"}
-    found = []
-    for device in sorted(devices):
-        parts = [configs.get(f"site:{sites.get(device)}"), configs.get(f"device:{device}")]
-        present = [part for part in parts if part is not None]
-        if not present:
-            continue
-        merged: dict[str, Any] = {}
-        for body, _ in present:
-            merged.update(body or {})
-        version = max(version for _, version in present)
-        try:
-            body = expand(merged, tables, f"config of {device}")
-        except ConfigError:  # a survey taken out of the server's config since: send none
-            continue
-        found.append(Message(device, version, encode_config(version, body)))
+    found, failed = _desired(configs, terminals(store, config), config.survey_tables(), sent)
+    for device, why in failed.items():
+        log.error("no config sent to %s: %s", device, why)
     return found
 
 
 def hours_by_device(store: Store, config: ServerConfig) -> dict[str, OpeningHours]:
-    """The opening hours set centrally for each terminal (its own, else its site's): the
-    server's word on when a desk is open, for the terminals page and the alerts."""
+    """The opening hours set centrally for each terminal (its site's with its own on top):
+    the server's word on when a desk is open, for the terminals page and the alerts."""
     configs = store.central.configs()
     if not configs:
         return {}
     found = {}
     for device, site in terminals(store, config).items():
-        for scope in (f"device:{device}", f"site:{site}"):
-            body, _ = configs.get(scope, (None, 0))
-            if body and "hours" in body:
-                hours = check_central({"hours": body["hours"]}).hours
-                if hours is not None:
-                    found[device] = hours
-                break
+        bodies = [
+            configs.get(scope, (None, 0))[0] for scope in (f"site:{site}", f"device:{device}")
+        ]
+        hours = merge(*bodies).get("hours")
+        if isinstance(hours, dict):
+            checked = check_central({"hours": hours}).hours
+            if checked is not None:
+                found[device] = checked
     return found
 
 
@@ -183,8 +218,18 @@ def set_config(
     body: Mapping[str, Any] | None,
     who: str,
 ) -> int:
-    """Check and store ``scope``'s config (None clears it), logged as ``who``'s; its version."""
+    """Check and store ``scope``'s config (None clears it), logged as ``who``'s; its version.
+    Refused, and nothing stored, if the config or what it gives any terminal merged with
+    the terminal's other scope cannot be sent."""
     if not SCOPE.fullmatch(scope):
         raise ConfigError(f"scope: {scope!r} is not site:ID or device:ID")
     checked = None if body is None else check(body, config, scope)
-    return store.central.set(scope, checked, who, datetime.now(UTC))
+    configs = {**store.central.configs(), scope: (checked, 0)}
+    _, failed = _desired(configs, terminals(store, config), config.survey_tables())
+    if failed:
+        device, why = sorted(failed.items())[0]
+        raise ConfigError(f"{scope}: what it gives terminal {device} cannot be sent: {why}")
+    try:
+        return store.central.set(scope, checked, who, datetime.now(UTC))
+    except NojdError as exc:  # two changes at once (PostgreSQL): one of them is refused
+        raise ConfigError(f"{scope}: not stored ({exc}); try again") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from nojd.errors import ConfigError
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.server.plausibility import FUTURE_HOURS, PAST_DAYS
 from nojd.survey import Survey, default_survey, load_survey
@@ -77,6 +79,21 @@ class Organisation:
         return key
 
 
+@functools.cache
+def _survey_tables(files: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
+    shipped = resources.files("nojd.survey") / "surveys" / "service.toml"
+    found = [tomllib.loads(shipped.read_text(encoding="utf-8"))]
+    for path in files:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"surveys: {str(path)!r} cannot be read ({exc})") from None
+        if not isinstance(data.get("id"), str):
+            raise ConfigError(f"surveys: {str(path)!r} has no survey id")
+        found.append(data)
+    return {str(data["id"]): data for data in found}
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Everything the server needs to know."""
@@ -102,11 +119,10 @@ class ServerConfig:
 
     def survey_tables(self) -> dict[str, dict[str, Any]]:
         """Every survey the server accepts as the data of its TOML file, by id: what a
-        central configuration sends a terminal whole, texts and all."""
-        shipped = resources.files("nojd.survey") / "surveys" / "service.toml"
-        found = [tomllib.loads(shipped.read_text(encoding="utf-8"))]
-        found += [tomllib.loads(Path(p).read_text(encoding="utf-8")) for p in self.survey_files]
-        return {str(data["id"]): data for data in found}
+        central configuration sends a terminal whole, texts and all. Read once per process,
+        as :meth:`surveys` is when the server starts: a survey file edited later reaches
+        the terminals, and ingest, only when the server starts again."""
+        return _survey_tables(self.survey_files)
 
     def with_overrides(self, broker: str | None = None, db: str | None = None) -> ServerConfig:
         """The config with command-line flags applied and checked."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nojd.errors import ConfigError
+from nojd.errors import ConfigError, NojdError
 from nojd.server import central
 from nojd.server.access import refusal
 from nojd.server.login import User
@@ -51,7 +51,7 @@ def set_config(
         chosen = central.scope_name(**{kind: name})
         data = None if clear else central.parse_toml(body, chosen)
         central.set_config(web.store, web.config, chosen, data, who)
-    except ConfigError as exc:
+    except NojdError as exc:  # a wrong config, or a clash with another change
         shown = _page(request, web, user, error=str(exc), typed=(scope, body))
         shown.status_code = 400
         return shown

@@ -28,7 +28,7 @@ SHARES = ("share_3_5", "share_4_5", "share_5", "mean", "index")
 
 
 def to_json(report: Report) -> str:
-    """The report JSON of DESIGN.md, unrounded."""
+    """The report JSON (docs/protocol.md), unrounded."""
     return json.dumps(report, ensure_ascii=False, indent=1)
 
 

@@ -2,7 +2,7 @@
 
 The counts come from the store's rollups (never a scan of every response);
 the figures themselves come only from :mod:`nojd.survey.figures`.  The
-result is the report JSON of DESIGN.md, the same for the API, ``nojd report``
+result is the report JSON of docs/protocol.md, the same for the API, ``nojd report``
 and the exports.
 """
 

@@ -94,6 +94,11 @@ class Ingest:
         self.client = make_client(broker, f"{self.client_id}-acks", reconnect=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_publish = self._on_publish
+        #: The broker's answer (its reason code) to each config publish awaited, by id.
+        self._pubacks: dict[int, Any] = {}
+        self._puback_lock = threading.Lock()
+        self._resend_configs = True
 
     # -- the acks' client, on paho's thread -------------------------------------
 
@@ -104,7 +109,15 @@ class Ingest:
             log.error("broker refused ingest's acks: %s", reason)
             return
         self._acking.set()
+        self._resend_configs = True
         self._update()
+
+    def _on_publish(
+        self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, properties: Any
+    ) -> None:
+        with self._puback_lock:
+            if mid in self._pubacks:  # a config's; the acks' answers are not awaited
+                self._pubacks[mid] = reason
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, properties: Any
@@ -226,22 +239,29 @@ class Ingest:
             child.kill()
 
     def _send_configs(self) -> None:
-        """Send each terminal its central config where it differs from what was last sent:
-        retained on its own topic, recorded once the broker has it."""
+        """Send each terminal its central config where it differs from what was last sent
+        (everything once after each connect: the broker may have lost its retained
+        messages): retained on its own topic, recorded once the broker has taken it."""
         if self.server is None:
             return
         try:
             sent = self.store.central.sent()
-            for message in central.messages(self.store, self.server):
-                if sent.get(message.device) == (message.version, message.digest):
+            again, self._resend_configs = self._resend_configs, False
+            for message in central.messages(self.store, self.server, sent):
+                if not again and sent.get(message.device) == (message.version, message.digest):
                     continue
-                info = self.client.publish(
-                    topic("config", message.device, self.prefix), message.payload, qos=1,
-                    retain=True,
-                )  # fmt: skip
+                name = topic("config", message.device, self.prefix)
+                with self._puback_lock:  # its PUBACK cannot be handled before it is awaited
+                    info = self.client.publish(name, message.payload, qos=1, retain=True)
+                    self._pubacks[info.mid] = None
                 info.wait_for_publish(CONFIG_TIMEOUT)
-                if not info.is_published():
-                    log.warning("the broker did not take the config of %s", message.device)
+                with self._puback_lock:
+                    reason = self._pubacks.pop(info.mid, None)
+                if not info.is_published() or reason is None or reason.is_failure:
+                    log.warning("the broker did not take the config of %s (%s): does the "
+                                "server's role have its rights? (nojd broker update)",
+                                message.device, reason or "no answer")  # fmt: skip
+                    self._resend_configs = again
                     return
                 self.store.central.mark_sent(
                     message.device, message.version, message.digest, datetime.now(UTC)

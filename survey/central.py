@@ -73,12 +73,13 @@ def check_central(data: Mapping[str, Any], label: str = "central config") -> Cen
         survey=survey,
     )
     if central.languages is not None:
-        known = central.survey.languages if central.survey is not None else languages()
         for lang in central.languages:
-            if lang not in known:
-                where = "the survey" if central.survey is not None else "the terminal's texts"
-                raise top.fail("languages", f"{lang!r} is not a language of {where} "
-                               f"({', '.join(known)})")  # fmt: skip
+            if lang not in languages():
+                raise top.fail("languages", f"{lang!r} is not a language of the terminal's "
+                               f"texts ({', '.join(languages())})")  # fmt: skip
+            if central.survey is not None and lang not in central.survey.languages:
+                raise top.fail("languages", f"{lang!r} is not a language of the survey "
+                               f"({', '.join(central.survey.languages)})")  # fmt: skip
     return central
 
 

@@ -56,7 +56,7 @@ class Question:
 
 @dataclass(frozen=True)
 class Survey:
-    """A whole survey with its thresholds; see DESIGN.md, "The survey"."""
+    """A whole survey with its thresholds; see docs/protocol.md, "Survey definition (TOML)"."""
 
     id: str
     languages: tuple[str, ...]

@@ -1,4 +1,4 @@
-"""The key figures of DESIGN.md, computed from counts.
+"""The key figures (docs/protocol.md, "Key figures"), computed from counts.
 
 This is the one place figures are computed: the kiosk's staff screen, the
 dashboard, the API, the reports and the exports all call these functions.

@@ -73,8 +73,8 @@ def parse_hours(table: Table) -> OpeningHours:
     name = table.get("timezone", "Europe/Stockholm", _text, "a time zone like 'Europe/Stockholm'")
     try:
         zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise table.fail("timezone", f"{name!r} is not a known time zone") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
+        raise table.fail("timezone", f"{name[:60]!r} is not a known time zone") from None
     days = {
         index: table.get(day, (), _spans, "times like '08:00-16:30, 17:00-19:00' or ''")
         for index, day in enumerate(DAYS)

@@ -1,4 +1,4 @@
-"""The response message v1 (DESIGN.md, "Wire protocol v1"): build, encode, decode, validate.
+"""The response message v1 (docs/protocol.md): build, encode, decode, validate.
 
 Acks, statuses and topics are :mod:`nojd.survey.topics`; the rules all messages share
 are :mod:`nojd.survey.wire`.
@@ -70,7 +70,7 @@ class Response:
     epoch: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        """The message as a JSON-ready dict, fields in the order of DESIGN.md (``epoch``
+        """The message as a JSON-ready dict, fields in the order of docs/protocol.md (``epoch``
         last, and only when it is not 0)."""
         made = {
             "v": VERSION,

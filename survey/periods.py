@@ -1,4 +1,4 @@
-"""Reporting periods (DESIGN.md, "Grouping"): where a day, ISO week, month, tertial or year begins.
+"""Reporting periods: where a day, ISO week, month, tertial or year begins.
 
 Boundaries are local midnights in the configured time zone (default
 Europe/Stockholm); times are stored in UTC.  Kiosk and server both take their

@@ -32,7 +32,7 @@ from nojd.survey.wire import (
 MAX_CONTROL_PAYLOAD = 128 * 1024
 
 
-#: The topic prefix of DESIGN.md; configurable per installation.
+#: The topic prefix (docs/protocol.md); configurable per installation.
 PREFIX = "nojd/v1"
 TOPIC_KINDS = ("response", "ack", "status", "epoch")
 STATUS_STATES = ("online", "offline")
@@ -154,7 +154,9 @@ def _config_state(value: object) -> dict[str, Any]:
         if number is not None and (not is_int(number) or not 0 <= number <= MAX_SEQ):
             raise MessageError(f"config.{key}", f"{show(number)} is not a config version")
     reason = value.get("reason")
-    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
+    if reason is not None and (
+        not isinstance(reason, str) or len(reason) > MAX_REASON or not reason.isprintable()
+    ):
         raise MessageError("config.reason", f"{show(reason)} is not a reason of at most "
-                           f"{MAX_REASON} characters")  # fmt: skip
+                           f"{MAX_REASON} printable characters")  # fmt: skip
     return {key: value.get(key) for key in ("applied", "refused", "reason")}

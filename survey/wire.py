@@ -1,4 +1,4 @@
-"""The wire's shared rules (DESIGN.md, "Wire protocol v1"): strict JSON, the version, the
+"""The wire's shared rules (docs/protocol.md): strict JSON, the version, the
 fields of an object, and the values every message has (times, seqs, device ids).
 
 Whatever bytes they are given, the functions here return a value or raise

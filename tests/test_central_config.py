@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -324,3 +325,121 @@ def test_the_hours_grid_spans_the_central_opening_hours(store):
     assert ">17<" not in grid and ">07<" not in grid
     zeros = grid.count(">0<")
     assert zeros == 9 - 1 + 1, grid  # Tuesday's open hours but 10, and Wednesday's 12
+
+
+def test_a_terminal_s_tables_merge_key_by_key_over_its_site_s(store):
+    from nojd.server.central import hours_by_device, merge
+
+    site = {"hours": {"mon": "08:00-16:00", "tue": "08:00-16:00"}, "session": {
+        "inactivity_timeout": 40}, "languages": ["sv", "en"]}  # fmt: skip
+    mine = {"hours": {"closed_dates": ["2026-11-30"]}, "session": {"response_interval": 5}}
+    assert merge(site, mine) == {
+        "hours": {"mon": "08:00-16:00", "tue": "08:00-16:00", "closed_dates": ["2026-11-30"]},
+        "session": {"inactivity_timeout": 40, "response_interval": 5},
+        "languages": ["sv", "en"],
+    }
+    now = datetime.now(UTC)
+    store.ingest(Batch(statuses=[("desk-1", {"state": "online", "at": now, "backlog": 0,
+                                             "version": "t", "site": "kc"})]), now)  # fmt: skip
+    set_config(store, SERVER, "site:kc", site, "anna")
+    set_config(store, SERVER, "device:desk-1", mine, "anna")
+    hours = hours_by_device(store, SERVER)["desk-1"]
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Stockholm
+    assert hours.is_open(monday)  # the site's Monday stays
+    assert not hours.is_open(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # its own closed date
+
+
+def test_a_change_whose_merge_cannot_be_sent_is_refused(store, tmp_path):
+    from dataclasses import replace
+
+    short = tmp_path / "short.toml"
+    data = SERVER.survey_tables()["service"]
+    short.write_text(parse_and_dump(data, "short", ["sv"]), encoding="utf-8")
+    config = replace(SERVER, survey_files=(short,))
+    now = datetime.now(UTC)
+    store.ingest(Batch(statuses=[("desk-1", {"state": "online", "at": now, "backlog": 0,
+                                             "version": "t", "site": "kc"})]), now)  # fmt: skip
+    set_config(store, config, "device:desk-1", {"languages": ["en", "sv"]}, "anna")
+    with pytest.raises(ConfigError) as refused:
+        set_config(store, config, "site:kc", {"survey": "short"}, "bo")
+    assert str(refused.value).startswith(
+        "site:kc: what it gives terminal desk-1 cannot be sent: config of desk-1: languages: "
+        "'en' is not a language of the survey (sv)"
+    )
+    assert [c["who"] for c in store.central.changes()] == ["anna"]
+
+
+def parse_and_dump(data, survey_id, languages):
+    """The shipped survey under another id, in fewer languages, as a TOML file's text."""
+    import tomllib
+
+    def strip(value):
+        if isinstance(value, dict):
+            if set(value) >= {"sv", "en"} and all(isinstance(v, str) for v in value.values()):
+                return {lang: value[lang] for lang in languages}
+            return {key: strip(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    shown = strip({**data, "id": survey_id, "languages": languages})
+    text = _toml(shown)
+    assert tomllib.loads(text)["id"] == survey_id
+    return text
+
+
+def _toml(data, prefix=""):
+    """Enough of a TOML writer for a survey: scalars, lists of scalars, tables and arrays
+    of tables."""
+    lines: list[str] = []
+    tables: list[tuple[str, Any, bool]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append((key, value, False))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            tables.append((key, value, True))
+        else:
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    out = "\n".join(lines) + "\n"
+    for key, value, many in tables:
+        name = f"{prefix}{key}"
+        for item in value if many else [value]:
+            out += f"\n[[{name}]]\n" if many else f"\n[{name}]\n"
+            out += _toml(item, f"{name}.")
+    return out
+
+
+def test_a_terminal_that_moves_to_a_site_without_config_gets_an_empty_one(store):
+    now = datetime.now(UTC)
+
+    def status(site_id):
+        store.ingest(Batch(statuses=[("desk-1", {"state": "online", "at": now, "backlog": 0,
+                                                 "version": "t", "site": site_id})]), now)  # fmt: skip
+
+    status("kc")
+    version = set_config(store, SERVER, "site:kc", {"languages": ["sv"]}, "anna")
+    [first] = messages(store, SERVER)
+    store.central.mark_sent("desk-1", first.version, first.digest, now)
+    status("annex")
+    assert device_row(store, "desk-1")["site"] == "annex"
+    [moved] = messages(store, SERVER, store.central.sent())
+    assert json.loads(moved.payload) == {"v": 1, "version": version, "config": {}}
+
+
+def test_a_status_says_its_refusal_in_printable_words_only():
+    from nojd.errors import MessageError
+    from nojd.survey.topics import decode_status
+
+    status = {"v": 1, "state": "online", "at": "2026-11-24T03:00:00Z", "backlog": 0,
+              "version": "x", "config": {"applied": 1, "refused": 2, "reason": "\x1b[2Jok"}}  # fmt: skip
+    with pytest.raises(MessageError, match="config.reason"):
+        decode_status(json.dumps(status))
+
+
+def test_languages_without_terminal_texts_are_refused():
+    from nojd.survey.central import check_central
+
+    with pytest.raises(ConfigError, match="'de' is not a language of the terminal's texts"):
+        check_central({"languages": ["de", "sv"]})
+    with pytest.raises(ConfigError, match="timezone: 'aaaa"):
+        check_central({"hours": {"timezone": "a" * 300}})

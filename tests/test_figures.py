@@ -1,4 +1,4 @@
-"""The key figures of DESIGN.md against cases computed by hand."""
+"""The key figures against cases computed by hand."""
 
 import math
 from collections.abc import Mapping, Sequence

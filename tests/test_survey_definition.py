@@ -1,4 +1,4 @@
-"""The survey definition: the shipped survey is exactly DESIGN.md's; broken files are refused by name."""
+"""The survey definition: the shipped survey is exactly the one the protocol describes; broken files are refused by name."""
 
 import pytest
 

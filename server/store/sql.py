@@ -156,7 +156,7 @@ class SqlStore:
                        ON CONFLICT (device) DO UPDATE SET state = excluded.state,
                        status_at = excluded.status_at, backlog = excluded.backlog,
                        version = excluded.version,
-                       site = coalesce(devices.site, excluded.site),
+                       site = coalesce(excluded.site, devices.site),
                        {_KEPT_UNLESS_SAID % {"name": "config_applied"}},
                        {_KEPT_UNLESS_SAID % {"name": "config_refused"}},
                        {_KEPT_UNLESS_SAID % {"name": "config_reason"}}""",
