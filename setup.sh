@@ -19,11 +19,14 @@ cd "$(dirname "$(readlink -f "$0")")"
 # What SDL's KMS/DRM driver and evdev input load at run time (dlopen, so ldd does not
 # show them): libdrm, GBM, EGL and GLES from Mesa with its DRI drivers (vc4, v3d), udev.
 KMSDRM_PACKAGES=(libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri libudev1)
-KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMSDRM_PACKAGES[@]}")
+# speech: Debian's espeak-ng voices, played through ALSA's aplay (HDMI, USB or the jack)
+SPEECH_PACKAGES=(espeak-ng alsa-utils)
+KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMSDRM_PACKAGES[@]}"
+    "${SPEECH_PACKAGES[@]}")
 # demo and test: everything, so the tests can check the kiosk's libraries too.
 # postgresql: the tests start throwaway servers of their own (never the system's instance)
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium
-    postgresql "${KMSDRM_PACKAGES[@]}")
+    postgresql "${KMSDRM_PACKAGES[@]}" "${SPEECH_PACKAGES[@]}")
 SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
 VENV=${NOJD_VENV:-.venv}  # another venv, for a test of the install itself
 STAMP=$VENV/.nojd-installed

@@ -29,9 +29,12 @@ from nojd.kiosk.central import Applied, Keeper, apply
 from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.display import Display
-from nojd.kiosk.inputs import PRESS, STAFF, Buttons
+from nojd.kiosk.inputs import PRESS, SPEECH, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
+from nojd.kiosk.page import Page
 from nojd.kiosk.session import RETRY_SECONDS, Screen, Session, View
+from nojd.kiosk.speech import Speaker
+from nojd.kiosk.spoken import confirmed, spoken
 from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.kiosk.uplink import Uplink
 from nojd.survey import MessageError, Response, Survey
@@ -69,6 +72,8 @@ class Parts:
     #: Where the last good central configuration is kept, and the one running now.
     keeper: Keeper | None = None
     central: Applied | None = None
+    #: Reads the screens aloud once a visitor presses the speech button; None: no speech.
+    speaker: Speaker | None = None
 
 
 class Kiosk:
@@ -106,6 +111,11 @@ class Kiosk:
         self._pending: Applied | None = None
         #: The last config refused, and why, until a later one is applied.
         self._refused: tuple[int, str] | None = None
+        self.speaker = parts.speaker
+        #: Whether this visit is read aloud (the speech button was pressed), and the view
+        #: last spoken.
+        self.speaking = False
+        self._spoken: View | None = None
         self._pending_lock = threading.Lock()
         self._open_outbox()
         self._redraw()
@@ -156,7 +166,9 @@ class Kiosk:
         return self._stop.is_set()
 
     def close(self) -> None:
-        """Release pins, uplink, outbox and display; safe to call twice."""
+        """Release pins, uplink, outbox, speech and display; safe to call twice."""
+        if self.speaker is not None:
+            self.speaker.close()
         if self.uplink is not None:
             self.uplink.stop()
         self.buttons.close()
@@ -282,6 +294,8 @@ class Kiosk:
                 self.buttons.confirm()
         elif event.type == STAFF:
             session.request_staff(with_pin=False)
+        elif event.type == SPEECH:
+            self._start_speech()
         elif event.type == pygame.KEYDOWN:
             self._key(session, event)
         elif event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
@@ -305,6 +319,8 @@ class Kiosk:
             session.press(_KEYS[event.key])
         elif event.key == pygame.K_F12:
             session.request_staff(with_pin=True)
+        elif event.key == pygame.K_F1:  # the speech button, on a keyboard
+            self._start_speech()
         if event.key == pygame.K_ESCAPE:
             session.close()
 
@@ -404,11 +420,43 @@ class Kiosk:
             )
         if self.surface is not None:
             self.hotspots = screens.draw(self.surface, view, self._context(), self._summary)
+        self._speak(view)
         if self.display is not None:
             self.display.flip()
             self.on_frame(version, time.perf_counter())
         with self._changed:
             self._changed.notify_all()
+
+    # -- speech ------------------------------------------------------------------
+
+    def _start_speech(self) -> None:
+        """The speech button: read this screen aloud now, and every screen of the visit."""
+        if self.speaker is None:
+            return
+        self.speaking = True
+        self._spoken = None
+        self._drawn = -1  # redraw, and so speak, at once
+
+    def _speak(self, view: View) -> None:
+        """Say the screen ``view`` if this visit is read aloud; a press is confirmed
+        without its grade. The visit's end ends the speech."""
+        if not self.speaking or self.speaker is None or view == self._spoken:
+            return
+        before, self._spoken = self._spoken, view
+        if view.screen is Screen.WELCOME and before is not None:
+            self.speaking = False  # the visit is over: the next visitor starts afresh
+            self.speaker.hush()
+            return
+        words = spoken(Page(view, self._context(), StaffSummary()))
+        answered = (
+            before is not None
+            and before.screen is Screen.QUESTION
+            and (view.screen is Screen.THANKS or view.step > before.step)
+        )
+        if answered:
+            words = f"{confirmed(view.lang)} {words}"
+        if words:
+            self.speaker.say(words, view.lang)
 
     def _connection(self) -> str:
         return self.uplink.state if self.uplink is not None else "offline"

@@ -29,6 +29,8 @@ class GpioConfig:
     buttons: tuple[int, ...] = (5, 6, 13, 19, 26)
     led: int | None = 12
     staff_button: int | None = None
+    #: The tactile speech button: pressed, the terminal reads its screens aloud.
+    speech_button: int | None = None
     bounce_time: float = 0.05
 
 
@@ -242,12 +244,13 @@ def _uplink(table: Table) -> UplinkConfig:
 
 
 def _gpio(table: Table) -> GpioConfig:
-    table.only("buttons", "led", "staff_button", "bounce_time")
+    table.only("buttons", "led", "staff_button", "speech_button", "bounce_time")
     default = GpioConfig()
     return GpioConfig(
         buttons=table.get("buttons", default.buttons, _pins, "five different BCM pins, or []"),
         led=table.get("led", default.led, _pin_number, "a BCM pin, or 0 for none"),
         staff_button=table.get("staff_button", None, _pin_number, "a BCM pin, or 0 for none"),
+        speech_button=table.get("speech_button", None, _pin_number, "a BCM pin, or 0 for none"),
         bounce_time=table.get("bounce_time", 0.05, number(0, 1), "seconds 0..1"),
     )
 

@@ -1,4 +1,5 @@
-"""The physical inputs: five grade buttons, a staff button and an LED, through gpiozero.
+"""The physical inputs: five grade buttons, a staff button, a speech button and an LED,
+through gpiozero.
 
 Button presses arrive on gpiozero's threads; they are posted into pygame's
 event queue (thread-safe) so that only the UI thread touches the session, and
@@ -24,6 +25,8 @@ log = logging.getLogger("nojd.kiosk")
 PRESS = pygame.event.custom_type()
 #: The staff button was pressed.
 STAFF = pygame.event.custom_type()
+#: The speech button was pressed: read the screens aloud.
+SPEECH = pygame.event.custom_type()
 
 
 class Buttons:
@@ -37,6 +40,7 @@ class Buttons:
     ) -> None:
         self.grades: list[Button] = []
         self.staff: Button | None = None
+        self.speech: Button | None = None
         self.led: LED | None = None
         try:
             for number, pin in enumerate(gpio.buttons, start=1):
@@ -46,6 +50,10 @@ class Buttons:
             if gpio.staff_button is not None:
                 self.staff = Button(gpio.staff_button, hold_time=1, pin_factory=pin_factory)
                 self.staff.when_held = partial(_post, STAFF, 0, wake)
+            if gpio.speech_button is not None:
+                self.speech = Button(gpio.speech_button, bounce_time=gpio.bounce_time or None,
+                                     pin_factory=pin_factory)  # fmt: skip
+                self.speech.when_pressed = partial(_post, SPEECH, 0, wake)
             if gpio.led is not None:
                 self.led = LED(gpio.led, pin_factory=pin_factory)
         except (GPIOZeroError, OSError, ImportError) as exc:
@@ -72,11 +80,11 @@ class Buttons:
 
     def close(self) -> None:
         """Release the pins; safe to call twice."""
-        for device in (*self.grades, self.staff, self.led):
+        for device in (*self.grades, self.staff, self.speech, self.led):
             if device is not None:
                 device.close()
         self.grades = []
-        self.staff = self.led = None
+        self.staff = self.speech = self.led = None
 
 
 def _post(kind: int, number: int, wake: Callable[[], None]) -> None:

@@ -117,15 +117,14 @@ def closed(canvas: Canvas, page: Page) -> None:
 
 
 def out_of_order(canvas: Canvas, page: Page) -> None:
-    """Out of order, and (small, for staff) why."""
+    """Out of order, and what the visitor can do, in their language. Why it is out of
+    order (an errno, a path) is for staff: it goes to the log, never on this screen."""
     theme = canvas.theme
     title, more = page.t("kiosk.out_of_order"), page.t("kiosk.out_of_order_more")
     paragraph(
-        canvas, title, canvas.area(0.12, 0.4), canvas.text_px(12), bold=True, colour=theme.warning
+        canvas, title, canvas.area(0.15, 0.45), canvas.text_px(12), bold=True, colour=theme.warning
     )
-    paragraph(canvas, more, canvas.area(0.42, 0.7), canvas.text_px(6.5))
-    reason = page.view.reason
-    paragraph(canvas, reason, canvas.area(0.74, 0.97), canvas.text_px(3.5), colour=theme.muted)
+    paragraph(canvas, more, canvas.area(0.5, 0.85), canvas.text_px(7))
 
 
 def pin(canvas: Canvas, page: Page) -> None:

@@ -8,7 +8,9 @@ the outbox and the uplink.
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable
 
@@ -23,8 +25,11 @@ from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.display import Display
 from nojd.kiosk.inputs import Buttons
 from nojd.kiosk.outbox import Outbox
+from nojd.kiosk.speech import ESPEAK, Speaker
 from nojd.kiosk.uplink import Uplink
 from nojd.survey import Response
+
+log = logging.getLogger("nojd.kiosk")
 
 
 def build_kiosk(
@@ -34,6 +39,7 @@ def build_kiosk(
     pin_factory: Factory | None = None,
     on_commit: Callable[[Response], None] = lambda response: None,
     window: tuple[int, int] | None = None,
+    speaker: Speaker | None = None,
 ) -> Kiosk:
     """A kiosk for ``config``: in a window of ``window`` pixels, or full screen when None."""
     clock = clock or SystemClock()
@@ -74,6 +80,7 @@ def build_kiosk(
         base=base,
         keeper=keeper,
         central=central,
+        speaker=speaker if speaker is not None else _speaker(),
     )
     return Kiosk(parts, on_commit)
 
@@ -88,3 +95,11 @@ def open_display(config: KioskConfig, window: tuple[int, int] | None) -> Display
     pygame.display.set_caption(f"nojd {config.device}")
     pygame.event.set_blocked([pygame.MOUSEMOTION, pygame.FINGERMOTION])
     return display
+
+
+def _speaker() -> Speaker | None:
+    """Speech through ALSA where espeak-ng is installed (``./setup.sh kiosk`` installs it)."""
+    if shutil.which(ESPEAK) is None:
+        log.warning("no speech: espeak-ng is not installed")
+        return None
+    return Speaker()

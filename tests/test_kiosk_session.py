@@ -447,3 +447,21 @@ def test_a_survey_that_lost_a_question_does_not_break_the_summary(rig, tmp_path)
     assert summary.error == ""
     assert set(summary.figures["today"]) == {"wait_time", "overall"}
     assert summary.figures["today"]["overall"]["n"] == 7
+
+
+def test_the_out_of_order_screen_shows_visitors_no_internals(rig, tmp_path):
+    """The reason (an errno, a path) changes not one pixel of what visitors see."""
+    import pygame
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    kiosk = rig(data_dir=blocker / "data")
+    assert kiosk.screen is Screen.OUT_OF_ORDER and "Errno" in kiosk.view.reason
+    surface = kiosk.kiosk.surface
+    shown = pygame.image.tobytes(surface, "RGB")
+    from nojd.kiosk import screens
+    from nojd.kiosk.session import View
+
+    screens.draw(surface, View(Screen.OUT_OF_ORDER, "sv", reason="other"), kiosk.kiosk._context(),
+                 None)  # fmt: skip
+    assert pygame.image.tobytes(surface, "RGB") == shown
