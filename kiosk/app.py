@@ -373,6 +373,7 @@ class Kiosk:
             "pin_erase": session.pin_back,
             "pin_ok": session.pin_ok,
             "close": session.close,
+            "more_time": session.take_more_time,
         }
         handlers[kind]()
 
@@ -439,8 +440,14 @@ class Kiosk:
 
     def _speak(self, view: View) -> None:
         """Say the screen ``view`` if this visit is read aloud; a press is confirmed
-        without its grade. The visit's end ends the speech."""
-        if not self.speaking or self.speaker is None or view == self._spoken:
+        without its grade. The visit's end ends the speech. The offer of more time
+        sounds for every visitor: seen and heard."""
+        if self.speaker is None or view == self._spoken:
+            return
+        if not self.speaking:
+            if view.more_time and (self._spoken is None or not self._spoken.more_time):
+                self.speaker.chime()
+            self._spoken = view
             return
         before, self._spoken = self._spoken, view
         if view.screen is Screen.WELCOME and before is not None:

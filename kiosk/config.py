@@ -39,6 +39,9 @@ class SessionConfig:
     """The rules of one visitor's session (seconds)."""
 
     inactivity_timeout: float = 20.0
+    #: Seconds before the inactivity timeout at which the visitor is offered more time
+    #: (at most half the timeout; 0: no offer).
+    more_time_warning: float = 8.0
     response_interval: float = 3.0
     rapid_repeat_limit: int = 6
     rapid_repeat_window: float = 60.0
@@ -258,6 +261,7 @@ def _gpio(table: Table) -> GpioConfig:
 def _session(table: Table) -> SessionConfig:
     table.only(
         "inactivity_timeout",
+        "more_time_warning",
         "response_interval",
         "rapid_repeat_limit",
         "rapid_repeat_window",
@@ -266,6 +270,7 @@ def _session(table: Table) -> SessionConfig:
     seconds = "a number of seconds 0..3600"
     return SessionConfig(
         inactivity_timeout=table.get("inactivity_timeout", 20.0, number(1, 3600), seconds),
+        more_time_warning=table.get("more_time_warning", 8.0, number(0, 600), "seconds 0..600"),
         response_interval=table.get("response_interval", 3.0, number(0, 3600), seconds),
         rapid_repeat_limit=table.get(
             "rapid_repeat_limit", 6, whole(1, 1_000_000), "a whole number 1..1000000"

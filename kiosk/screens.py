@@ -61,10 +61,14 @@ def welcome(canvas: Canvas, page: Page) -> None:
 
 
 def question(canvas: Canvas, page: Page) -> None:
-    """The progress, the question, and its five grades or its options."""
+    """The progress, the question, and its five grades or its options; when the timeout is
+    near, the offer of more time over them."""
     view = page.view
     asked = view.question
     assert asked is not None
+    if view.more_time:
+        more_time(canvas, page)
+        return
     _language_bar(canvas, page, page.t("kiosk.progress", step=view.step, steps=view.steps))
     words = asked.text[page.lang]
     worst, best = page.t("kiosk.worst"), page.t("kiosk.best")
@@ -82,6 +86,22 @@ def question(canvas: Canvas, page: Page) -> None:
     else:
         paragraph(canvas, words, canvas.area(0.14, 0.40), canvas.text_px(9), bold=True)
         grade_columns(canvas, canvas.area(0.43, 0.98), worst, best)
+
+
+def more_time(canvas: Canvas, page: Page) -> None:
+    """ "Do you need more time?": the whole screen is one target that takes it, and so is
+    any button; nothing is answered by it."""
+    theme = canvas.theme
+    ask = page.t("kiosk.more_time")
+    paragraph(canvas, ask, canvas.area(0.08, 0.36), canvas.text_px(12), bold=True,
+              colour=theme.warning)  # fmt: skip
+    band = canvas.area(0.42, 0.72)
+    width = min(band.width, canvas.px(130))
+    button = pygame.Rect(band.centerx - width // 2, band.top, width, band.height)
+    call_to_action(canvas, button, page.t("kiosk.more_time_button"), canvas.text_px(9))
+    hint = page.t("kiosk.more_time_hint")
+    paragraph(canvas, hint, canvas.area(0.76, 0.97), canvas.text_px(6.5), colour=theme.muted)
+    canvas.target(canvas.surface.get_rect(), ("more_time", None))
 
 
 def language(canvas: Canvas, page: Page) -> None:

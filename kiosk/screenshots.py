@@ -112,6 +112,12 @@ def _screens(folder: Path, panel: Panel, lang: str, config: KioskConfig) -> list
         session.choose_language(lang)
         session.start()
         shot("question")
+        timeout, warning = config.session.inactivity_timeout, config.session.more_time_warning
+        clock.advance(timeout - min(warning, timeout / 2))
+        kiosk.pump()
+        if session.view.more_time:
+            shot("more-time")
+            session.take_more_time()
         while session.view.question and session.view.question.kind == "rating":
             session.answer(4)
         if session.view.question is not None:

@@ -69,6 +69,8 @@ class View:
     pin_digits: int = 0
     pin_error: bool = False
     reason: str = ""
+    #: The visitor is offered more time (the inactivity timeout is near).
+    more_time: bool = False
 
 
 @dataclass
@@ -122,6 +124,8 @@ class Session:
         if screen is Screen.WELCOME:
             return self.start()
         if screen is Screen.QUESTION:
+            if self.view.more_time:  # any button takes the time; it answers nothing
+                return self.take_more_time()
             return self._answer_by_number(number)
         if screen is Screen.LANGUAGE and 1 <= number <= len(self.config.languages):
             return self.choose_language(self.config.languages[number - 1])
@@ -140,6 +144,8 @@ class Session:
         """A tap on an answer target: a grade, or an option id."""
         if self.view.screen is not Screen.QUESTION or self._settling():
             return False
+        if self.view.more_time:
+            return self.take_more_time()
         question = self.questions[self._visit.step]
         valid = value in question.option_ids if question.kind == "choice" else value in range(1, 6)
         if not valid:
@@ -151,6 +157,14 @@ class Session:
             self._show_question()
         else:
             self._finish([])
+        return True
+
+    def take_more_time(self) -> bool:
+        """The visitor took the time offered: the timeout starts afresh, nothing is answered."""
+        if self.view.screen is not Screen.QUESTION or not self.view.more_time:
+            return False
+        self._touch()
+        self._show(replace(self.view, more_time=False))
         return True
 
     def open_languages(self) -> bool:
@@ -250,6 +264,8 @@ class Session:
         elif screen in (Screen.QUESTION, Screen.LANGUAGE, Screen.PIN) and self._idle(now):
             self._save_partial()
             self._welcome()
+        elif screen is Screen.QUESTION and not self.view.more_time and now >= self._offer_at():
+            self._show(replace(self.view, more_time=True))
         elif screen is Screen.STAFF and now - self._last_input >= self.config.staff.timeout:
             self._welcome()
         if self.view.screen in (Screen.WELCOME, Screen.CLOSED):
@@ -268,9 +284,17 @@ class Session:
             return self._until
         if screen is Screen.STAFF:
             return self._last_input + self.config.staff.timeout
+        if screen is Screen.QUESTION and not self.view.more_time:
+            return self._offer_at()
         if screen in (Screen.QUESTION, Screen.LANGUAGE, Screen.PIN):
             return self._last_input + self.config.session.inactivity_timeout
         return None
+
+    def _offer_at(self) -> float:
+        """When the visitor on a question is offered more time (the timeout itself if never)."""
+        timeout = self.config.session.inactivity_timeout
+        warning = min(self.config.session.more_time_warning, timeout / 2)
+        return self._last_input + timeout - warning
 
     # -- inside -----------------------------------------------------------------
 

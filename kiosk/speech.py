@@ -11,10 +11,15 @@ the one playing, as a visitor who presses on expects.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import math
 import shutil
 import subprocess
 import threading
+import wave
+from array import array
 from collections.abc import Callable
 from typing import Protocol
 
@@ -29,6 +34,28 @@ RATE = 150
 ESPEAK = "espeak-ng"
 #: The longest prompt spoken (characters); a screen's texts are far shorter.
 MAX_TEXT = 2000
+
+
+def tones(*hertz: float, seconds: float = 0.18, rate: int = 22050) -> bytes:
+    """A WAV of short sine tones, one after the other, with a breath between them."""
+    frames = array("h")
+    for pitch in hertz:
+        count = round(seconds * rate)
+        for i in range(count):
+            fade = min(1.0, i / 400, (count - i) / 400)  # no click at either end
+            frames.append(round(12000 * fade * math.sin(2 * math.pi * pitch * i / rate)))
+        frames.extend([0] * round(0.08 * rate))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(rate)
+        sound.writeframes(frames.tobytes())
+    return out.getvalue()
+
+
+#: The offer of more time, heard by every visitor (not only one using speech).
+CHIME = tones(660.0, 880.0)
 
 
 class Player(Protocol):
@@ -87,9 +114,11 @@ def aplay(wav: bytes) -> subprocess.Popen[bytes]:
     assert player.stdin is not None  # stdin=PIPE
     try:
         player.stdin.write(wav)
-        player.stdin.close()
     except BrokenPipeError:  # no sound device: aplay ended at once
         pass
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            player.stdin.close()
     return player
 
 
@@ -98,7 +127,7 @@ class Speaker:
 
     def __init__(self, play: Callable[[bytes], Player] = aplay) -> None:
         self._play = play
-        self._wanted: tuple[str, str] | None = None
+        self._wanted: tuple[str, str] | bytes | None = None
         self._changed = threading.Condition()
         self._playing: Player | None = None
         self._stopped = False
@@ -109,6 +138,13 @@ class Speaker:
         """Speak ``text`` in ``lang`` now, cutting what is being said."""
         with self._changed:
             self._wanted = (text, lang)
+            self._cut()
+            self._changed.notify()
+
+    def chime(self) -> None:
+        """Two short tones: something needs the visitor now (more time is offered)."""
+        with self._changed:
+            self._wanted = CHIME
             self._cut()
             self._changed.notify()
 
@@ -141,11 +177,9 @@ class Speaker:
                 self._changed.wait_for(lambda: self._stopped or self._wanted is not None)
                 if self._stopped:
                     return
-                assert self._wanted is not None
-                text, lang = self._wanted
-                self._wanted = None
+                wanted, self._wanted = self._wanted, None
             try:
-                wav = render(text, lang)
+                wav = wanted if isinstance(wanted, bytes) else render(*wanted or ("", ""))
                 with self._changed:
                     if self._superseded():
                         continue  # a newer prompt came while this one was made

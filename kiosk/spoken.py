@@ -16,6 +16,8 @@ def spoken(page: Page) -> str:
         first = page.context.survey.welcome[page.lang]
         how = say("kiosk.speech_start") if page.context.has_buttons else say("kiosk.start_button")
         return f"{first} {how}"
+    if view.screen is Screen.QUESTION and view.more_time:
+        return f"{say('kiosk.more_time')} {say('kiosk.more_time_speech')}"
     if view.screen is Screen.QUESTION and view.question is not None:
         asked = view.question
         words = [say("kiosk.progress", step=view.step, steps=view.steps) + ".",

@@ -68,7 +68,17 @@ def test_screenshots_of_every_screen(tmp_path, dummy_video):
     # Touch Display 2 lying down: a 720x1280 panel, its picture turned 90 degrees
     saved = save_screenshots(tmp_path, [(720, 1280, 90)])
     names = sorted(path.name for path in saved)
-    screens = ["choice", "language", "pin", "pin-wrong", "question", "staff", "thanks", "welcome"]
+    screens = [
+        "choice",
+        "language",
+        "more-time",
+        "pin",
+        "pin-wrong",
+        "question",
+        "staff",
+        "thanks",
+        "welcome",
+    ]
     expected = sorted(
         [f"1280x720-{lang}-{screen}.png" for lang in ("sv", "en") for screen in screens]
         + ["1280x720-sv-closed.png", "1280x720-sv-out-of-order.png"]

@@ -278,7 +278,8 @@ def test_closing_time_lets_the_visitor_finish(rig):
     )
     kiosk.press(1, 3)
     kiosk.wait(15)
-    assert kiosk.screen is Screen.QUESTION
+    assert kiosk.screen is Screen.QUESTION and kiosk.view.more_time  # offered at 12 s
+    kiosk.press(3)  # takes the time
     kiosk.press(3, 3, 3)
     kiosk.wait(3)
     assert kiosk.screen is Screen.CLOSED
@@ -465,3 +466,38 @@ def test_the_out_of_order_screen_shows_visitors_no_internals(rig, tmp_path):
     screens.draw(surface, View(Screen.OUT_OF_ORDER, "sv", reason="other"), kiosk.kiosk._context(),
                  None)  # fmt: skip
     assert pygame.image.tobytes(surface, "RGB") == shown
+
+
+def test_more_time_is_offered_before_the_timeout_and_taking_it_answers_nothing(rig):
+    kiosk = rig()
+    timeout = kiosk.kiosk.config.session.inactivity_timeout  # 20 s, offered 8 s before
+    kiosk.press(1)
+    assert kiosk.view.step == 1 and not kiosk.view.more_time
+    kiosk.wait(timeout - 8 - 0.1)
+    assert not kiosk.view.more_time
+    kiosk.wait(0.2)
+    assert kiosk.view.more_time and kiosk.screen is Screen.QUESTION
+    kiosk.press(3)  # a button takes the time
+    assert not kiosk.view.more_time and kiosk.view.step == 1
+    kiosk.wait(timeout - 8)
+    assert kiosk.view.more_time
+    kiosk.tap_action("more_time")  # so does a touch anywhere
+    assert not kiosk.view.more_time and kiosk.view.step == 1
+    kiosk.press(4)
+    assert kiosk.view.step == 2  # answering goes on as before
+    kiosk.wait(timeout)  # nobody takes it: saved as partial, as before
+    assert kiosk.screen is Screen.WELCOME
+    [row] = kiosk.rows()
+    assert answers(row) == {"wait_time": 4} and flags(row) == ["partial"]
+
+
+def test_no_offer_of_more_time_when_it_is_turned_off(rig):
+    from nojd.kiosk.config import SessionConfig
+
+    kiosk = rig(session=SessionConfig(more_time_warning=0, settle_time=0.4))
+    kiosk.press(1)
+    for _ in range(19):
+        kiosk.wait(1)
+        assert not kiosk.view.more_time
+    kiosk.wait(1)
+    assert kiosk.screen is Screen.WELCOME

@@ -102,3 +102,30 @@ def kiosk_text(key):
     from nojd.survey.translations import text
 
     return text(key, "sv")
+
+
+def test_more_time_is_heard_by_every_visitor_and_spoken_to_a_listening_one(talking):
+    import io
+    import math
+    import wave
+    from array import array
+
+    from nojd.kiosk.speech import CHIME
+
+    kiosk, factory, clock, played = talking
+    grades = kiosk.config.gpio.buttons
+    push(factory, kiosk, clock, grades[0])
+    clock.advance(12)
+    kiosk.pump()
+    assert kiosk.view.more_time
+    assert said(played, 1) == CHIME  # no speech asked for: a chime, and the screen
+    with wave.open(io.BytesIO(CHIME)) as sound:
+        samples = array("h", sound.readframes(sound.getnframes()))
+        seconds = len(samples) / sound.getframerate()
+    assert 0.3 < seconds < 1.0 and math.sqrt(sum(s * s for s in samples) / len(samples)) > 3000
+    push(factory, kiosk, clock, grades[2])  # takes the time
+    push(factory, kiosk, clock, SPEECH_PIN)
+    said(played, 2)
+    clock.advance(12)
+    kiosk.pump()
+    assert said(played, 3) == render("Behöver du mer tid? Tryck på valfri knapp för mer tid.", "sv")

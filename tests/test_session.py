@@ -228,8 +228,17 @@ def test_the_deadline_is_when_tick_changes_the_screen(desk):
     d = desk()
     assert d.session.deadline() is None  # the welcome screen waits for ever
     d.press(1)
-    deadline = d.session.deadline()
-    assert deadline == pytest.approx(d.clock.monotonic() + RULES.inactivity_timeout)
+    offer = d.session.deadline()  # first, more time is offered
+    warning = min(RULES.more_time_warning, RULES.inactivity_timeout / 2)
+    assert offer == pytest.approx(d.clock.monotonic() + RULES.inactivity_timeout - warning)
+    d.clock.advance(offer - d.clock.monotonic() - 0.01)
+    d.session.tick()
+    assert d.screen is Screen.QUESTION and not d.session.view.more_time
+    d.clock.advance(0.01)
+    d.session.tick()
+    assert d.session.view.more_time
+    deadline = d.session.deadline()  # then the timeout itself
+    assert deadline == pytest.approx(offer + warning)
     d.clock.advance(deadline - d.clock.monotonic() - 0.01)
     d.session.tick()
     assert d.screen is Screen.QUESTION
