@@ -29,7 +29,7 @@ from nojd.kiosk.central import Applied, Keeper, apply
 from nojd.kiosk.clock import Clock
 from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.display import Display
-from nojd.kiosk.inputs import PRESS, SPEECH, STAFF, Buttons
+from nojd.kiosk.inputs import MOVE, PRESS, SPEECH, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.page import Page
 from nojd.kiosk.session import RETRY_SECONDS, Screen, Session, View
@@ -296,6 +296,8 @@ class Kiosk:
             session.request_staff(with_pin=False)
         elif event.type == SPEECH:
             self._start_speech()
+        elif event.type == MOVE:
+            (session.back if event.number < 0 else session.skip)()
         elif event.type == pygame.KEYDOWN:
             self._key(session, event)
         elif event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
@@ -321,6 +323,10 @@ class Kiosk:
             session.request_staff(with_pin=True)
         elif event.key == pygame.K_F1:  # the speech button, on a keyboard
             self._start_speech()
+        elif event.key in (pygame.K_LEFT, pygame.K_BACKSPACE):
+            session.back()
+        elif event.key == pygame.K_RIGHT:
+            session.skip()
         if event.key == pygame.K_ESCAPE:
             session.close()
 
@@ -374,6 +380,8 @@ class Kiosk:
             "pin_ok": session.pin_ok,
             "close": session.close,
             "more_time": session.take_more_time,
+            "back": session.back,
+            "skip": session.skip,
         }
         handlers[kind]()
 

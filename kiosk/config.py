@@ -31,6 +31,9 @@ class GpioConfig:
     staff_button: int | None = None
     #: The tactile speech button: pressed, the terminal reads its screens aloud.
     speech_button: int | None = None
+    #: Tactile back and skip buttons, for visitors who do not use the screen.
+    back_button: int | None = None
+    skip_button: int | None = None
     bounce_time: float = 0.05
 
 
@@ -247,13 +250,18 @@ def _uplink(table: Table) -> UplinkConfig:
 
 
 def _gpio(table: Table) -> GpioConfig:
-    table.only("buttons", "led", "staff_button", "speech_button", "bounce_time")
+    table.only(
+        "buttons", "led", "staff_button", "speech_button", "back_button", "skip_button",
+        "bounce_time",
+    )  # fmt: skip
     default = GpioConfig()
     return GpioConfig(
         buttons=table.get("buttons", default.buttons, _pins, "five different BCM pins, or []"),
         led=table.get("led", default.led, _pin_number, "a BCM pin, or 0 for none"),
         staff_button=table.get("staff_button", None, _pin_number, "a BCM pin, or 0 for none"),
         speech_button=table.get("speech_button", None, _pin_number, "a BCM pin, or 0 for none"),
+        back_button=table.get("back_button", None, _pin_number, "a BCM pin, or 0 for none"),
+        skip_button=table.get("skip_button", None, _pin_number, "a BCM pin, or 0 for none"),
         bounce_time=table.get("bounce_time", 0.05, number(0, 1), "seconds 0..1"),
     )
 

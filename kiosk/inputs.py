@@ -27,6 +27,8 @@ PRESS = pygame.event.custom_type()
 STAFF = pygame.event.custom_type()
 #: The speech button was pressed: read the screens aloud.
 SPEECH = pygame.event.custom_type()
+#: The back or the skip button was pressed (``event.number`` -1 back, +1 skip).
+MOVE = pygame.event.custom_type()
 
 
 class Buttons:
@@ -41,6 +43,7 @@ class Buttons:
         self.grades: list[Button] = []
         self.staff: Button | None = None
         self.speech: Button | None = None
+        self.moves: list[Button] = []
         self.led: LED | None = None
         try:
             for number, pin in enumerate(gpio.buttons, start=1):
@@ -54,6 +57,12 @@ class Buttons:
                 self.speech = Button(gpio.speech_button, bounce_time=gpio.bounce_time or None,
                                      pin_factory=pin_factory)  # fmt: skip
                 self.speech.when_pressed = partial(_post, SPEECH, 0, wake)
+            for step, where in ((-1, gpio.back_button), (1, gpio.skip_button)):
+                if where is not None:
+                    move = Button(where, bounce_time=gpio.bounce_time or None,
+                                  pin_factory=pin_factory)  # fmt: skip
+                    move.when_pressed = partial(_post, MOVE, step, wake)
+                    self.moves.append(move)
             if gpio.led is not None:
                 self.led = LED(gpio.led, pin_factory=pin_factory)
         except (GPIOZeroError, OSError, ImportError) as exc:
@@ -80,10 +89,10 @@ class Buttons:
 
     def close(self) -> None:
         """Release the pins; safe to call twice."""
-        for device in (*self.grades, self.staff, self.speech, self.led):
+        for device in (*self.grades, *self.moves, self.staff, self.speech, self.led):
             if device is not None:
                 device.close()
-        self.grades = []
+        self.grades, self.moves = [], []
         self.staff = self.speech = self.led = None
 
 

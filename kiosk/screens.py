@@ -22,6 +22,7 @@ from nojd.kiosk.widgets import (
     Canvas,
     Hotspot,
     Key,
+    button,
     button_stack,
     call_to_action,
     keypad,
@@ -78,14 +79,15 @@ def question(canvas: Canvas, page: Page) -> None:
             (option.text[page.lang], ("answer", option_id))
             for option_id, option in zip(asked.option_ids, asked.options, strict=True)
         ]
-        band = canvas.area(0.34, 0.98)
+        band = canvas.area(0.34, 0.85)
         button_stack(canvas, band, options, canvas.text_px(6), gap=canvas.px(2.5))
     elif canvas.portrait:
         paragraph(canvas, words, canvas.area(0.1, 0.27), canvas.text_px(9), bold=True)
-        grade_rows(canvas, canvas.area(0.28, 0.98), worst, best)
+        grade_rows(canvas, canvas.area(0.28, 0.87), worst, best)
     else:
         paragraph(canvas, words, canvas.area(0.14, 0.40), canvas.text_px(9), bold=True)
-        grade_columns(canvas, canvas.area(0.43, 0.98), worst, best)
+        grade_columns(canvas, canvas.area(0.43, 0.85), worst, best)
+    _moves(canvas, page, skip=True)
 
 
 def more_time(canvas: Canvas, page: Page) -> None:
@@ -110,9 +112,10 @@ def language(canvas: Canvas, page: Page) -> None:
     choose = " / ".join(text("kiosk.choose_language", lang) for lang in languages)
     paragraph(canvas, choose, canvas.area(0.04, 0.2), canvas.text_px(7), bold=True)
     choices = [(text("language.name", lang), ("language", lang)) for lang in languages]
-    band = canvas.area(0.24, 0.96)
+    band = canvas.area(0.24, 0.85)
     size, gap = canvas.text_px(8), canvas.px(3)
     button_stack(canvas, band, choices, size, gap, tallest=canvas.px(22))
+    _moves(canvas, page, skip=False)
 
 
 def thanks(canvas: Canvas, page: Page) -> None:
@@ -162,6 +165,18 @@ def pin(canvas: Canvas, page: Page) -> None:
         else:
             keys.append((page.t(f"kiosk.{key}"), (f"pin_{key}", None), canvas.text_px(4.5)))
     keypad(canvas, canvas.area(0.3, 0.98), keys)
+
+
+def _moves(canvas: Canvas, page: Page, skip: bool) -> None:
+    """Back (bottom left) and, on a question, skip (bottom right)."""
+    bar = canvas.area(0.88, 0.99)
+    width = min(bar.width // 2 - canvas.px(4), canvas.px(60))
+    size = canvas.text_px(5)
+    left = pygame.Rect(bar.left, bar.top, width, bar.height)
+    button(canvas, left, page.t("kiosk.back"), ("back", None), size)
+    if skip:
+        right = pygame.Rect(bar.right - width, bar.top, width, bar.height)
+        button(canvas, right, page.t("kiosk.skip"), ("skip", None), size)
 
 
 def _language_bar(canvas: Canvas, page: Page, title: str = "") -> None:

@@ -167,6 +167,47 @@ class Session:
         self._show(replace(self.view, more_time=False))
         return True
 
+    def back(self) -> bool:
+        """Back: the previous question (its answer kept, to change or keep), from the first
+        question the welcome screen (what was answered is saved as partial), and from the
+        language screen the screen before it, in the language it had."""
+        screen = self.view.screen
+        if screen is Screen.LANGUAGE:
+            self._touch()
+            self._show(replace(self.view, screen=self._before_language))
+            return True
+        if screen is not Screen.QUESTION or self._settling():
+            return False
+        if self.view.more_time:
+            return self.take_more_time()
+        self._touch()
+        if self._visit.step == 0:
+            self._save_partial()
+            self._welcome()
+            return True
+        self._visit.step -= 1
+        self._show_question()
+        return True
+
+    def skip(self) -> bool:
+        """Skip: the next question, this one unanswered (an earlier answer to it is
+        dropped); the figures count only answers."""
+        if self.view.screen is not Screen.QUESTION or self._settling():
+            return False
+        if self.view.more_time:
+            return self.take_more_time()
+        self._touch()
+        self._visit.answers.pop(self.questions[self._visit.step].id, None)
+        self._visit.step += 1
+        if self._visit.step < len(self.questions):
+            self._show_question()
+        elif self._visit.answers:
+            self._finish([])
+        else:  # nothing answered at all: thanks, and no row
+            self._until = self.clock.monotonic() + self.config.session.response_interval
+            self._show(View(Screen.THANKS, self.view.lang))
+        return True
+
     def open_languages(self) -> bool:
         """The language button."""
         if self.view.screen not in (Screen.WELCOME, Screen.QUESTION):
