@@ -255,7 +255,7 @@ def _gpio(table: Table) -> GpioConfig:
         "bounce_time",
     )  # fmt: skip
     default = GpioConfig()
-    return GpioConfig(
+    gpio = GpioConfig(
         buttons=table.get("buttons", default.buttons, _pins, "five different BCM pins, or []"),
         led=table.get("led", default.led, _pin_number, "a BCM pin, or 0 for none"),
         staff_button=table.get("staff_button", None, _pin_number, "a BCM pin, or 0 for none"),
@@ -264,6 +264,17 @@ def _gpio(table: Table) -> GpioConfig:
         skip_button=table.get("skip_button", None, _pin_number, "a BCM pin, or 0 for none"),
         bounce_time=table.get("bounce_time", 0.05, number(0, 1), "seconds 0..1"),
     )
+    taken: dict[int, str] = {}
+    for key in ("buttons", "led", "staff_button", "speech_button", "back_button", "skip_button"):
+        value = getattr(gpio, key)
+        for pin in value if isinstance(value, tuple) else () if value is None else (value,):
+            if pin in taken:
+                raise table.fail(
+                    key, f"BCM pin {pin} is taken by {taken[pin]}; expected a pin of its own "
+                    "(two buttons on one pin would stop every button)",
+                )  # fmt: skip
+            taken[pin] = key
+    return gpio
 
 
 def _session(table: Table) -> SessionConfig:

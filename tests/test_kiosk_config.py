@@ -102,6 +102,21 @@ def test_flags_override_the_file(tmp_path):
         ("rotate = 0", "rotate = 45", "display.rotate: 45 is not 0, 90, 180 or 270 (degrees"),
         ("rotate = 0", 'rotate = "90"', "display.rotate: '90' is not 0, 90, 180 or 270"),
         ("rotate = 0", "rotate = true", "display.rotate: True is not 0, 90, 180 or 270"),
+        (
+            "speech_button = 0 ",
+            "speech_button = 12 ",
+            "gpio.speech_button: BCM pin 12 is taken by led; expected a pin of its own",
+        ),
+        (
+            "skip_button = 0 ",
+            "skip_button = 26 ",
+            "gpio.skip_button: BCM pin 26 is taken by buttons; expected a pin of its own",
+        ),
+        (
+            "more_time_warning = 8 ",
+            'more_time_warning = "soon" ',
+            "session.more_time_warning: 'soon' is not seconds 0..600",
+        ),
     ],
 )
 def test_a_mistake_names_the_file_and_key(tmp_path, replace, by, message):
