@@ -91,7 +91,7 @@ def _save(kiosk: Kiosk, path: Path) -> Path:
 def _screens(folder: Path, panel: Panel, lang: str, config: KioskConfig) -> list[Path]:
     clock = ManualClock(OPEN_AT - timedelta(days=21))
     factory = MockFactory()
-    kiosk = build_kiosk(config, clock=clock, pin_factory=factory, window=panel[:2])
+    kiosk = build_kiosk(config, clock=clock, pin_factory=factory, window=panel[:2], sound=False)
     session = kiosk.session
     assert session is not None
     shots: list[Path] = []
@@ -172,7 +172,8 @@ def _unusual(folder: Path, panel: Panel, config: KioskConfig, scratch: Path) -> 
     shots = []
     for name, (case, moment) in cases.items():
         factory = MockFactory()
-        kiosk = build_kiosk(case, clock=ManualClock(moment), pin_factory=factory, window=panel[:2])
+        kiosk = build_kiosk(case, clock=ManualClock(moment), pin_factory=factory,
+                            window=panel[:2], sound=False)  # fmt: skip
         width, height = view_size(panel)
         try:
             kiosk.pump()

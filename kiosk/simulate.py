@@ -137,7 +137,7 @@ def simulate(
         out.write(json.dumps({"seq": response.seq, "id": response.id}) + "\n")
         out.flush()
 
-    kiosk = build_kiosk(headless, pin_factory=factory, on_commit=committed)
+    kiosk = build_kiosk(headless, pin_factory=factory, on_commit=committed, sound=False)
     stopped = threading.Event()
 
     def terminate(*_: object) -> None:

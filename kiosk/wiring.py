@@ -40,8 +40,10 @@ def build_kiosk(
     on_commit: Callable[[Response], None] = lambda response: None,
     window: tuple[int, int] | None = None,
     speaker: Speaker | None = None,
+    sound: bool = True,
 ) -> Kiosk:
-    """A kiosk for ``config``: in a window of ``window`` pixels, or full screen when None."""
+    """A kiosk for ``config``: in a window of ``window`` pixels, or full screen when None;
+    without ``sound`` (a simulation, screenshots) it neither speaks nor chimes."""
     clock = clock or SystemClock()
     base = config
     keeper = Keeper(config.data_dir)
@@ -80,7 +82,7 @@ def build_kiosk(
         base=base,
         keeper=keeper,
         central=central,
-        speaker=speaker if speaker is not None else _speaker(),
+        speaker=speaker if speaker is not None else _speaker() if sound else None,
     )
     return Kiosk(parts, on_commit)
 

@@ -48,6 +48,7 @@ class Rig:
             pin_factory=self.factory,
             on_commit=self.committed.append,
             window=size,
+            sound=False,  # no speaker: tests that listen build their own (test_kiosk_speech)
         )
 
     @property
