@@ -14,22 +14,31 @@ GRADES = range(1, 6)
 
 
 def face(canvas: Canvas, centre: tuple[int, int], radius: int, grade: int) -> None:
-    """A face from a deep frown (1) to a broad smile (5), in the grade's colour."""
+    """A face from a deep frown (1) to a broad smile (5), in the grade's colour. The faces
+    differ in shape, not only in colour: 1 has sad brows over a deep frown, 2 a slight
+    frown, 3 a straight mouth, 4 a smile and 5 an open, filled smile."""
     surface, ink = canvas.surface, canvas.theme.ink
     x, y = centre
     pygame.draw.circle(surface, canvas.theme.grade(grade), centre, radius)
     pygame.draw.circle(surface, ink, centre, radius, width=max(2, radius // 14))
     eye = max(2, radius // 8)
+    line = max(3, radius // 9)
     for side in (-1, 1):
         pygame.draw.circle(surface, ink, (x + side * radius * 0.35, y - radius * 0.25), eye)
-    curve = (grade - 3) / 2  # -1 frown .. +1 smile
+        if grade == 1:  # brows raised at the middle: sorrow
+            inner = (x + side * radius * 0.14, y - radius * 0.58)
+            outer = (x + side * radius * 0.55, y - radius * 0.42)
+            pygame.draw.line(surface, ink, inner, outer, line)
+    curve = {1: -1.25, 2: -0.7, 3: 0.0, 4: 0.7, 5: 1.0}[grade]
     half = radius * 0.5
     points = []
     for step in range(21):
         dx = -half + step * half / 10
         dy = curve * radius * 0.28 * (1 - (dx / half) ** 2)
         points.append((x + dx, y + radius * 0.38 - curve * radius * 0.1 + dy))
-    pygame.draw.lines(surface, ink, False, points, max(3, radius // 9))
+    if grade == 5:  # an open smile: the mouth filled
+        pygame.draw.polygon(surface, ink, [points[0], *points, points[-1]])
+    pygame.draw.lines(surface, ink, False, points, line)
 
 
 def grade_columns(canvas: Canvas, band: pygame.Rect, worst: str, best: str) -> None:
