@@ -7,6 +7,7 @@
 #   2. every library SDL's KMSDRM and evdev drivers load at run time resolves inside the
 #      root, the SDL pygame loads there lists KMSDRM, and Mesa's vc4/v3d drivers are there
 #      (nojd kiosk check --software, which opens each one with ctypes);
+#      and espeak-ng speaks in the root (a prompt rendered and measured in each voice);
 #   3. nojd kiosk simulate inside the root delivers through a broker on this machine to
 #      nojd server ingest on this machine;
 #   4. bench/kiosk.py inside the root (idle CPU, memory, press-to-frame), emulated.
@@ -118,6 +119,20 @@ sed 's/^/arm64:   /' "$WORK/check.txt"
 grep -q '^ok   lgpio' "$WORK/check.txt" || fail "nojd kiosk check --software: no lgpio line"
 grep -q '^FAIL' "$WORK/check.txt" && fail "nojd kiosk check --software"
 grep -q 'KMSDRM' "$WORK/check.txt" || fail "no KMSDRM in the root's SDL"
+
+# -- 2b. speech: espeak-ng in the root renders a prompt in each voice, measured --------------
+inside '/opt/nojd/.venv/bin/python - <<EOF
+import io, math, wave
+from array import array
+from nojd.kiosk.speech import render
+for lang, words in (("sv", "Hur upplevde du servicen som helhet?"), ("en", "How was the service as a whole?")):
+    with wave.open(io.BytesIO(render(words, lang))) as sound:
+        samples = array("h", sound.readframes(sound.getnframes()))
+        seconds = len(samples) / sound.getframerate()
+    rms = math.sqrt(sum(s * s for s in samples) / len(samples))
+    assert seconds > 1 and rms > 500, (lang, seconds, rms)
+    print(f"arm64:   speech {lang}: {seconds:.2f} s, RMS {rms:.0f}")
+EOF' || fail "espeak-ng speech in the root"
 
 # -- 3. a simulated terminal in the root delivers to ingest on this machine -----------------
 PORT=$("$REPO/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
