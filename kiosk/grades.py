@@ -49,7 +49,7 @@ def grade_columns(canvas: Canvas, band: pygame.Rect, worst: str, best: str) -> N
     for grade in GRADES:
         rect = pygame.Rect(band.left + (grade - 1) * (width + gap), band.top, width, band.height)
         _panel(canvas, rect, grade)
-        radius = min(width * 0.42, rect.height * 0.3)
+        radius = min(width * 0.4, rect.height * 0.25)  # room below for the number and words
         centre = (rect.centerx, round(rect.top + canvas.px(2) + radius))
         face(canvas, centre, round(radius), grade)
         under_face = (rect.centerx, centre[1] + radius + canvas.px(1))

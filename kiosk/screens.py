@@ -85,8 +85,8 @@ def question(canvas: Canvas, page: Page) -> None:
         paragraph(canvas, words, canvas.area(0.1, 0.27), canvas.text_px(9), bold=True)
         grade_rows(canvas, canvas.area(0.28, 0.87), worst, best)
     else:
-        paragraph(canvas, words, canvas.area(0.14, 0.40), canvas.text_px(9), bold=True)
-        grade_columns(canvas, canvas.area(0.43, 0.85), worst, best)
+        paragraph(canvas, words, canvas.area(0.14, 0.37), canvas.text_px(9), bold=True)
+        grade_columns(canvas, canvas.area(0.39, 0.86), worst, best)
     _moves(canvas, page, skip=True)
 
 
