@@ -59,7 +59,7 @@ def scope_name(site: str | None = None, device: str | None = None) -> str:
 def parse_toml(text: str, label: str = "config") -> dict[str, Any]:
     """The TOML a technician wrote, as data; :class:`ConfigError` naming what is wrong."""
     if len(text.encode("utf-8")) > MAX_TOML:
-        raise ConfigError(f"{label}: {len(text.encode())} bytes, expected at most {MAX_TOML}")
+        raise ConfigError(f"{label}: over {MAX_TOML} bytes, expected at most {MAX_TOML}")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -74,10 +74,15 @@ def _who(args: argparse.Namespace) -> str:
 
 
 def _read(name: str) -> str:
+    """The TOML of ``name`` (``-``: stdin), read no further than one byte past the largest
+    config, so that a huge file is refused, not held."""
+    from nojd.server.central import MAX_TOML
+
     if name == "-":
-        return sys.stdin.read()
+        return sys.stdin.read(MAX_TOML + 1)
     try:
-        return Path(name).read_text(encoding="utf-8")
+        with Path(name).open(encoding="utf-8") as source:
+            return source.read(MAX_TOML + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"file: cannot read {name!r} ({exc})") from None
 

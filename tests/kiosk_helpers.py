@@ -110,3 +110,16 @@ class Rig:
     def close(self) -> None:
         self.kiosk.close()
         self.factory.close()
+
+
+class Kept:
+    """What a speaker plays, kept instead of played: a player that has already finished."""
+
+    def poll(self):
+        return 0
+
+    def wait(self):
+        return 0
+
+    def kill(self):
+        pass

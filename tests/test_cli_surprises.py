@@ -139,3 +139,12 @@ def test_the_demo_says_how_long_its_visitors_come(tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.startswith("demo: terminal")]
     assert lines and all("visitors for 3 s" in line for line in lines)
     assert "without end" not in result.stdout
+
+
+def test_a_huge_config_file_is_refused_unread(tmp_path):
+    url = made_store(tmp_path)
+    huge = tmp_path / "huge.toml"
+    huge.write_text("# " + "x" * 5_000_000, encoding="utf-8")
+    result = nojd("config", "set", "--site", "kontaktcenter", str(huge), "--db", url)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"nojd: {huge}: over 16384 bytes, expected at most 16384"]

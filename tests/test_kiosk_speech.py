@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from gpiozero.pins.mock import MockFactory
-from kiosk_helpers import READ_TIME, TUESDAY, base_config
+from kiosk_helpers import READ_TIME, TUESDAY, Kept, base_config
 from waiting import wait_until
 
 from nojd.kiosk.clock import ManualClock
@@ -17,19 +17,6 @@ from nojd.survey import default_survey
 
 SPEECH_PIN = 16
 SURVEY = default_survey()
-
-
-class Kept:
-    """The sound a speaker would play, kept: a finished player."""
-
-    def poll(self):
-        return 0
-
-    def wait(self):
-        return 0
-
-    def kill(self):
-        pass
 
 
 @pytest.fixture

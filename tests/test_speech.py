@@ -11,6 +11,7 @@ from array import array
 from importlib import resources
 
 import pytest
+from kiosk_helpers import Kept
 from waiting import wait_until
 
 from nojd.kiosk.speech import VOICES, Speaker, SpeechError, espeak, render, voice_for
@@ -78,21 +79,9 @@ def test_a_language_without_a_voice_is_not_spoken_with_another_s():
 def test_the_speaker_speaks_each_prompt_in_turn():
     played: list[bytes] = []
 
-    class Done:
-        """What the speaker waits for: here the sound is kept, not played."""
-
-        def poll(self):
-            return 0
-
-        def wait(self):
-            return 0
-
-        def kill(self):
-            pass
-
     def keep(wav):
         played.append(wav)
-        return Done()
+        return Kept()
 
     speaker = Speaker(keep)
     try:
