@@ -46,6 +46,11 @@ def apply(base: KioskConfig, version: int, data: dict[str, Any]) -> Applied:
     session = replace(
         base.session,
         inactivity_timeout=central.inactivity_timeout or base.session.inactivity_timeout,
+        more_time_warning=(
+            base.session.more_time_warning
+            if central.more_time_warning is None
+            else central.more_time_warning
+        ),
         response_interval=(
             base.session.response_interval
             if central.response_interval is None

@@ -34,7 +34,7 @@ def add_config_commands(
         "set", help="set a site's or a terminal's config from a TOML file",
         description="Set the config of a site or a terminal from a TOML file (- for stdin); "
         "it replaces what the scope had. Keys: survey, languages, [session] "
-        "inactivity_timeout and response_interval, [hours].",
+        "inactivity_timeout, more_time_warning and response_interval, [hours].",
     )  # fmt: skip
     clear = actions.add_parser(
         "clear", help="remove a site's or a terminal's config",

@@ -32,7 +32,7 @@ from nojd.tomlconfig import Table, number
 
 #: The keys a central configuration may set.
 KEYS = ("hours", "session", "languages", "survey")
-SESSION_KEYS = ("inactivity_timeout", "response_interval")
+SESSION_KEYS = ("inactivity_timeout", "more_time_warning", "response_interval")
 #: The largest config message: under the 64 KiB that terminals take from the broker.
 MAX_CONFIG_PAYLOAD = 48 * 1024
 MAX_VERSION = 2**62
@@ -44,6 +44,7 @@ class Central:
 
     hours: OpeningHours | None = None
     inactivity_timeout: float | None = None
+    more_time_warning: float | None = None
     response_interval: float | None = None
     languages: tuple[str, ...] | None = None
     survey: Survey | None = None
@@ -68,6 +69,7 @@ def check_central(data: Mapping[str, Any], label: str = "central config") -> Cen
     central = Central(
         hours=parse_hours(top.table("hours")) if "hours" in data else None,
         inactivity_timeout=session.get("inactivity_timeout", None, number(1, 3600), seconds),
+        more_time_warning=session.get("more_time_warning", None, number(0, 600), "seconds 0..600"),
         response_interval=session.get("response_interval", None, number(0, 3600), seconds),
         languages=top.get("languages", None, _languages, "a list of language codes like ['sv']"),
         survey=survey,

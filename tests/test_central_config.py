@@ -443,3 +443,16 @@ def test_languages_without_terminal_texts_are_refused():
         check_central({"languages": ["de", "sv"]})
     with pytest.raises(ConfigError, match="timezone: 'aaaa"):
         check_central({"hours": {"timezone": "a" * 300}})
+
+
+def test_the_offer_of_more_time_is_set_centrally_too(tmp_path):
+    from nojd.kiosk.config import KioskConfig
+
+    base = KioskConfig(device="d", site="s", data_dir=tmp_path)
+    applied = apply(base, 3, {"session": {"more_time_warning": 0}})
+    assert applied.config.session.more_time_warning == 0  # 0 is a value: never offered
+    assert applied.config.session.inactivity_timeout == base.session.inactivity_timeout
+    kept = apply(base, 4, {"session": {"inactivity_timeout": 60}})
+    assert kept.config.session.more_time_warning == base.session.more_time_warning
+    with pytest.raises(ConfigError, match="session.more_time_warning: 'soon' is not seconds"):
+        apply(base, 5, {"session": {"more_time_warning": "soon"}})
