@@ -26,7 +26,7 @@ KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMS
 # demo and test: everything, so the tests can check the kiosk's libraries too.
 # postgresql: the tests start throwaway servers of their own (never the system's instance)
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium
-    postgresql "${KMSDRM_PACKAGES[@]}" "${SPEECH_PACKAGES[@]}")
+    postgresql curl ca-certificates openssl "${KMSDRM_PACKAGES[@]}" "${SPEECH_PACKAGES[@]}")
 SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
 VENV=${NOJD_VENV:-.venv}  # another venv, for a test of the install itself
 STAMP=$VENV/.nojd-installed
@@ -128,9 +128,38 @@ _from_tree() {
         -e "s#^\($1\|$relative\)/##"
 }
 
+# axe-core, the accessibility checker the browser tests run on every dashboard page: one
+# file from the npm registry's tarball (no Node needed), its digest checked against the
+# registry's published integrity, kept in the venv.
+AXE_VERSION=4.14.1
+AXE_INTEGRITY=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+install_axe() {
+    local target="$VENV/share/axe-core/axe-$AXE_VERSION.min.js" scratch expected actual
+    if [ -f "$target" ]; then
+        say "axe-core $AXE_VERSION already in $VENV"
+        return
+    fi
+    say "fetching axe-core $AXE_VERSION from the npm registry"
+    scratch=$(mktemp -d)
+    curl -fsSL --retry 3 -o "$scratch/axe.tgz" \
+        "https://registry.npmjs.org/axe-core/-/axe-core-$AXE_VERSION.tgz"
+    expected=${AXE_INTEGRITY#sha512-}
+    actual=$(openssl dgst -sha512 -binary "$scratch/axe.tgz" | base64 -w0)
+    if [ "$actual" != "$expected" ]; then
+        say "axe-core's tarball does not match its published integrity; not installed"
+        rm -rf "$scratch"
+        exit 1
+    fi
+    tar -xzf "$scratch/axe.tgz" -C "$scratch" package/axe.min.js
+    mkdir -p "$(dirname "$target")"
+    mv "$scratch/package/axe.min.js" "$target"
+    rm -rf "$scratch"
+}
+
 install_all() {
     install_apt "${APT_PACKAGES[@]}"
     install_venv
+    install_axe
 }
 
 # -- the kiosk and server roles ---------------------------------------------------

@@ -8,6 +8,7 @@
 #      root, the SDL pygame loads there lists KMSDRM, and Mesa's vc4/v3d drivers are there
 #      (nojd kiosk check --software, which opens each one with ctypes);
 #      and espeak-ng speaks in the root (a prompt rendered and measured in each voice);
+#      and its SDL_ttf shapes Arabic (HarfBuzz) with DejaVu Sans;
 #   3. nojd kiosk simulate inside the root delivers through a broker on this machine to
 #      nojd server ingest on this machine;
 #   4. bench/kiosk.py inside the root (idle CPU, memory, press-to-frame), emulated.
@@ -125,7 +126,10 @@ inside '/opt/nojd/.venv/bin/python - <<EOF
 import io, math, wave
 from array import array
 from nojd.kiosk.speech import render
-for lang, words in (("sv", "Hur upplevde du servicen som helhet?"), ("en", "How was the service as a whole?")):
+from nojd.survey import default_survey
+overall = default_survey().question("overall").text
+for lang in ("sv", "en", "fi", "ar"):
+    words = overall[lang]
     with wave.open(io.BytesIO(render(words, lang))) as sound:
         samples = array("h", sound.readframes(sound.getnframes()))
         seconds = len(samples) / sound.getframerate()
@@ -133,6 +137,21 @@ for lang, words in (("sv", "Hur upplevde du servicen som helhet?"), ("en", "How 
     assert seconds > 1 and rms > 500, (lang, seconds, rms)
     print(f"arm64:   speech {lang}: {seconds:.2f} s, RMS {rms:.0f}")
 EOF' || fail "espeak-ng speech in the root"
+
+# -- 2c. Arabic: pygame-ce's SDL_ttf in the root shapes it (HarfBuzz), with DejaVu Sans ------
+inside 'SDL_VIDEODRIVER=dummy /opt/nojd/.venv/bin/python - <<EOF
+import pygame
+pygame.font.init()
+from nojd.kiosk.theme import STANDARD
+from nojd.survey import default_survey
+words = default_survey().welcome["ar"]
+shaped = STANDARD.font(40, rtl=True).size(words)[0]
+unshaped = STANDARD.font(40).size(words[::-1])[0]
+assert shaped < 0.9 * unshaped, (shaped, unshaped)  # joined letters take less room
+missing = [c for c in words if not c.isspace() and STANDARD.font(40).metrics(c) == [None]]
+assert not missing, missing
+print(f"arm64:   Arabic shaped: {shaped} px wide, letters apart {unshaped} px; every letter in DejaVu Sans")
+EOF' || fail "Arabic shaping in the root"
 
 # -- 3. a simulated terminal in the root delivers to ingest on this machine -----------------
 PORT=$("$REPO/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -17,7 +17,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,8 +33,8 @@ from nojd.kiosk.inputs import MOVE, PRESS, SPEECH, STAFF, Buttons
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.page import Page
 from nojd.kiosk.session import RETRY_SECONDS, Screen, Session, View
-from nojd.kiosk.speech import Speaker
-from nojd.kiosk.spoken import confirmed, spoken
+from nojd.kiosk.speech import Speaker, voice_for
+from nojd.kiosk.spoken import announced, confirmed, spoken
 from nojd.kiosk.staff import StaffSummary, summarize
 from nojd.kiosk.uplink import Uplink
 from nojd.survey import MessageError, Response, Survey
@@ -100,6 +100,8 @@ class Kiosk:
         self._summary: StaffSummary | None = None
         self._drawn = -1
         self.hotspots: list[screens.Hotspot] = []
+        #: The lines of text and faces of the screen shown, where they are (for tests).
+        self.marks: list[screens.Mark] = []
         self.surface = self.display.view if self.display else None
         self._alarm = False
         self.outbox: Outbox | None = None
@@ -114,7 +116,6 @@ class Kiosk:
         self.speaker = parts.speaker
         #: Whether this visit is read aloud (the speech button was pressed), and the view
         #: last spoken.
-        self.speaking = False
         self._spoken: View | None = None
         self._pending_lock = threading.Lock()
         self._open_outbox()
@@ -323,6 +324,10 @@ class Kiosk:
             session.request_staff(with_pin=True)
         elif event.key == pygame.K_F1:  # the speech button, on a keyboard
             self._start_speech()
+        elif event.key == pygame.K_F2:
+            session.toggle_mode("large_text")
+        elif event.key == pygame.K_F3:
+            session.toggle_mode("high_contrast")
         elif event.key in (pygame.K_LEFT, pygame.K_BACKSPACE):
             session.back()
         elif event.key == pygame.K_RIGHT:
@@ -382,6 +387,10 @@ class Kiosk:
             "more_time": session.take_more_time,
             "back": session.back,
             "skip": session.skip,
+            "large_text": lambda: session.toggle_mode("large_text"),
+            "high_contrast": lambda: session.toggle_mode("high_contrast"),
+            "tab": lambda: session.staff_tab(str(value)),
+            "nothing": lambda: False,
         }
         handlers[kind]()
 
@@ -424,11 +433,14 @@ class Kiosk:
             self._alarm = not self._alarm
             self.buttons.alarm(self._alarm)
         if view.screen is Screen.STAFF and self.session and self.outbox:
-            self._summary = summarize(
-                self.survey, self.outbox, self.clock.now(), self.zone, self._connection()
-            )
+            self._summary = replace(
+                summarize(self.survey, self.outbox, self.clock.now(), self.zone,
+                          self._connection()),
+                fault=self.session.fault,
+            )  # fmt: skip
         if self.surface is not None:
-            self.hotspots = screens.draw(self.surface, view, self._context(), self._summary)
+            drawn = screens.draw(self.surface, view, self._context(), self._summary)
+            self.hotspots, self.marks = drawn.hotspots, drawn.marks
         self._speak(view)
         if self.display is not None:
             self.display.flip()
@@ -438,12 +450,16 @@ class Kiosk:
 
     # -- speech ------------------------------------------------------------------
 
+    @property
+    def speaking(self) -> bool:
+        """Whether this visit is read aloud."""
+        return self.view.speech
+
     def _start_speech(self) -> None:
         """The speech button: read this screen aloud now, and every screen of the visit."""
-        if self.speaker is None:
+        if self.speaker is None or self.session is None or not self.session.start_speech():
             return
-        self.speaking = True
-        self._spoken = None
+        self._spoken = None  # a press while speaking reads the screen again
         self._drawn = -1  # redraw, and so speak, at once
 
     def _speak(self, view: View) -> None:
@@ -452,17 +468,19 @@ class Kiosk:
         sounds for every visitor: seen and heard."""
         if self.speaker is None or view == self._spoken:
             return
-        if not self.speaking:
-            if view.more_time and (self._spoken is None or not self._spoken.more_time):
-                self.speaker.chime()
-            self._spoken = view
-            return
         before, self._spoken = self._spoken, view
-        if view.screen is Screen.WELCOME and before is not None:
-            self.speaking = False  # the visit is over: the next visitor starts afresh
-            self.speaker.hush()
+        # A language without a voice (Somali) is shown, never spoken in another's voice.
+        voiced = voice_for(view.lang) is not None
+        modes = announced(before, view) if voiced else ""
+        if not view.speech:
+            if before is not None and before.speech:
+                self.speaker.hush()  # the visit is over (or staff took over): silence
+            if view.more_time and (before is None or not before.more_time):
+                self.speaker.chime()
+            if modes:  # a mode turned on or off is said to everyone: it tells nothing
+                self.speaker.say(modes, view.lang)
             return
-        words = spoken(Page(view, self._context(), StaffSummary()))
+        words = modes or spoken(Page(view, self._context(), StaffSummary()))
         answered = (
             before is not None
             and before.screen is Screen.QUESTION
@@ -470,7 +488,7 @@ class Kiosk:
         )
         if answered:
             words = f"{confirmed(view.lang)} {words}"
-        if words:
+        if words and voiced:
             self.speaker.say(words, view.lang)
 
     def _connection(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from nojd.errors import ConfigError
 from nojd.kiosk.config import KioskConfig, load_config
 from nojd.kiosk.pin import hash_pin
+from nojd.signals import stop_on
 from nojd.systemd import configure_logging
 
 
@@ -103,6 +104,12 @@ def add_commands(
             "Touch Display 2 lying down); repeatable (default 800x480)"
         ),
     )
+    shots.add_argument(
+        "--lang",
+        action="append",
+        help="only this language (repeatable; default: every language of the config, or of "
+        "the shipped survey)",
+    )
     shots.set_defaults(handler=_screenshots)
 
 
@@ -150,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
         # One line for the journal; systemd restarts the kiosk (Restart=always).
         logging.getLogger("nojd.kiosk").error("%s", exc)
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: kiosk.stop())
+    stop_on(kiosk.stop, signal.SIGTERM)
     try:
         kiosk.run()
     finally:
@@ -205,6 +212,11 @@ def _screenshots(args: argparse.Namespace) -> int:
 
     config = load_config(args.config) if args.config else None
     logging.disable(logging.ERROR)  # the wrong PIN and the broken outbox are staged
-    for path in save_screenshots(args.folder, args.size or [(800, 480, 0)], config):
+    try:
+        saved = save_screenshots(args.folder, args.size or [(800, 480, 0)], config, args.lang)
+    except ConfigError as exc:
+        print(f"nojd: {exc}", file=sys.stderr)
+        return 1
+    for path in saved:
         print(path)
     return 0

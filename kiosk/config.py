@@ -16,6 +16,7 @@ from nojd.kiosk.pin import PIN_SCHEME
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.survey import Survey, default_survey, load_survey
 from nojd.survey.hours import OpeningHours, parse_hours
+from nojd.survey.translations import languages
 from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
 from nojd.tomlconfig import Table, boolean, number, text, whole
 
@@ -198,6 +199,11 @@ def _check_survey(config: KioskConfig, top: Table) -> None:
     for lang in config.languages:
         if lang not in survey.languages:
             raise top.fail("languages", f"{lang!r} is not a language of survey {survey.id!r}")
+        if lang not in languages():
+            raise top.fail("languages", f"{lang!r} has no translation file (the terminal has "
+                           f"{', '.join(languages())})")  # fmt: skip
+    if len(set(config.languages)) != len(config.languages):
+        raise top.fail("languages", f"{list(config.languages)!r} names a language twice")
     question = survey.question(config.buttons_question)
     if question.kind != "rating":
         raise top.fail("buttons_question", f"{question.id!r} is not a rating question")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pygame
 
-from nojd.kiosk.widgets import Canvas, label, paragraph
+from nojd.kiosk.widgets import Canvas, Mark, label, paragraph, wrap
 
 GRADES = range(1, 6)
 
@@ -19,6 +19,7 @@ def face(canvas: Canvas, centre: tuple[int, int], radius: int, grade: int) -> No
     frown, 3 a straight mouth, 4 a smile and 5 an open, filled smile."""
     surface, ink = canvas.surface, canvas.theme.ink
     x, y = centre
+    canvas.marks.append(Mark("face", pygame.Rect(x - radius, y - radius, 2 * radius, 2 * radius)))
     pygame.draw.circle(surface, canvas.theme.grade(grade), centre, radius)
     pygame.draw.circle(surface, ink, centre, radius, width=max(2, radius // 14))
     eye = max(2, radius // 8)
@@ -41,43 +42,65 @@ def face(canvas: Canvas, centre: tuple[int, int], radius: int, grade: int) -> No
     pygame.draw.lines(surface, ink, False, points, line)
 
 
-def grade_columns(canvas: Canvas, band: pygame.Rect, worst: str, best: str) -> None:
-    """Five columns side by side: face, number, and under 1 and 5 what they mean."""
-    ends = {1: worst, 5: best}
+def grade_columns(canvas: Canvas, band: pygame.Rect, labels: dict[int, str]) -> None:
+    """Five columns side by side: face, number, and under each what it means. The words
+    keep their size; the faces give way to them."""
     gap = canvas.px(2)
     width = (band.width - 4 * gap) // 5
+    size = canvas.text_px(4.2)
+    inner = width - canvas.px(1.5)
+
+    def measure(line: str) -> int:
+        return canvas.measure(line, size)
+
+    lines = max((len(wrap(words, measure, inner)) for words in labels.values()), default=0)
+    words_height = lines * canvas.theme.font(size).get_linesize()
+    number_size = canvas.text_px(8)
+    number_height = canvas.theme.font(number_size, True).get_linesize()
+    room = band.height - canvas.px(4) - number_height - words_height
+    radius = max(canvas.px(4), min(width * 0.37, room / 2))
     for grade in GRADES:
         rect = pygame.Rect(band.left + (grade - 1) * (width + gap), band.top, width, band.height)
         _panel(canvas, rect, grade)
-        radius = min(width * 0.4, rect.height * 0.25)  # room below for the number and words
         centre = (rect.centerx, round(rect.top + canvas.px(2) + radius))
         face(canvas, centre, round(radius), grade)
-        under_face = (rect.centerx, centre[1] + radius + canvas.px(1))
-        number = label(canvas, str(grade), canvas.text_px(10), under_face, "midtop", bold=True)
-        if grade in ends:
+        under_face = (rect.centerx, centre[1] + radius)
+        number = label(canvas, str(grade), number_size, under_face, "midtop", bold=True)
+        if grade in labels:
             below = pygame.Rect(rect.left, number.bottom, rect.width, rect.bottom - number.bottom)
-            muted = canvas.theme.muted
-            inner = below.inflate(-canvas.px(1), 0)
-            paragraph(canvas, ends[grade], inner, canvas.text_px(4.2), colour=muted)
+            paragraph(canvas, labels[grade], below.inflate(-canvas.px(1.5), 0), size,
+                      colour=canvas.theme.muted)  # fmt: skip
 
 
-def grade_rows(canvas: Canvas, band: pygame.Rect, worst: str, best: str) -> None:
-    """Five rows one above the other (portrait): face, number, and for 1 and 5 their meaning."""
-    ends = {1: worst, 5: best}
+def grade_rows(canvas: Canvas, band: pygame.Rect, labels: dict[int, str]) -> None:
+    """Five rows one above the other (portrait), 1 at the top: face, number, and what it
+    means, from the left (from the right on a right-to-left screen)."""
     gap = canvas.px(2)
     height = (band.height - 4 * gap) // 5
     for grade in GRADES:
         rect = pygame.Rect(band.left, band.top + (grade - 1) * (height + gap), band.width, height)
         _panel(canvas, rect, grade)
         radius = round(height * 0.4)
-        centre = (rect.left + canvas.px(3) + radius, rect.centery)
+        side = 2 * radius + canvas.px(3)
+        spot = canvas.mirrored(pygame.Rect(rect.left + canvas.px(3), rect.top, side, rect.height))
+        centre = (spot.left + radius if not canvas.rtl else spot.right - radius, rect.centery)
         face(canvas, centre, radius, grade)
-        after_face = (centre[0] + radius + canvas.px(5), rect.centery)
-        number = label(canvas, str(grade), canvas.text_px(11), after_face, "midleft", bold=True)
-        if grade in ends:
-            after_number = (number.right + canvas.px(5), rect.centery)
-            muted = canvas.theme.muted
-            label(canvas, ends[grade], canvas.text_px(5.5), after_number, "midleft", colour=muted)
+        edge = (
+            centre[0] - radius - canvas.px(4) if canvas.rtl else centre[0] + radius + canvas.px(4)
+        )
+        anchor = "midright" if canvas.rtl else "midleft"
+        number = label(canvas, str(grade), canvas.text_px(10), (edge, rect.centery), anchor,
+                       bold=True)  # fmt: skip
+        if grade in labels:
+            if canvas.rtl:
+                right = number.left - canvas.px(4)
+                room = pygame.Rect(rect.left + canvas.px(2), rect.top,
+                                   right - rect.left - canvas.px(2), rect.height)  # fmt: skip
+            else:
+                left = number.right + canvas.px(4)
+                room = pygame.Rect(left, rect.top, rect.right - left - canvas.px(2), rect.height)
+            paragraph(canvas, labels[grade], room, canvas.text_px(5.5),
+                      colour=canvas.theme.muted, align="start")  # fmt: skip
 
 
 def distribution(canvas: Canvas, rect: pygame.Rect, percent: dict[str, float]) -> None:
@@ -99,5 +122,9 @@ def distribution(canvas: Canvas, rect: pygame.Rect, percent: dict[str, float]) -
 
 
 def _panel(canvas: Canvas, rect: pygame.Rect, grade: int) -> None:
-    pygame.draw.rect(canvas.surface, canvas.theme.panel, rect, border_radius=canvas.px(3))
+    """A grade's target, framed like every button so that its edge shows in every theme."""
+    corner = canvas.px(3)
+    pygame.draw.rect(canvas.surface, canvas.theme.panel, rect, border_radius=corner)
+    frame = max(2, canvas.px(0.4))
+    pygame.draw.rect(canvas.surface, canvas.theme.muted, rect, width=frame, border_radius=corner)
     canvas.target(rect, ("answer", grade))

@@ -16,12 +16,13 @@ from nojd.kiosk.page import Context, Page, ScreenDrawer
 from nojd.kiosk.session import Screen, View
 from nojd.kiosk.staff import StaffSummary
 from nojd.kiosk.staff_screen import staff
-from nojd.kiosk.theme import PALETTE
+from nojd.kiosk.theme import PALETTE, theme_for
 from nojd.kiosk.widgets import (
     Action,
     Canvas,
     Hotspot,
     Key,
+    Mark,
     button,
     button_stack,
     call_to_action,
@@ -29,34 +30,38 @@ from nojd.kiosk.widgets import (
     paragraph,
     top_bar,
 )
-from nojd.survey.translations import text
+from nojd.survey.translations import right_to_left, text
 
-__all__ = ["PALETTE", "SCREENS", "Action", "Context", "Hotspot", "draw"]
+__all__ = ["PALETTE", "SCREENS", "Action", "Canvas", "Context", "Hotspot", "Mark", "draw"]
 
 
 def draw(
     surface: pygame.Surface, view: View, context: Context, summary: StaffSummary | None
-) -> list[Hotspot]:
-    """Paint ``view`` on ``surface``; returns its touch targets, first match wins."""
-    canvas = Canvas(surface)
+) -> Canvas:
+    """Paint ``view`` on ``surface``; returns the canvas, with its touch targets (first
+    match wins) and what was drawn where."""
+    canvas = Canvas(
+        surface, theme_for(view.large_text, view.high_contrast), right_to_left(view.lang)
+    )
     surface.fill(canvas.theme.background)
     SCREENS[view.screen](canvas, Page(view, context, summary or StaffSummary()))
-    return canvas.hotspots
+    return canvas
 
 
 def welcome(canvas: Canvas, page: Page) -> None:
     """The survey's welcome and where to touch to start."""
     _language_bar(canvas, page)
     greeting = page.context.survey.welcome[page.lang]
-    paragraph(canvas, greeting, canvas.area(0.16, 0.42), canvas.text_px(11), bold=True)
-    band = canvas.area(0.46, 0.74)
+    paragraph(canvas, greeting, canvas.area(0.15, 0.37), canvas.text_px(11), bold=True)
+    band = canvas.area(0.4, 0.65)
     width = min(band.width, canvas.px(130))
     start = pygame.Rect(band.centerx - width // 2, band.top, width, band.height)
     call_to_action(canvas, start, page.t("kiosk.start_button"), canvas.text_px(8))
     if page.context.has_buttons:
-        hint = canvas.area(0.78, 0.97)
+        hint = canvas.area(0.67, 0.86)
         muted = canvas.theme.muted
         paragraph(canvas, page.t("kiosk.start_buttons"), hint, canvas.text_px(6), colour=muted)
+    _modes(canvas, page)
     # One big target: the whole screen starts, the button shows where to touch.
     canvas.target(canvas.surface.get_rect(), ("start", None))
 
@@ -72,7 +77,6 @@ def question(canvas: Canvas, page: Page) -> None:
         return
     _language_bar(canvas, page, page.t("kiosk.progress", step=view.step, steps=view.steps))
     words = asked.text[page.lang]
-    worst, best = page.t("kiosk.worst"), page.t("kiosk.best")
     if asked.kind == "choice":
         paragraph(canvas, words, canvas.area(0.14, 0.32), canvas.text_px(8), bold=True)
         options = [
@@ -83,10 +87,10 @@ def question(canvas: Canvas, page: Page) -> None:
         button_stack(canvas, band, options, canvas.text_px(6), gap=canvas.px(2.5))
     elif canvas.portrait:
         paragraph(canvas, words, canvas.area(0.1, 0.27), canvas.text_px(9), bold=True)
-        grade_rows(canvas, canvas.area(0.28, 0.87), worst, best)
+        grade_rows(canvas, canvas.area(0.28, 0.87), asked.labels(page.lang))
     else:
-        paragraph(canvas, words, canvas.area(0.14, 0.37), canvas.text_px(9), bold=True)
-        grade_columns(canvas, canvas.area(0.39, 0.86), worst, best)
+        paragraph(canvas, words, canvas.area(0.13, 0.33), canvas.text_px(8), bold=True)
+        grade_columns(canvas, canvas.area(0.34, 0.86), asked.labels(page.lang))
     _moves(canvas, page, skip=True)
 
 
@@ -109,12 +113,16 @@ def more_time(canvas: Canvas, page: Page) -> None:
 def language(canvas: Canvas, page: Page) -> None:
     """A button per language, each named in its own language."""
     languages = page.context.languages
-    choose = " / ".join(text("kiosk.choose_language", lang) for lang in languages)
+    # each language's words kept whole on one line (no-break spaces), each said once
+    said = dict.fromkeys(text("kiosk.choose_language", lang).replace(" ", "\xa0")
+                         for lang in languages)  # fmt: skip
+    choose = " / ".join(said)
     paragraph(canvas, choose, canvas.area(0.04, 0.2), canvas.text_px(7), bold=True)
     choices = [(text("language.name", lang), ("language", lang)) for lang in languages]
     band = canvas.area(0.24, 0.85)
     size, gap = canvas.text_px(8), canvas.px(3)
-    button_stack(canvas, band, choices, size, gap, tallest=canvas.px(22))
+    columns = 2 if len(choices) > 4 and not canvas.portrait else 1
+    button_stack(canvas, band, choices, size, gap, tallest=canvas.px(22), columns=columns)
     _moves(canvas, page, skip=False)
 
 
@@ -168,15 +176,35 @@ def pin(canvas: Canvas, page: Page) -> None:
 
 
 def _moves(canvas: Canvas, page: Page, skip: bool) -> None:
-    """Back (bottom left) and, on a question, skip (bottom right)."""
+    """Back (bottom left) and, on a question, skip (bottom right); the other way round on a
+    right-to-left screen. The physical back and skip buttons keep their meaning."""
     bar = canvas.area(0.88, 0.99)
     width = min(bar.width // 2 - canvas.px(4), canvas.px(60))
     size = canvas.text_px(5)
-    left = pygame.Rect(bar.left, bar.top, width, bar.height)
+    left = canvas.mirrored(pygame.Rect(bar.left, bar.top, width, bar.height))
     button(canvas, left, page.t("kiosk.back"), ("back", None), size)
     if skip:
-        right = pygame.Rect(bar.right - width, bar.top, width, bar.height)
+        right = canvas.mirrored(pygame.Rect(bar.right - width, bar.top, width, bar.height))
         button(canvas, right, page.t("kiosk.skip"), ("skip", None), size)
+
+
+def _modes(canvas: Canvas, page: Page) -> None:
+    """Larger text (bottom left) and high contrast (bottom right), each filled and marked
+    ✓ when on; mirrored on a right-to-left screen."""
+    view = page.view
+    bar = canvas.area(0.87, 0.99)
+    width = min(bar.width // 2 - canvas.px(4), canvas.px(70))
+    size = canvas.text_px(6)
+    for mode, on, left in (
+        ("large_text", view.large_text, bar.left),
+        ("high_contrast", view.high_contrast, bar.right - width),
+    ):
+        words = page.t(f"kiosk.{mode}")
+        words = page.t("kiosk.mode_on", mode=words) if on else words
+        rect = canvas.mirrored(pygame.Rect(left, bar.top, width, bar.height))
+        button(canvas, rect, words, (mode, None), size, pressed=on)
+    # a touch that misses both buttons is not taken as "start": it was meant for one
+    canvas.target(bar, ("nothing", None))
 
 
 def _language_bar(canvas: Canvas, page: Page, title: str = "") -> None:

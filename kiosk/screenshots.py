@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,12 +20,16 @@ from zoneinfo import ZoneInfo
 import pygame
 from gpiozero.pins.mock import MockFactory
 
+from nojd.errors import ConfigError
 from nojd.kiosk.app import Kiosk
 from nojd.kiosk.clock import ManualClock
 from nojd.kiosk.config import DisplayConfig, GpioConfig, KioskConfig
 from nojd.kiosk.pin import hash_pin
+from nojd.kiosk.session import MODES, STAFF_TABS, Session
 from nojd.kiosk.wiring import build_kiosk
+from nojd.survey import default_survey
 from nojd.survey.hours import OpeningHours
+from nojd.survey.translations import full_languages
 
 #: A Tuesday morning, when the desk is open.
 OPEN_AT = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -37,12 +41,14 @@ Panel = tuple[int, int, int]
 
 
 def example_config(data_dir: Path) -> KioskConfig:
-    """The example terminal, with a staff PIN and weekday opening hours."""
+    """The example terminal, in every language of the shipped survey, with a staff PIN and
+    weekday opening hours."""
     weekdays = {
         day: ((datetime.min.time().replace(hour=8), datetime.min.time().replace(hour=17)),)
         for day in range(5)
     }
     return KioskConfig(
+        languages=default_survey().languages,
         device="hbg-kc-desk1",
         site="kontaktcenter",
         data_dir=data_dir,
@@ -58,10 +64,13 @@ def view_size(panel: Panel) -> tuple[int, int]:
 
 
 def save_screenshots(
-    folder: Path, panels: Iterable[Panel], config: KioskConfig | None = None
+    folder: Path,
+    panels: Iterable[Panel],
+    config: KioskConfig | None = None,
+    only: Sequence[str] | None = None,
 ) -> list[Path]:
     """Save ``<W>x<H>-<lang>-<screen>.png`` (the visitor's view) for every screen, panel and
-    language."""
+    language (the config's, or ``only`` these of them)."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -75,7 +84,11 @@ def save_screenshots(
         )
         for panel in panels:
             turned = replace(base, display=DisplayConfig(fullscreen=False, rotate=panel[2]))
-            for lang in base.languages:
+            for lang in only or base.languages:
+                if lang not in base.languages:
+                    known = ", ".join(base.languages)
+                    raise ConfigError(f"--lang: {lang!r} is not a language of the terminal "
+                                      f"({known})")  # fmt: skip
                 data = Path(tempfile.mkdtemp(dir=scratch))
                 saved += _screens(folder, panel, lang, replace(turned, data_dir=data))
             saved += _unusual(folder, panel, turned, Path(scratch))
@@ -125,20 +138,51 @@ def _screens(folder: Path, panel: Panel, lang: str, config: KioskConfig) -> list
             session.answer(session.view.question.option_ids[0])
         shot("thanks")
         clock.advance(config.session.response_interval)
-        session.request_staff()
-        for digit in "13":
-            session.pin_digit(digit)
-        shot("pin")
-        session.pin_ok()
-        shot("pin-wrong")
-        for digit in SAMPLE_PIN:
-            session.pin_digit(digit)
-        session.pin_ok()
-        shot("staff")
+        if lang in full_languages():  # staff screens are in Swedish or English
+            _staff(session, shot)
+        _modes(session, shot, lang)
     finally:
         kiosk.close()
         factory.close()
     return shots
+
+
+def _staff(session: Session, shot: Callable[[str], None]) -> None:
+    """The PIN keypad, a wrong PIN, and each page of the staff summary."""
+    session.request_staff()
+    for digit in "13":
+        session.pin_digit(digit)
+    shot("pin")
+    session.pin_ok()
+    shot("pin-wrong")
+    for digit in SAMPLE_PIN:
+        session.pin_digit(digit)
+    session.pin_ok()
+    shot("staff")
+    for tab in STAFF_TABS[1:]:
+        session.staff_tab(tab)
+        shot(f"staff-{tab}")
+    session.close()
+
+
+def _modes(session: Session, shot: Callable[[str], None], lang: str) -> None:
+    """The welcome screen and a question with larger text, high contrast, and both."""
+    if lang != session.view.lang:
+        session.open_languages()
+        session.choose_language(lang)
+    for name, modes in (
+        ("large", ("large_text",)),
+        ("contrast", ("high_contrast",)),
+        ("large-contrast", MODES),
+    ):
+        for mode in modes:
+            session.toggle_mode(mode)
+        shot(f"welcome-{name}")
+        session.start()
+        shot(f"question-{name}")
+        session.back()
+        for mode in modes:
+            session.toggle_mode(mode)
 
 
 def _fill(kiosk: Kiosk, clock: ManualClock) -> None:

@@ -23,6 +23,7 @@ and :meth:`Session.tick` applies the timed rules.  Rules (docs/operations.md):
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from nojd.kiosk.config import KioskConfig
 from nojd.kiosk.outbox import Outbox, OutboxError
 from nojd.kiosk.pin import verify_pin
 from nojd.survey import Question, Response, Survey, build_response
+from nojd.survey.translations import full_languages
 
 log = logging.getLogger("nojd.kiosk")
 
@@ -42,6 +44,10 @@ PIN_LOCKOUT = 300.0
 MAX_PIN_DIGITS = 8
 
 Answers = dict[str, int | str]
+#: The pages of the staff summary: the figures of three periods, and the terminal's state.
+STAFF_TABS = ("today", "week", "month", "terminal")
+#: What a visitor can turn on for a visit: fields of :class:`View`, themes of the screens.
+MODES = ("large_text", "high_contrast")
 
 
 class Screen(Enum):
@@ -71,6 +77,15 @@ class View:
     reason: str = ""
     #: The visitor is offered more time (the inactivity timeout is near).
     more_time: bool = False
+    #: The visitor's modes, chosen on the welcome screen, kept for the visit.
+    large_text: bool = False
+    high_contrast: bool = False
+    #: The visit is read aloud (the speech button was pressed).
+    speech: bool = False
+    #: Which page of the staff summary is shown (:data:`STAFF_TABS`).
+    tab: str = "today"
+    #: Counts the visits: a new number is a new visitor (speech and modes end with a visit).
+    visitor: int = 0
 
 
 @dataclass
@@ -99,6 +114,10 @@ class Session:
         self.is_open = is_open
         self.questions = tuple(q for q in survey.questions if config.ask_optional or not q.optional)
         self.default_lang = config.languages[0]
+        #: Staff screens (the PIN, the summary) are in the first language that has their
+        #: texts: Swedish or English, never a terminal-only language.
+        full = full_languages()
+        self.staff_lang = next((lang for lang in config.languages if lang in full), full[0])
         self.view = View(Screen.WELCOME, self.default_lang)
         self.version = 0
         self._visit = _Visit()
@@ -112,6 +131,9 @@ class Session:
         self._pin_failures = 0
         self._pin_locked_until = 0.0
         self._before_language = Screen.WELCOME
+        self._modes: set[str] = set()
+        self._toggled_at: dict[str, float] = {}
+        self._visitor = 0
         self.tick()
 
     # -- inputs ---------------------------------------------------------------
@@ -129,6 +151,8 @@ class Session:
             return self._answer_by_number(number)
         if screen is Screen.LANGUAGE and 1 <= number <= len(self.config.languages):
             return self.choose_language(self.config.languages[number - 1])
+        if screen is Screen.STAFF and 1 <= number <= len(STAFF_TABS):
+            return self.staff_tab(STAFF_TABS[number - 1])
         return False
 
     def start(self) -> bool:
@@ -183,7 +207,7 @@ class Session:
         self._touch()
         if self._visit.step == 0:
             self._save_partial()
-            self._welcome()
+            self._welcome(same_visitor=True)
             return True
         self._visit.step -= 1
         self._show_question()
@@ -206,6 +230,38 @@ class Session:
         else:  # nothing answered at all: thanks, and no row
             self._until = self.clock.monotonic() + self.config.session.response_interval
             self._show(View(Screen.THANKS, self.view.lang))
+        return True
+
+    def toggle_mode(self, mode: str) -> bool:
+        """The welcome screen's "Större text" or "Hög kontrast" (a name of :data:`MODES`):
+        on or off, for this visit. The same switch again within ``settle_time`` is a bounce."""
+        if self.view.screen is not Screen.WELCOME or mode not in MODES:
+            return False
+        now = self.clock.monotonic()
+        if now - self._toggled_at.get(mode, -math.inf) < self.config.session.settle_time:
+            return False  # the same switch again at once: a bounce, or a double tap
+        self._toggled_at[mode] = now
+        self._touch()
+        self._modes ^= {mode}
+        self._show(self.view)
+        return True
+
+    def start_speech(self) -> bool:
+        """The speech button: this visit is read aloud, from the screen shown (again, if it
+        already was). Not on the staff screens."""
+        if self.view.screen in (Screen.PIN, Screen.STAFF):
+            return False
+        self._touch()
+        self._modes.add("speech")
+        self._show(self.view)
+        return True
+
+    def staff_tab(self, tab: str) -> bool:
+        """A page of the staff summary: a period's figures, or the terminal's state."""
+        if self.view.screen is not Screen.STAFF or tab not in STAFF_TABS:
+            return False
+        self._touch()
+        self._show(replace(self.view, tab=tab))
         return True
 
     def open_languages(self) -> bool:
@@ -239,7 +295,7 @@ class Session:
         self._touch()
         self._pin = ""
         screen = Screen.PIN if with_pin else Screen.STAFF
-        self._show(View(screen, self.default_lang))
+        self._show(View(screen, self.staff_lang, tab="terminal" if self._unsaved else "today"))
         return True
 
     def pin_digit(self, digit: str) -> bool:
@@ -269,7 +325,8 @@ class Session:
             self._pin = ""
             self._pin_failures = 0
             log.info("staff summary opened")
-            self._show(View(Screen.STAFF, self.default_lang))
+            tab = "terminal" if self._unsaved else "today"  # the fault first, if there is one
+            self._show(View(Screen.STAFF, self.staff_lang, tab=tab))
             return True
         self._pin = ""
         self._pin_failures += 1
@@ -302,6 +359,8 @@ class Session:
             return
         if screen is Screen.THANKS and now >= self._until:
             self._welcome()
+        elif screen is Screen.WELCOME and self._chosen() and self._idle(now):
+            self._welcome()  # chosen, then left: the next visitor starts as everyone does
         elif screen in (Screen.QUESTION, Screen.LANGUAGE, Screen.PIN) and self._idle(now):
             self._save_partial()
             self._welcome()
@@ -316,13 +375,24 @@ class Session:
     def idle(self) -> bool:
         """Whether no visitor is in the middle of anything and every answer is saved: the
         moment a new configuration may take over."""
-        return self.view.screen in (Screen.WELCOME, Screen.CLOSED) and not self._unsaved
+        screen = self.view.screen
+        if screen is Screen.WELCOME and self._chosen():
+            return False  # a visitor is choosing a language, a mode or speech
+        return screen in (Screen.WELCOME, Screen.CLOSED) and not self._unsaved
+
+    @property
+    def fault(self) -> str:
+        """Why answers are waiting unsaved (the reason behind "Ur funktion"); empty when
+        every answer is saved. For the staff summary, never for visitors."""
+        return self._reason if self._unsaved else ""
 
     def deadline(self) -> float | None:
         """The monotonic time at which :meth:`tick` will change something."""
         screen = self.view.screen
         if screen in (Screen.THANKS, Screen.OUT_OF_ORDER):
             return self._until
+        if screen is Screen.WELCOME and self._chosen():
+            return self._last_input + self.config.session.inactivity_timeout
         if screen is Screen.STAFF:
             return self._last_input + self.config.staff.timeout
         if screen is Screen.QUESTION and not self.view.more_time:
@@ -345,9 +415,19 @@ class Session:
     def _touch(self) -> None:
         self._last_input = self.clock.monotonic()
 
+    def _chosen(self) -> bool:
+        """Whether a visitor's choices (a mode, a language) show on the welcome screen."""
+        return bool(self._modes) or self.view.lang != self.default_lang
+
     def _show(self, view: View) -> None:
         if view.screen is not self.view.screen or view.step != self.view.step:
             self._shown_at = self.clock.monotonic()
+        view = replace(view, visitor=self._visitor)
+        if view.screen not in (Screen.PIN, Screen.STAFF):  # staff see the standard screens
+            modes = self._modes
+            view = replace(view, large_text="large_text" in modes,
+                           high_contrast="high_contrast" in modes,
+                           speech="speech" in modes)  # fmt: skip
         self.view = view
         self.version += 1
 
@@ -366,18 +446,26 @@ class Session:
             )
         )
 
-    def _welcome(self) -> None:
+    def _welcome(self, same_visitor: bool = False) -> None:
+        """The welcome screen: for the next visitor (modes off, the default language), or
+        for the ``same_visitor`` who went back to it (their modes and language kept)."""
+        lang = self.view.lang if same_visitor else self.default_lang
         self._visit = _Visit()
         self._pin = ""
+        if not same_visitor:
+            self._modes = set()
+            self._visitor += 1
         if self._unsaved:
-            self._out_of_order(self._reason)
+            self._out_of_order(self._reason, lang)
             return
-        self._show(View(Screen.WELCOME, self.default_lang))
+        self._show(View(Screen.WELCOME, lang))
         self._follow_hours()
 
     def _follow_hours(self) -> None:
         is_open = self.is_open()
         if not is_open and self.view.screen is Screen.WELCOME:
+            self._modes = set()  # closing time: whoever chose them has gone
+            self._visitor += 1
             self._show(View(Screen.CLOSED, self.default_lang))
         elif is_open and self.view.screen is Screen.CLOSED:
             self._show(View(Screen.WELCOME, self.default_lang))
@@ -430,10 +518,13 @@ class Session:
         self.on_commit(response)
         return True
 
-    def _out_of_order(self, reason: str) -> None:
+    def _out_of_order(self, reason: str, lang: str | None = None) -> None:
         self._reason = reason
         self._until = self.clock.monotonic() + RETRY_SECONDS
-        self._show(View(Screen.OUT_OF_ORDER, self.default_lang, reason=reason))
+        if lang is None:  # the visitor's language, as they see it fail
+            staff = self.view.screen in (Screen.PIN, Screen.STAFF)
+            lang = self.default_lang if staff else self.view.lang
+        self._show(View(Screen.OUT_OF_ORDER, lang, reason=reason))
 
     def _save(self, answers: Answers, flags: list[str], lang: str) -> Response:
         stamp = self.clock.stamp()

@@ -27,6 +27,7 @@ from nojd.kiosk.app import Kiosk
 from nojd.kiosk.config import DisplayConfig, KioskConfig
 from nojd.kiosk.session import Screen, View
 from nojd.kiosk.wiring import build_kiosk
+from nojd.signals import stop_on
 from nojd.survey import Response
 
 log = logging.getLogger("nojd.kiosk.simulate")
@@ -144,7 +145,7 @@ def simulate(
         stopped.set()
         kiosk.stop()
 
-    signal.signal(signal.SIGTERM, terminate)
+    stop_on(terminate, signal.SIGTERM)
     crowd = Visitors(kiosk, factory, visitors, rate, seed)
     started = time.monotonic()
     unacked, state = 0, ""

@@ -27,8 +27,9 @@ from nojd.errors import NojdError
 
 log = logging.getLogger("nojd.kiosk")
 
-#: espeak-ng's voice per language of the terminal's texts.
-VOICES = {"sv": "sv", "en": "en-gb", "fi": "fi", "ar": "ar"}
+#: espeak-ng's voice per language of the terminal's texts (lättläst svenska, sv-x-ll, is
+#: Swedish: the Swedish voice). Somali has none.
+VOICES = {"sv": "sv", "en": "en-gb", "fi": "fi", "ar": "ar", "sv-x-ll": "sv"}
 #: Words per minute: a little slower than espeak-ng's 175, for visitors who listen once.
 RATE = 150
 ESPEAK = "espeak-ng"

@@ -5,7 +5,7 @@ buttons. A press is confirmed without its grade: a bystander must not learn it."
 from __future__ import annotations
 
 from nojd.kiosk.page import Page
-from nojd.kiosk.session import Screen
+from nojd.kiosk.session import Screen, View
 from nojd.survey.translations import text
 
 
@@ -15,7 +15,7 @@ def spoken(page: Page) -> str:
     if view.screen is Screen.WELCOME:
         first = page.context.survey.welcome[page.lang]
         how = say("kiosk.speech_start") if page.context.has_buttons else say("kiosk.start_button")
-        return f"{first} {how}"
+        return f"{first} {how} {say('kiosk.speech_modes')}"
     if view.screen is Screen.QUESTION and view.more_time:
         return f"{say('kiosk.more_time')} {say('kiosk.more_time_speech')}"
     if view.screen is Screen.QUESTION and view.question is not None:
@@ -28,9 +28,9 @@ def spoken(page: Page) -> str:
                     say("kiosk.speech_option", number=number, option=option.text[page.lang])
                 )
         else:
-            words.append(
-                say("kiosk.speech_scale", worst=say("kiosk.worst"), best=say("kiosk.best"))
-            )
+            words.append(say("kiosk.speech_scale"))
+            for number, meaning in asked.labels(page.lang).items():
+                words.append(say("kiosk.speech_option", number=number, option=meaning))
         return " ".join(words)
     if view.screen is Screen.LANGUAGE:
         names = [text("language.name", lang) for lang in page.context.languages]
@@ -45,6 +45,22 @@ def spoken(page: Page) -> str:
     if view.screen is Screen.OUT_OF_ORDER:
         return f"{say('kiosk.out_of_order')} {say('kiosk.out_of_order_more')}"
     return ""  # the staff's screens are not read aloud
+
+
+def announced(before: View | None, view: View) -> str:
+    """What turning larger text or high contrast on or off says, in the visitor's language;
+    empty when neither changed within the visit."""
+    if before is None or before.visitor != view.visitor:
+        return ""
+    staff = (Screen.PIN, Screen.STAFF)
+    if view.screen in staff or before.screen in staff:
+        return ""  # staff see the standard look; the visitor's modes are not turned off
+    said = []
+    for mode in ("large_text", "high_contrast"):
+        now = getattr(view, mode)
+        if now != getattr(before, mode):
+            said.append(text(f"kiosk.{mode}_{'on' if now else 'off'}", view.lang))
+    return " ".join(said)
 
 
 def confirmed(lang: str) -> str:

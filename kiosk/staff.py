@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from nojd.errors import NojdError
 from nojd.kiosk.outbox import Outbox
-from nojd.survey import Survey, format_number, format_percent, survey_figures
+from nojd.survey import Survey, format_number, format_percent, format_share, survey_figures
 from nojd.survey.figures import Figures
 from nojd.survey.periods import period_start
 from nojd.survey.translations import text
@@ -38,6 +38,8 @@ class StaffSummary:
     connection: str = "offline"
     address: str = ""
     error: str = ""
+    #: Why the terminal last could not save an answer (its "Ur funktion"), for staff.
+    fault: str = ""
 
 
 def summarize(
@@ -104,10 +106,15 @@ def _figures_text(figures: Figures, target: float | None, lang: str) -> str:
         return text("figures.too_few_answers", lang)
     if "resolved_share" in figures:
         parts = [
-            text("staff.resolved", lang, share=format_percent(figures["resolved_share"], lang))
+            text(
+                "staff.resolved",
+                lang,
+                share=format_share(figures["resolved_share"], lang, 1, target),
+            )
         ]
     else:
-        parts = [text("staff.cell", lang, share=format_percent(figures["satisfied_share"], lang))]
+        shown = format_share(figures["satisfied_share"], lang, 1, target)
+        parts = [text("staff.cell", lang, share=shown)]
     if target is not None:
         goal = text("staff.target", lang, target=format_percent(target, lang, 0))
         parts.append(f"{'✓' if figures['target_met'] else '✗'} {goal}")

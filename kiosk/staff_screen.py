@@ -1,7 +1,9 @@
-"""The staff screen: the figures of today, this week and this month, and the terminal's state.
+"""The staff screen: a page per period (today, this week, this month) with a row per
+question, and a page with the terminal's state; tabs at the top choose the page.
 
 The figures come from :mod:`nojd.kiosk.staff` (which takes them from
-:mod:`nojd.survey.figures`); this module only lays them out.
+:mod:`nojd.survey.figures`); this module only lays them out, in text of at least
+18 px on the official 7" display.
 """
 
 from __future__ import annotations
@@ -10,92 +12,111 @@ import pygame
 
 from nojd.kiosk.grades import distribution
 from nojd.kiosk.page import Page
-from nojd.kiosk.staff import PERIODS
-from nojd.kiosk.theme import SMALLEST_FONT
-from nojd.kiosk.widgets import Canvas, label, paragraph, top_bar
-from nojd.survey import format_number, format_percent
+from nojd.kiosk.session import STAFF_TABS
+from nojd.kiosk.widgets import Canvas, paragraph, tabs, top_bar
+from nojd.survey import format_number, format_percent, format_share
 from nojd.survey.figures import Figures
+
+#: Text size on the staff screen, in units: 18 px at 800×480.
+STAFF_TEXT = 3.75
+#: The table's columns and their shares of its width: landscape, then portrait.
+COLUMNS = {
+    False: (("question", 0.33), ("share", 0.16), ("target", 0.14), ("index", 0.11),
+            ("n", 0.1), ("bar", 0.16)),
+    True: (("question", 0.4), ("share", 0.22), ("target", 0.2), ("n", 0.18)),
+}  # fmt: skip
 
 
 def staff(canvas: Canvas, page: Page) -> None:
-    """The table of figures (or why there are none) above the terminal's state."""
-    summary = page.summary
-    top_bar(canvas, page.t("staff.title"), (page.t("kiosk.close"), ("close", None)))
-    table = canvas.area(0.12 if canvas.portrait else 0.15, 0.78)
-    if summary.error:
-        reason = page.t("staff.unavailable", reason=summary.error)
-        paragraph(canvas, reason, table, canvas.text_px(4), colour=canvas.theme.warning)
+    """The tabs, then the chosen period's table (or why there is none), or the terminal."""
+    close = (page.t("kiosk.close"), ("close", None))
+    top_bar(canvas, page.t("staff.title"), close, narrow=canvas.portrait)
+    chosen = page.view.tab
+    bar = canvas.area(0.14, 0.24) if not canvas.portrait else canvas.area(0.1, 0.22)
+    names = [(page.t(f"staff.{tab}"), ("tab", tab)) for tab in STAFF_TABS]
+    size = canvas.text_px(STAFF_TEXT)
+    tabs(canvas, bar, names, STAFF_TABS.index(chosen), size, columns=2 if canvas.portrait else 0)
+    body = canvas.area(0.27 if not canvas.portrait else 0.24, 0.87)
+    if chosen == "terminal":
+        _terminal(canvas, page, canvas.area(body.top / canvas.height, 0.99))
+    elif page.summary.error:
+        reason = page.t("staff.unavailable", reason=page.summary.error)
+        paragraph(canvas, reason, body, canvas.text_px(STAFF_TEXT), colour=canvas.theme.warning)
     else:
-        _table(canvas, page, table)
-    _footer(canvas, page, canvas.area(0.8, 0.99))
+        _table(canvas, page, body, chosen)
+        legend = canvas.area(0.88, 0.995)
+        paragraph(canvas, page.t("staff.legend"), legend, canvas.text_px(STAFF_TEXT),
+                  colour=canvas.theme.muted)  # fmt: skip
 
 
-def _table(canvas: Canvas, page: Page, table: pygame.Rect) -> None:
-    """A column per period; a row per question, its name to the left (landscape) or above."""
+def _table(canvas: Canvas, page: Page, table: pygame.Rect, period: str) -> None:
+    """A heading row, then a row per question: its name, share, target, index, n and bar."""
     questions = page.context.survey.questions
-    name_width = 0 if canvas.portrait else table.width // 4
-    width = (table.width - name_width) // len(PERIODS)
-    size = canvas.text_px(3.6)
-    heading = canvas.theme.font(size, bold=True).get_linesize()
+    size = canvas.text_px(STAFF_TEXT)
+    columns = COLUMNS[canvas.portrait]
+    rows = len(questions) + 1
+    height = table.height // rows
     muted = canvas.theme.muted
-    for column, period in enumerate(PERIODS):
-        where = (table.left + name_width + column * width, table.top)
-        words = page.t(f"staff.{period}")
-        label(canvas, words, size, where, colour=muted, bold=True, width=width - canvas.px(2))
-    row = (table.height - heading) // len(questions)
-    for index, question in enumerate(questions):
-        top = table.top + heading + index * row
-        name = question.text[page.lang]
-        if canvas.portrait:
-            label(canvas, name, size, (table.left, top), bold=True, width=table.width)
-            cells_top, cells_height = top + heading, row - heading
-        else:
-            box = pygame.Rect(table.left, top, name_width - canvas.px(2), row)
-            paragraph(canvas, name, box, canvas.text_px(3.4), bold=True)
-            cells_top, cells_height = top, row
-        for column, period in enumerate(PERIODS):
-            left = table.left + name_width + column * width
-            cell = pygame.Rect(left, cells_top, width - canvas.px(2), cells_height)
-            figures = page.summary.figures.get(period, {}).get(question.id)
-            _cell(canvas, page, cell, figures, question.target)
+    for row in range(rows):
+        top = table.top + row * height
+        question = questions[row - 1] if row else None
+        figures = page.summary.figures.get(period, {}).get(question.id) if question else None
+        left = table.left
+        for index, (column, share) in enumerate(columns):
+            width = round(table.width * share)
+            cell = pygame.Rect(left, top, width - canvas.px(1.5), height)
+            left += width
+            if question is None:
+                if column != "bar":
+                    paragraph(canvas, page.t(f"staff.column_{column}"), cell, size, bold=True,
+                              colour=muted, align="start")  # fmt: skip
+            elif column == "question":
+                paragraph(canvas, question.text[page.lang], cell, size, bold=True, align="start")
+            elif figures is None or figures["suppressed"]:
+                if index == 1:  # "too few answers" over the figures' columns
+                    rest = pygame.Rect(cell.left, top, table.right - cell.left, height)
+                    few = page.t("figures.too_few_answers")
+                    paragraph(canvas, few, rest, size, colour=muted, align="start")
+                continue
+            else:
+                _cell(canvas, page, cell, column, figures, question.target, size)
 
 
 def _cell(
-    canvas: Canvas, page: Page, cell: pygame.Rect, figures: Figures | None, target: float | None
+    canvas: Canvas,
+    page: Page,
+    cell: pygame.Rect,
+    column: str,
+    figures: Figures,
+    target: float | None,
+    size: int,
 ) -> None:
-    """Two lines: the share (see the legend) and its verdict; a bar of grades, index and n."""
-    lang, muted = page.lang, canvas.theme.muted
-    size = max(SMALLEST_FONT, min(canvas.text_px(3.6), cell.height // 2 - 3))
-    if figures is None or figures["suppressed"]:
-        few = page.t("figures.too_few_answers")
-        label(canvas, few, size, cell.topleft, colour=muted, width=cell.width)
+    """One figure of a question: its share, target and verdict, index, n, or bar."""
+    lang = page.lang
+    if column == "bar":
+        bar = pygame.Rect(cell.left, cell.centery - cell.height // 5, cell.width,
+                          2 * (cell.height // 5))  # fmt: skip
+        distribution(canvas, bar, figures["percent"])
         return
-    key = "resolved_share" if "resolved_share" in figures else "satisfied_share"
-    first = [format_percent(figures[key], lang)]
-    if target is not None:
+    words = "–"
+    if column == "share":
+        key = "resolved_share" if "resolved_share" in figures else "satisfied_share"
+        words = format_share(figures[key], lang, 1, target)
+    elif column == "target" and target is not None:
         mark = "✓" if figures["target_met"] else "✗"
-        goal = page.t("staff.target", target=format_percent(target, lang, 0))
-        first.append(mark if canvas.portrait else f"{mark} {goal}")
-    label(canvas, " ".join(first), size, cell.topleft, bold=True, width=cell.width)
-    line = canvas.theme.font(size).get_linesize()
-    bar = pygame.Rect(cell.left, cell.top + line + 1, cell.width * 2 // 5, max(6, line - 6))
-    distribution(canvas, bar, figures["percent"])
-    rest = [page.t("staff.cell_n", n=figures["n"])]
-    if "index" in figures and not canvas.portrait:
-        rest.insert(0, page.t("staff.index", index=format_number(figures["index"], lang)))
-    after = cell.right - bar.right - canvas.px(1)
-    where = (bar.right + canvas.px(1), bar.centery)
-    label(canvas, " · ".join(rest), size, where, "midleft", colour=muted, width=after)
+        words = f"{mark} {format_percent(target, lang, 0)}"
+    elif column == "index" and "index" in figures:
+        words = format_number(figures["index"], lang)
+    elif column == "n":
+        words = str(figures["n"])
+    paragraph(canvas, words, cell, size, bold=column == "share", align="start")
 
 
-def _footer(canvas: Canvas, page: Page, rect: pygame.Rect) -> None:
-    """The legend, then what is waiting to be sent, the connection and the terminal."""
-    summary = page.summary
-    context = page.context
-    t = page.t
+def _terminal(canvas: Canvas, page: Page, rect: pygame.Rect) -> None:
+    """What is waiting to be sent, the connection, the terminal, and a fault if there is one."""
+    summary, context, t = page.summary, page.context, page.t
     when = summary.last_ack.astimezone().strftime("%Y-%m-%d %H:%M") if summary.last_ack else None
     lines = [
-        t("staff.legend"),
         t("staff.backlog", n=summary.backlog),
         t("staff.last_ack", at=when or t("staff.never")),
         t("staff.connection", state=t("connection." + summary.connection)),
@@ -103,10 +124,11 @@ def _footer(canvas: Canvas, page: Page, rect: pygame.Rect) -> None:
         t("staff.device", device=context.device, site=context.site, address=summary.address),
         t("staff.closes", seconds=round(context.staff_timeout)),
     ]
-    if not canvas.portrait:
-        lines = [lines[0], f"{lines[1]} · {lines[2]}", f"{lines[3]} · {lines[4]}", lines[5]]
-    size = min(canvas.text_px(3.4), rect.height // len(lines) - 2)
-    step = canvas.theme.font(size).get_linesize()
+    if summary.fault:
+        lines.insert(0, t("staff.fault", reason=summary.fault))
+    size = canvas.text_px(STAFF_TEXT)
+    step = rect.height // len(lines)
     for index, line in enumerate(lines):
-        where = (rect.left, rect.top + index * step)
-        label(canvas, line, size, where, colour=canvas.theme.muted, width=rect.width)
+        row = pygame.Rect(rect.left, rect.top + index * step, rect.width, step)
+        colour = canvas.theme.warning if summary.fault and index == 0 else canvas.theme.text
+        paragraph(canvas, line, row, size, colour=colour, align="start")

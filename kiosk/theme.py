@@ -10,13 +10,14 @@ visitors.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pygame
 
 Colour = tuple[int, int, int]
 
+#: DejaVu Sans: Latin, and Arabic (the Arabic letters and their joined forms).
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 #: No text is drawn smaller than this many pixels, whatever the screen.
 SMALLEST_FONT = 8
@@ -55,17 +56,44 @@ class Theme:
         """The colour of grade 1..5."""
         return self.grades[grade - 1]
 
-    def font(self, size: int, bold: bool = False) -> pygame.font.Font:
-        """The theme's font at ``size`` pixels (at least :data:`SMALLEST_FONT`)."""
-        return _load(self.bold_font if bold else self.regular_font, max(SMALLEST_FONT, size))
+    def font(self, size: int, bold: bool = False, rtl: bool = False) -> pygame.font.Font:
+        """The theme's font at ``size`` pixels (at least :data:`SMALLEST_FONT`); with ``rtl``,
+        set to shape Arabic right to left (HarfBuzz, through SDL_ttf)."""
+        path = self.bold_font if bold else self.regular_font
+        return _load(path, max(SMALLEST_FONT, size), rtl)
 
 
 STANDARD = Theme()
+#: Text a third larger; every screen gives its words the room first, its faces after.
+LARGE_TEXT_SCALE = 1.35
+#: White and yellow on black: text at least 15:1, frames and labels as bright as text.
+HIGH_CONTRAST = Theme(
+    background=(0, 0, 0),
+    panel=(0, 0, 0),
+    text=(255, 255, 255),
+    muted=(255, 255, 0),
+    ink=(0, 0, 0),
+    warning=(255, 255, 0),
+    accent=(0, 51, 153),
+    options=((86, 180, 233), (240, 228, 66), (230, 159, 0)),
+)
+
+
+def theme_for(large_text: bool, high_contrast: bool) -> Theme:
+    """The theme of a visitor's modes: larger text, high contrast, both or neither."""
+    theme = HIGH_CONTRAST if high_contrast else STANDARD
+    return replace(theme, text_scale=LARGE_TEXT_SCALE) if large_text else theme
+
+
 #: Grade colours by grade, as the standard theme draws them.
 PALETTE = dict(enumerate(STANDARD.grades, start=1))
 
 
 @functools.cache
-def _load(path: Path, size: int) -> pygame.font.Font:
+def _load(path: Path, size: int, rtl: bool = False) -> pygame.font.Font:
     # pygame's own font stands in when the font package (Debian's fonts-dejavu-core) is missing.
-    return pygame.font.Font(str(path) if path.exists() else None, size)
+    font = pygame.font.Font(str(path) if path.exists() else None, size)
+    if rtl:
+        font.set_script("Arab")
+        font.set_direction(pygame.DIRECTION_RTL)
+    return font

@@ -30,7 +30,7 @@ from nojd.survey import (
     question_figures,
 )
 from nojd.survey.formatting import figures_lines
-from nojd.survey.translations import languages
+from nojd.survey.translations import full_languages
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -161,7 +161,7 @@ def _add_figures(
     )
     figures.add_argument("--target", type=float, help="override the question's target (percent)")
     figures.add_argument("--format", choices=("text", "json"), default="text")
-    figures.add_argument("--lang", default="sv", choices=languages())
+    figures.add_argument("--lang", default="sv", choices=full_languages())
     figures.set_defaults(handler=_figures)
 
 

@@ -29,6 +29,7 @@ from nojd.errors import ConfigError
 from nojd.listen import check_free, parse_listen
 from nojd.server.accounts import add_user
 from nojd.server.store import SqliteStore
+from nojd.signals import restore, stop_on
 from nojd.survey import default_survey, format_number, format_percent, survey_figures
 
 log = logging.getLogger("nojd.demo")
@@ -101,8 +102,7 @@ def run_demo(
     (folder / "server.toml").write_text(SERVER.format(db=db, broker=url))
     processes: list[subprocess.Popen[bytes]] = []
     stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = stop_on(stop.set, signal.SIGINT, signal.SIGTERM)
     try:
         server = _spawn(
             ["server", "run", "--config", str(folder / "server.toml"), "--listen", listen,
@@ -181,7 +181,7 @@ def run_demo(
         return 1 if failed or server.returncode not in (0, -signal.SIGTERM) else 0
     finally:
         _stop_all(processes)
-        signal.signal(signal.SIGINT, previous)
+        restore(previous)
         broker.terminate()
         broker.wait(10)
 

@@ -2,25 +2,52 @@
 
 The share is a line with a dot per period and its value written beside it; the
 target is a dashed line labelled with its value; periods with too few
-answers are gaps, marked "–".
+answers are gaps in the line, "–" in its table. Every chart comes with its numbers as a table beside it
+(:class:`Values`), for a screen reader, which reads a chart as one picture, and for
+anyone who wants the figures rather than the shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 520, 190
+#: How a chart writes a share: ``(value, target or None) -> text``.
+Formatter = Callable[[float, float | None], str]
 LEFT, RIGHT, TOP, BOTTOM = 40, 34, 24, 30
+
+
+@dataclass(frozen=True)
+class Values:
+    """The words of a chart's table of numbers: what opens it, and its column headings."""
+
+    summary: str
+    headings: tuple[str, ...]
+
+    def table(self, rows: Sequence[Sequence[str]]) -> str:
+        """The table, in a disclosure that a keyboard opens (Enter on its summary)."""
+        head = "".join(f'<th scope="col">{escape(h)}</th>' for h in self.headings)
+        body = "".join(
+            "<tr>" + f'<th scope="row">{escape(row[0])}</th>'
+            + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:]) + "</tr>"
+            for row in rows
+        )  # fmt: skip
+        return (f'<details class="values"><summary>{escape(self.summary)}</summary>'
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>")  # fmt: skip
 
 
 def trend_svg(
     points: list[tuple[str, float | None]],
     target: float | None,
     label: str,
-    format_value: Callable[[float], str],
+    format_value: Formatter,
+    values: Values,
 ) -> str:
-    """A line of shares (0–100) per period label, with the target as a dashed line."""
+    """A line of shares (0–100) per period label, with the target as a dashed line; then
+    its table: period, share, target. A share is shown so as never to contradict its
+    verdict against the target (``format_value(share, target)``)."""
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     pad = 26  # room for the first and last labels
     step = (inner_w - 2 * pad) / max(1, len(points) - 1) if len(points) > 1 else 0
@@ -46,7 +73,7 @@ def trend_svg(
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
                      'stroke="#14213d" stroke-width="1.5" stroke-dasharray="6 4"/>')  # fmt: skip
         parts.append(f'<text x="{WIDTH - RIGHT + 3}" y="{y(target) + 4:.1f}" font-size="11" '
-                     f'text-anchor="start">{escape(format_value(target))}</text>')  # fmt: skip
+                     f'text-anchor="start">{escape(format_value(target, None))}</text>')  # fmt: skip
     segment: list[str] = []
     # Many periods: every n-th label, and the values only on hover (the report table has them).
     every = max(1, -(-len(points) // 8))
@@ -55,15 +82,12 @@ def trend_svg(
         if index % every == 0:
             parts.append(f'<text x="{x(index):.1f}" y="{HEIGHT - 8}" font-size="11" '
                          f'text-anchor="middle">{escape(period)}</text>')  # fmt: skip
-        if value is None:
-            parts.append(_line(segment))
+        if value is None:  # a gap in the line; its table says "–" (no marks in the plot:
+            parts.append(_line(segment))  # a row of them read as a second target line)
             segment = []
-            parts.append(
-                f'<text x="{x(index):.1f}" y="{y(0) - 5:.1f}" font-size="12" text-anchor="middle">–</text>'
-            )
             continue
         segment.append(f"{x(index):.1f},{y(value):.1f}")
-        shown = escape(format_value(value))
+        shown = escape(format_value(value, target))
         parts.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5" fill="#0072b2">'
                      f"<title>{escape(period)}: {shown}</title></circle>")  # fmt: skip
         if written:
@@ -71,7 +95,10 @@ def trend_svg(
                          f'text-anchor="middle">{shown}</text>')  # fmt: skip
     parts.append(_line(segment))
     parts.append("</svg>")
-    return "".join(parts)
+    goal = "–" if target is None else format_value(target, None)
+    rows = [(period, "–" if value is None else format_value(value, target), goal)
+            for period, value in points]  # fmt: skip
+    return "".join(parts) + values.table(rows)
 
 
 def _line(points: list[str]) -> str:
@@ -85,10 +112,12 @@ def _line(points: list[str]) -> str:
 def target_bars_svg(
     rows: list[tuple[str, float | None, float | None, str]],
     label: str,
-    format_value: Callable[[float], str],
+    format_value: Formatter,
+    values: Values,
 ) -> str:
     """Target versus outcome (VP/VB): one horizontal bar per row ``(label, outcome 0–100,
-    target, verdict text)``, the target a dark tick, the outcome and verdict written out."""
+    target, verdict text)``, the target a dark tick, the outcome and verdict written out;
+    then its table: year, outcome, target, verdict."""
     row_h, name_w, bar_w, text_w = 28, 70, 220, 250
     width, height = name_w + bar_w + text_w, row_h * len(rows) + 22
     parts = [
@@ -112,11 +141,16 @@ def target_bars_svg(
             x = name_w + bar_w * target / 100
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + 22}" '
                          'stroke="#14213d" stroke-width="3"/>')  # fmt: skip
-        shown = "–" if value is None else format_value(value)
+        shown = "–" if value is None else format_value(value, target)
         parts.append(f'<text x="{name_w + bar_w + 6}" y="{top + 15}" font-size="12">'
                      f"{escape(shown)} {escape(verdict)}</text>")  # fmt: skip
     parts.append("</svg>")
-    return "".join(parts)
+    table = [
+        (name, "–" if value is None else format_value(value, target),
+         "–" if target is None else format_value(target, None), verdict)
+        for name, value, target, verdict in rows
+    ]  # fmt: skip
+    return "".join(parts) + values.table(table)
 
 
 def heatmap_svg(
@@ -124,10 +158,13 @@ def heatmap_svg(
     hours: list[int],
     cells: dict[tuple[int, int], tuple[str, float | None, bool]],
     label: str,
+    values: Values,
+    flagged: str = "",
 ) -> str:
     """A weekday × hour grid.  ``cells[(weekday 1–7, hour)]`` is ``(text, shade 0–1, flag)``:
     the text is written in the cell, the shade darkens it, a flagged cell gets a thick
-    orange frame (the legend says what the frame means)."""
+    orange frame (the legend says what the frame means); then its table, a row per day and
+    a column per hour, a flagged cell's text followed by ``flagged``."""
     cell_w, cell_h, left, top = 44, 30, 44, 20
     width, height = left + cell_w * len(hours) + 2, top + cell_h * len(days) + 2
     parts = [
@@ -153,7 +190,15 @@ def heatmap_svg(
                 parts.append(f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" font-size="11" '
                              f'text-anchor="middle" fill="{ink}">{escape(shown)}</text>')  # fmt: skip
     parts.append("</svg>")
-    return "".join(parts)
+    grid = Values(values.summary, (values.headings[0], *(f"{hour:02d}" for hour in hours)))
+    rows = []
+    for row, day in enumerate(days):
+        written = []
+        for hour in hours:
+            shown, _, flag = cells.get((row + 1, hour), ("", None, False))
+            written.append(f"{shown} {flagged}".strip() if flag else shown)
+        rows.append((day, *written))
+    return "".join(parts) + grid.table(rows)
 
 
 def _blue(shade: float) -> str:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from nojd.errors import ConfigError
 from nojd.server.config import ServerConfig, load_server_config
+from nojd.signals import stop_on
 from nojd.survey import default_survey
-from nojd.survey.translations import DEFAULT_LANGUAGE, languages
+from nojd.survey.translations import DEFAULT_LANGUAGE, full_languages
 from nojd.systemd import configure_logging
 
 if TYPE_CHECKING:  # the server's store is imported only when a command needs it
@@ -275,12 +276,14 @@ def add_report_command(
     report.add_argument("--format", default="json", choices=("json", "csv", "md", "xlsx"))
     report.add_argument("--survey", help="survey id (default: the survey that ships with nojd)")
     report.add_argument(
-        "--lang", default=DEFAULT_LANGUAGE, choices=languages(), help="language of CSV and md"
+        "--lang", default=DEFAULT_LANGUAGE, choices=full_languages(), help="language of CSV and md"
     )
     report.add_argument(
         "--include-flagged", action="store_true", help="count rapid-repeat responses"
     )
     report.add_argument("--device", help="only this terminal")
+    report.add_argument("--site", help="only this site")
+    report.add_argument("--unit", help="only this unit")
     report.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
     report.set_defaults(handler=_report)
 
@@ -309,6 +312,7 @@ def _report(args: argparse.Namespace) -> int:
         figures = report(
             store, survey, config.organisation, first=args.first, last=args.last, by=args.by,
             period=args.period, include_flagged=args.include_flagged, device=args.device,
+            site=args.site, unit=args.unit,
         )  # fmt: skip
     finally:
         store.close()
@@ -373,8 +377,7 @@ def _ingest(args: argparse.Namespace) -> int:
         client_id=getattr(args, "client_id", None),
         server=config,
     )
-    signal.signal(signal.SIGTERM, lambda *_: ingest.stop())
-    signal.signal(signal.SIGINT, lambda *_: ingest.stop())
+    stop_on(ingest.stop, signal.SIGTERM, signal.SIGINT)
     try:
         ingest.run()
     finally:

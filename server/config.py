@@ -200,7 +200,9 @@ def _tables(value: object) -> list[dict[str, Any]]:
 def _targets(value: object) -> dict[str, float]:
     if not isinstance(value, dict):
         raise TypeError(value)
-    return {str(key): number(0, 100)(target) for key, target in value.items()}
+    # 85 is 85, not 85.0: a whole target is an integer in every report, as the survey's are
+    checked = {str(key): number(0, 100)(target) for key, target in value.items()}
+    return {key: int(t) if float(t).is_integer() else t for key, t in checked.items()}
 
 
 def _paths(value: object) -> list[str]:

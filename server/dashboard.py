@@ -16,11 +16,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from nojd.errors import ConfigError
-from nojd.server import central
+from nojd.server import central, comparison
 from nojd.server.errorpages import error_page
-from nojd.server.figures import heatmap
+from nojd.server.figures import Report, heatmap
 from nojd.server.filters import Filters, chosen_filters, filtered_report
 from nojd.server.login import User, to_login
+from nojd.server.quality import quality
 from nojd.server.rendering import language, render
 from nojd.server.reportcharts import heatmaps, targets, trends
 from nojd.server.webcontext import Shared, Web
@@ -46,6 +47,12 @@ def report(request: Request, web: Shared, user: User) -> Response:
 def trend(request: Request, web: Shared, user: User) -> Response:
     """Each question's share per period, and target against outcome per year."""
     return _show(request, web, user, "trend", "dashboard.trend_page")
+
+
+@router.get("/compare")
+def compare_page(request: Request, web: Shared, user: User) -> Response:
+    """Sites or units ranked by one question's share, with its change and significance."""
+    return _show(request, web, user, "compare", "dashboard.compare")
 
 
 @router.get("/hours")
@@ -103,7 +110,11 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
         headline = survey.headline.id
         return {"report": figures, "trends": trends(monthly, survey, [headline], lang)}
     if name == "report":
-        return {"report": filtered_report(web, survey, chosen)}
+        shown = filtered_report(web, survey, chosen)
+        first, last = date.fromisoformat(chosen["first"]), date.fromisoformat(chosen["last"])
+        keys = {group["key"] for group in shown["groups"]}
+        every = quality(web.store, web.config.organisation, survey.id, first, last, chosen["by"])
+        return {"report": shown, "quality": [row for row in every if row["key"] in keys]}
     if name == "trend":
         figures = filtered_report(web, survey, chosen)
         yearly = filtered_report(web, survey, chosen, period="year")
@@ -113,6 +124,18 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
             "trends": trends(figures, survey, survey.question_ids, lang),
             "targets": targets(yearly, survey, lang),
         }
+    if name == "compare":
+        first, last = date.fromisoformat(chosen["first"]), date.fromisoformat(chosen["last"])
+        earlier, last_year = comparison.before(first, last), comparison.year_before(first, last)
+        now = filtered_report(web, survey, chosen)
+
+        def over(days: tuple[date, date]) -> Report:
+            return filtered_report(web, survey, chosen, first=days[0].isoformat(),
+                                   last=days[1].isoformat())  # fmt: skip
+
+        rows = comparison.compare(now, over(earlier), over(last_year), chosen["question"])
+        return {"report": now, "rows": rows, "earlier": [d.isoformat()[:7] for d in earlier],
+                "last_year": [d.isoformat()[:7] for d in last_year]}  # fmt: skip
     if name == "hours":
         cells = heatmap(
             web.store, survey, web.config.organisation, first=date.fromisoformat(chosen["first"]),

@@ -9,11 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from datetime import UTC, datetime
+from typing import Any
 
 from openpyxl import Workbook
 
 from nojd.server.figures import Report
-from nojd.survey import Survey, format_number
+from nojd.survey import Question, Survey, format_number, format_percent
 from nojd.survey.formatting import figures_lines
 from nojd.survey.translations import text
 
@@ -25,6 +28,28 @@ COLUMNS = (
 
 
 SHARES = ("share_3_5", "share_4_5", "share_5", "mean", "index")
+#: What every export says about itself: the range, the filter, the grouping, when made.
+ABOUT = ("from", "to", "filter", "by", "made")
+
+
+def about(report: Report, lang: str, made: datetime | None = None) -> list[tuple[str, str]]:
+    """``(heading, value)`` pairs saying which answers an export covers and when it was
+    made: the first and last day, the filter (a terminal, a site, a unit, or all), the
+    grouping and the time."""
+    chosen = [
+        f"{text('report.' + kind, lang)} {report[kind]}"
+        for kind in ("device", "site", "unit")
+        if report.get(kind)
+    ]
+    stamp = (made or datetime.now(UTC)).astimezone().isoformat(timespec="minutes")
+    values = {
+        "from": report["from"],
+        "to": report["to"],
+        "filter": ", ".join(chosen) or text("report.everything", lang),
+        "by": text(f"report.by_{report['by']}", lang),
+        "made": stamp,
+    }
+    return [(text(f"report.{key}", lang), values[key]) for key in ABOUT]
 
 
 def to_json(report: Report) -> str:
@@ -32,12 +57,20 @@ def to_json(report: Report) -> str:
     return json.dumps(report, ensure_ascii=False, indent=1)
 
 
-def to_csv(report: Report, survey: Survey, lang: str = "sv") -> bytes:
+def to_csv(report: Report, survey: Survey, lang: str = "sv", made: datetime | None = None) -> bytes:
     """One row per group, period and rating or choice question; semicolons, UTF-8 with BOM,
-    one decimal with a decimal comma in Swedish: opens as numbers in Swedish Excel."""
+    one decimal with a decimal comma in Swedish: opens as numbers in Swedish Excel. A
+    choice question's counts are in a column per option; every row says which range and
+    filter it comes from and when it was made."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([text(f"report.{column}", lang) for column in COLUMNS])
+    options = [(q, o) for q in survey.questions for o in q.options]
+    described = about(report, lang, made)
+    writer.writerow(
+        [text(f"report.{column}", lang) for column in COLUMNS]
+        + [text("report.count_option", lang, option=o.text[lang]) for _, o in options]
+        + [heading for heading, _ in described]
+    )
     for group in report["groups"]:
         for question in survey.questions:
             figures = group["questions"][question.id]
@@ -56,35 +89,62 @@ def to_csv(report: Report, survey: Survey, lang: str = "sv") -> bytes:
                     "" if met is None else text("report.yes" if met else "report.no", lang),
                     text("report.yes" if figures["suppressed"] else "report.no", lang),
                 ]
+                + [counts.get(o.id, "") if q.id == question.id else "" for q, o in options]
+                + [value for _, value in described]
             )  # fmt: skip
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_markdown(report: Report, survey: Survey, lang: str = "sv") -> str:
-    """Every group and period with each question's table, as a servicerapport prints it."""
-    lines = [f"# {survey.welcome[lang]}", "", f"{report['from']} – {report['to']}", ""]
+def to_markdown(
+    report: Report, survey: Survey, lang: str = "sv", made: datetime | None = None
+) -> str:
+    """Every group and period with a Markdown table per question (grade or option, count,
+    percent), then its shares, interval and verdict, as a servicerapport prints them."""
+    lines = [f"# {survey.welcome[lang]}", ""]
+    lines += [f"- {heading}: {value}" for heading, value in about(report, lang, made)]
+    lines.append("")
     for group in report["groups"]:
         lines += [f"## {group['name']} · {group['period']}", ""]
         lines.append(
             text("report.responses_line", lang, n=group["responses"], flagged=group["flagged"])
         )
         for question in survey.questions:
-            lines += [
-                "",
-                "```",
-                *figures_lines(question, group["questions"][question.id], lang),
-                "```",
-            ]
+            lines += ["", *_markdown_table(question, group["questions"][question.id], lang)]
         lines.append("")
     return "\n".join(lines)
+
+
+def _markdown_table(question: Question, figures: dict[str, Any], lang: str) -> list[str]:
+    """``### question``, the table of counts and percents, then the figures' own lines."""
+    said = figures_lines(question, figures, lang)  # [question, answers, (table), rest...]
+    lines = [f"### {_cell(said[0])}", "", said[1]]
+    if figures["suppressed"]:
+        return [*lines, "", said[2]]
+    labels = {option.id: option.text[lang] for option in question.options}
+    first = text("figures.grade" if question.kind == "rating" else "figures.option", lang)
+    lines += ["", f"| {first} | {text('figures.count', lang)} | {text('figures.percent', lang)} |",
+              "| --- | ---: | ---: |"]  # fmt: skip
+    for key, count in figures["counts"].items():
+        shown = format_percent(figures["percent"][key], lang)
+        lines.append(f"| {_cell(labels.get(key, key))} | {count} | {shown} |")
+    rest = said[3 + len(figures["counts"]) :]
+    return [*lines, "", *(f"- {line}" for line in rest)]
+
+
+def _cell(words: str) -> str:
+    """Text for a Markdown table cell or heading: no pipe, no line break."""
+    return words.replace("|", "\\|").replace("\n", " ")
 
 
 def _number(value: float | None, lang: str) -> str:
     return "" if value is None else format_number(value, lang)
 
 
-def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
-    """A workbook: a summary sheet, then one sheet per question with the report table.
+def to_xlsx(
+    report: Report, survey: Survey, lang: str = "sv", made: datetime | None = None
+) -> bytes:
+    """A workbook: a summary sheet (what it covers, then the groups), then one sheet per
+    question, named by the question, with the report table.
 
     Cells hold numbers (not text), rounded to one decimal like every report,
     so Excel can chart and sum them; a suppressed group shows only its n.
@@ -92,7 +152,10 @@ def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
     book = Workbook()
     summary = book.active
     assert summary is not None, "a new workbook is made with one sheet, the active one"
-    summary.title = text("report.summary", lang)[:31]
+    summary.title = _sheet_name(text("report.summary", lang), set())
+    for heading, value in about(report, lang, made):
+        summary.append([heading, value])
+    summary.append([])
     summary.append(
         [text(f"report.{key}", lang) for key in ("group", "name", "period", "responses", "flagged")]
     )
@@ -100,14 +163,17 @@ def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
         summary.append(
             [group["key"], group["name"], group["period"], group["responses"], group["flagged"]]
         )
+    names = {summary.title}
     for question in survey.questions:
-        sheet = book.create_sheet(question.id[:31])
+        sheet = book.create_sheet(_sheet_name(question.text[lang], names))
+        names.add(sheet.title)
         sheet.append([question.text[lang]])
         labels = (
             [str(grade) for grade in range(1, 6)]
             if question.kind == "rating"
             else list(question.option_ids)
         )
+        words = {option.id: option.text[lang] for option in question.options}
         keys = (
             "n",
             "share",
@@ -121,8 +187,14 @@ def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
         )
         sheet.append(
             [text("report.group", lang), text("report.period", lang)]
-            + [f"{text('report.count', lang)} {label}" for label in labels]
-            + [f"{text('report.percent', lang)} {label}" for label in labels]
+            + [
+                text("report.count_option", lang, option=words.get(label, label))
+                for label in labels
+            ]
+            + [
+                text("report.percent_option", lang, option=words.get(label, label))
+                for label in labels
+            ]
             + [text(f"report.{key}", lang) for key in keys]
         )
         for group in report["groups"]:
@@ -144,6 +216,20 @@ def to_xlsx(report: Report, survey: Survey, lang: str = "sv") -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _sheet_name(words: str, taken: set[str]) -> str:
+    """An Excel sheet name from ``words``: without []:*?/\\, at most 31 characters, and not
+    one of ``taken`` (a number is added)."""
+    base = re.sub(r"[\[\]:*?/\\]", "", words).strip("' ") or "-"
+    if len(base) > 31:  # cut between words, and say so
+        base = base[:30].rsplit(" ", 1)[0].rstrip(" ,.") + "…"
+    name, number = base, 2
+    while name in taken:
+        suffix = f" ({number})"
+        name = f"{base[: 31 - len(suffix)]}{suffix}"
+        number += 1
+    return name
 
 
 def _rounded(value: float | None) -> float | None:

@@ -8,12 +8,14 @@ and the exports.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from nojd.errors import ConfigError
 from nojd.server.config import Organisation
 from nojd.server.store import Store
+from nojd.server.suppression import Cell, hidden_cells
 from nojd.survey import Survey, question_figures, survey_figures
 
 GROUPINGS = ("device", "site", "unit", "all")
@@ -57,22 +59,28 @@ def report(
     if period not in PERIODS:
         raise ConfigError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
     check_days(first, last)
-    answers, responses = store.grouped_counts(
-        survey.id, first.isoformat(), last.isoformat(), period, include_flagged,
-        (device,) if device else (),
-    )  # fmt: skip
-    chosen = _chooser(organisation, site, unit)
-    answers = [row for row in answers if chosen(row)]
-    responses = [row for row in responses if chosen(row)]
+    # every answer of the range, for the families of complementary suppression; then those
+    # the filters choose, for the figures shown
+    everything, all_responses = store.grouped_counts(
+        survey.id, first.isoformat(), last.isoformat(), period, include_flagged, ()
+    )
+    chooser = _chooser(organisation, site, unit)
+
+    def chosen(row: dict[str, Any]) -> bool:
+        return chooser(row) and (device is None or row["device"] == device)
+
+    answers = [row for row in everything if chosen(row)]
+    responses = [row for row in all_responses if chosen(row)]
+    hidden = _hidden(everything, organisation, by, survey)
     counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     totals: dict[tuple[str, str], list[int]] = {}
     sites: dict[str, str] = {}
     for row in answers:
-        key = (_group(organisation, by, row["device"], row["site"]), row["period"])
+        key = (group_of(organisation, by, row["device"], row["site"]), row["period"])
         question = counts.setdefault(key, {}).setdefault(row["question"], {})
         question[row["answer"]] = question.get(row["answer"], 0) + row["n"]
     for row in responses:
-        group = _group(organisation, by, row["device"], row["site"])
+        group = group_of(organisation, by, row["device"], row["site"])
         sites[group] = organisation.site_of(row["device"], row["site"])
         total = totals.setdefault((group, row["period"]), [0, 0])
         total[0] += row["responses"]
@@ -81,8 +89,19 @@ def report(
     groups = []
     for key in sorted(set(totals) | set(counts)):
         group, label = key
-        place = organisation.sites.get(sites.get(group, "")) if by in ("device", "site") else None
         question_counts = {q: c for q, c in counts.get(key, {}).items() if q in known}
+        targets, source = _targets(organisation, by, group, sites.get(group, ""), survey)
+        figures = survey_figures(survey, question_counts, targets)
+        for asked in survey.questions:
+            figures[asked.id]["target_source"] = source.get(asked.id, "survey")
+        for asked in survey.questions:
+            if (group, label, asked.id) in hidden and not figures[asked.id]["suppressed"]:
+                # shown, its sister could be had by subtraction: hidden as if it had few
+                few = replace(survey, min_n=figures[asked.id]["n"] + 1)
+                target = (targets or {}).get(asked.id)
+                given = question_counts.get(asked.id, {})
+                figures[asked.id] = question_figures(few, asked, given, target=target)
+                figures[asked.id]["complementary"] = True
         groups.append(
             {
                 "key": group,
@@ -90,9 +109,7 @@ def report(
                 "period": label,
                 "responses": totals.get(key, [0, 0])[0],
                 "flagged": totals.get(key, [0, 0])[1],
-                "questions": survey_figures(
-                    survey, question_counts, place.targets if place else None
-                ),
+                "questions": figures,
             }
         )
     return {
@@ -167,6 +184,48 @@ def heatmap(
     }
 
 
+def _targets(
+    organisation: Organisation, by: str, group: str, site: str, survey: Survey
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The targets that apply to ``group`` where they are not the survey's, and where each
+    comes from: "site" (a terminal's or site's own site sets it), "unit" (every site of the
+    unit sets the same), else the survey's. A unit whose sites differ takes the survey's
+    target: no site's target is the unit's, and a mean of targets is no one's target."""
+    if by in ("device", "site"):
+        place = organisation.sites.get(site)
+        overrides = dict(place.targets) if place else {}
+        return overrides, dict.fromkeys(overrides, "site")
+    if by != "unit":
+        return {}, {}
+    members = [s for s in organisation.sites.values() if organisation.unit_of(s.id) == group]
+    common: dict[str, float] = {}
+    for question in survey.questions:
+        chosen = {s.targets.get(question.id, question.target) for s in members}
+        if members and len(chosen) == 1 and None not in chosen:
+            [target] = chosen
+            assert target is not None
+            if target != question.target:
+                common[question.id] = target
+    return common, dict.fromkeys(common, "unit")
+
+
+def _hidden(
+    rows: list[dict[str, Any]], organisation: Organisation, by: str, survey: Survey
+) -> set[Cell]:
+    """The cells of the grouping ``by`` that complementary suppression hides, from every
+    answer in the range (:mod:`nojd.server.suppression`)."""
+    answers: dict[Cell, int] = {}
+    parents: dict[str, str | None] = {}
+    for row in rows:
+        group = group_of(organisation, by, row["device"], row["site"])
+        cell = (group, row["period"], row["question"])
+        answers[cell] = answers.get(cell, 0) + row["n"]
+        site = organisation.site_of(row["device"], row["site"])
+        parents[group] = {"device": site, "site": organisation.unit_of(site),
+                          "unit": "all"}.get(by)  # fmt: skip
+    return hidden_cells(answers, parents.get, survey.min_n)
+
+
 def _chooser(organisation: Organisation, site: str | None, unit: str | None) -> Any:
     """A test of a counts row against the site and unit filters."""
 
@@ -179,7 +238,8 @@ def _chooser(organisation: Organisation, site: str | None, unit: str | None) -> 
     return chosen
 
 
-def _group(organisation: Organisation, by: str, device: str, claimed_site: str) -> str:
+def group_of(organisation: Organisation, by: str, device: str, claimed_site: str) -> str:
+    """The group of the grouping ``by`` that a device at a (claimed) site falls in."""
     if by == "device":
         return device
     site = organisation.site_of(device, claimed_site)

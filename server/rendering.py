@@ -7,7 +7,7 @@ gets the default language.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
@@ -19,8 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nojd.server import csrf
 from nojd.server.webcontext import Web
-from nojd.survey import format_interval, format_number, format_percent
-from nojd.survey.translations import DEFAULT_LANGUAGE, languages, text
+from nojd.survey import format_interval, format_number, format_percent, format_share
+from nojd.survey.translations import DEFAULT_LANGUAGE, full_languages, text
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(str(resources.files("nojd.assets") / "templates")),
@@ -31,7 +31,7 @@ _TEMPLATES = Environment(
 def language(request: Request) -> str:
     """The language asked for, if it has a translation file, else the default one."""
     lang = request.query_params.get("lang", DEFAULT_LANGUAGE)
-    return lang if lang in languages() else DEFAULT_LANGUAGE
+    return lang if lang in full_languages() else DEFAULT_LANGUAGE
 
 
 def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> HTMLResponse:
@@ -42,13 +42,17 @@ def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> H
         lang=lang,
         t=lambda key, **more: text(key, lang, **more),
         percent=lambda value, decimals=1: format_percent(value, lang, decimals),
+        # a share beside its verdict: never "90,0 %" with ✗ for 89.96 against 90
+        share=lambda value, target=None, decimals=1: format_share(value, lang, decimals, target),
         number=lambda value: format_number(value, lang),
         interval=lambda value: format_interval(value, lang),
         when=lambda stamp: _local(stamp, web.config.zone),
+        ago=lambda stamp: ago(stamp, lang),
+        site_names={key: site.name for key, site in web.config.organisation.sites.items()},
         query=urlencode({**args, "lang": lang}),
         other_languages=[
             (code, text("language.name", code), urlencode({**args, "lang": code}))
-            for code in languages()
+            for code in full_languages()
             if code != lang
         ],
         csrf=csrf.token(request),
@@ -58,6 +62,21 @@ def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> H
     answer = HTMLResponse(html)
     csrf.set_cookie(request, answer)
     return answer
+
+
+def ago(stamp: str | None, lang: str, now: datetime | None = None) -> str:
+    """How long ago a stored UTC time stamp was: "nyss", "för 5 min sedan", "för 3 h
+    sedan", "för 2 dagar sedan"; empty when there is none."""
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 60:
+        return text("dashboard.just_now", lang)
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= size:
+            return text(f"dashboard.ago_{unit}", lang, n=int(seconds // size))
+    return ""
 
 
 def _local(stamp: str | None, zone: ZoneInfo) -> str:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
-from nojd.server.charts import heatmap_svg, target_bars_svg, trend_svg
+from nojd.server.charts import Values, heatmap_svg, target_bars_svg, trend_svg
 from nojd.server.figures import Report
-from nojd.survey import Survey, format_percent
+from nojd.survey import Survey, format_percent, format_share
 from nojd.survey.hours import OpeningHours
 from nojd.survey.periods import period_labels
 from nojd.survey.translations import text
@@ -58,7 +58,9 @@ def trends(
                 targets.get((key, question), survey.question(question).target),
                 text("dashboard.trend", lang, per=period,
                      question=survey.question(question).text[lang]),
-                lambda v: format_percent(v, lang, 0),
+                lambda v, goal: format_share(v, lang, 0, goal),
+                Values(text("dashboard.values", lang), (text("report.period", lang),
+                       text("dashboard.satisfied", lang), text("figures.target", lang))),
             )
             for question, series in by_question.items()
             if (key, question) in answered_ever
@@ -77,7 +79,8 @@ def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[s
                 continue
             goal = format_percent(answered["target"], lang, 0)
             if answered.get("suppressed"):
-                verdict = text("figures.too_few_answers", lang)
+                hidden = "protected" if answered.get("complementary") else "too_few_answers"
+                verdict = text(f"figures.{hidden}", lang)
             elif answered["target_met"]:
                 verdict = text("figures.target_met", lang)
             else:
@@ -92,7 +95,11 @@ def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[s
         for (key, asked), items in rows.items():
             if asked == question.id and (key, asked) in answered_ever:
                 label = text("dashboard.targets_of", lang, question=question.text[lang])
-                svg = target_bars_svg(items, label, lambda v: format_percent(v, lang, 0))
+                words = Values(text("dashboard.values", lang), (
+                    text("dashboard.year", lang), text("dashboard.outcome", lang),
+                    text("figures.target", lang), text("dashboard.verdict", lang)))  # fmt: skip
+                svg = target_bars_svg(items, label, lambda v, goal: format_share(v, lang, 0, goal),
+                                      words)  # fmt: skip
                 charts.setdefault(key, []).append((question.text[lang], svg))
     return charts
 
@@ -114,6 +121,12 @@ def heatmaps(
     most = max(cell["responses"] for cell in cells["cells"]) or 1
     counts: dict[tuple[int, int], tuple[str, float | None, bool]] = {}
     shares: dict[tuple[int, int], tuple[str, float | None, bool]] = {}
+    shown_shares = [
+        share for cell in cells["cells"]
+        if not cell["figures"]["suppressed"] and (share := _share(cell["figures"])) is not None
+    ]  # fmt: skip
+    # the shades span the shares shown, lowest to highest: 86 % and 88 % look different
+    low, high = min(shown_shares, default=0.0), max(shown_shares, default=100.0)
     for cell in cells["cells"]:
         key = (cell["weekday"], cell["hour"])
         counts[key] = (str(cell["responses"]), cell["responses"] / most, False)
@@ -123,13 +136,21 @@ def heatmaps(
             shares[key] = ("–", None, False)
         else:
             below = figures.get("target_met") is False
-            shares[key] = (format_percent(share, lang, 0), share / 100, below)
+            shown = format_share(share, lang, 0, figures.get("target"))
+            shade = (share - low) / (high - low) if high > low else 0.5
+            shares[key] = (shown, shade, below)
     for key in open_hours - set(counts):
         counts[key] = ("0", 0.0, False)
+    grid = Values(text("dashboard.values", lang), (text("dashboard.weekday", lang),))
     return {
-        "responses": heatmap_svg(days, hours, counts, text("dashboard.heat_responses", lang)),
+        "responses": heatmap_svg(days, hours, counts, text("dashboard.heat_responses", lang), grid),
         "shares": heatmap_svg(
-            days, hours, shares, text("dashboard.heat_share", lang, question=question.text[lang])
+            days,
+            hours,
+            shares,
+            text("dashboard.heat_share", lang, question=question.text[lang]),
+            grid,
+            text("dashboard.below_target", lang),
         ),
         "target": question.target,
         "opening": bool(open_hours),

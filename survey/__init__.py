@@ -26,7 +26,7 @@ from nojd.survey.figures import (
     survey_figures,
     wilson_interval,
 )
-from nojd.survey.formatting import format_interval, format_number, format_percent
+from nojd.survey.formatting import format_interval, format_number, format_percent, format_share
 from nojd.survey.message import Response, build_response, decode, encode, validate
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "format_interval",
     "format_number",
     "format_percent",
+    "format_share",
     "load_survey",
     "parse_survey",
     "question_figures",

@@ -10,20 +10,23 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from nojd.errors import SurveyError
+from nojd.survey.translations import text
 from nojd.tomlconfig import Table
 
 #: The rating scale: 1 is the worst grade, 5 the best.
 GRADES: tuple[int, ...] = (1, 2, 3, 4, 5)
 #: Survey, question and option ids: lowercase letters, digits, ``_`` and ``-``.
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-#: A language is an ISO 639 code: ``sv``, ``en``, ``fi``, ``smj``.
-LANG_PATTERN = re.compile(r"[a-z]{2,3}")
+#: A language is an ISO 639 code (``sv``, ``en``, ``fi``, ``smj``), or one with a BCP 47
+#: private-use subtag for a variant that has no code of its own: ``sv-x-ll`` is lättläst
+#: svenska, easy-to-read Swedish.
+LANG_PATTERN = re.compile(r"[a-z]{2,3}(-x-[a-z0-9]{1,8})?")
 
 Kind = Literal["rating", "choice"]
 
@@ -47,6 +50,17 @@ class Question:
     optional: bool = False
     options: tuple[Option, ...] = ()
     resolved: tuple[str, ...] = ()
+    #: A rating's words per language: five (one per grade) or two (grades 1 and 5); when
+    #: empty, the terminal's own (``kiosk.scale_1`` … ``kiosk.scale_5``).
+    scale: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def labels(self, lang: str) -> dict[int, str]:
+        """What the grades of this rating are called in ``lang``, by grade: all five, or
+        only 1 and 5 when the survey names only the ends."""
+        words = self.scale.get(lang)
+        if words is None:
+            return {grade: text(f"kiosk.scale_{grade}", lang) for grade in GRADES}
+        return dict(zip((1, 5) if len(words) == 2 else GRADES, words, strict=True))
 
     @property
     def option_ids(self) -> tuple[str, ...]:
@@ -180,7 +194,8 @@ def _survey(top: Table) -> Survey:
 def _question(table: Table, languages: tuple[str, ...]) -> Question:
     kind = table.data.get("kind")
     if kind == "rating":
-        table.only("id", "kind", "optional", "target", "text", required=("id", "kind", "text"))
+        table.only("id", "kind", "optional", "scale", "target", "text",
+                   required=("id", "kind", "text"))  # fmt: skip
     elif kind == "choice":
         table.only(
             "id", "kind", "optional", "options", "resolved", "target", "text",
@@ -197,8 +212,41 @@ def _question(table: Table, languages: tuple[str, ...]) -> Question:
         text=_texts(table, "text", languages),
         target=_target(table),
         optional=optional,
+        scale=_scale(table, languages) if "scale" in table.data else {},
     )
     return question if kind == "rating" else _choice(question, table, languages)
+
+
+def _scale(parent: Table, languages: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """``scale.<lang>``: the words of grades 1 to 5, or of 1 and 5, the same count in every
+    language."""
+    value = parent.data["scale"]
+    if not isinstance(value, dict):
+        raise parent.fail("scale", f"expected a table of languages, got {_describe(value)}")
+    table = parent.table("scale")
+    scale: dict[str, tuple[str, ...]] = {}
+    for lang, words in table.data.items():
+        if lang not in languages:
+            raise table.fail(
+                lang, f"unknown language (the survey's languages are {', '.join(languages)})"
+            )
+        if (
+            not isinstance(words, list)
+            or len(words) not in (2, 5)
+            or not all(isinstance(w, str) and w.strip() and len(w) <= 60 for w in words)
+        ):
+            raise table.fail(
+                lang, f"expected 5 words (grades 1 to 5) or 2 (grades 1 and 5), of at most "
+                f"60 characters, got {_describe(words)}"
+            )  # fmt: skip
+        scale[lang] = tuple(words)
+    for lang in languages:
+        if lang not in scale:
+            raise table.fail(lang, "missing (every language needs the scale's words)")
+    counts = {len(words) for words in scale.values()}
+    if len(counts) > 1:
+        raise parent.fail("scale", "every language needs as many words (5, or 2 for the ends)")
+    return scale
 
 
 def _choice(question: Question, table: Table, languages: tuple[str, ...]) -> Question:

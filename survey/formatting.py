@@ -7,7 +7,7 @@ here, so "72,5 %" looks the same on the kiosk and in the nämnd's servicerapport
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from nojd.survey.definition import Question
 from nojd.survey.figures import Figures
@@ -32,6 +32,28 @@ def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: 
     return text("number.percent", lang, value=format_number(value, lang, decimals))
 
 
+def format_share(
+    value: float | None,
+    lang: str = DEFAULT_LANGUAGE,
+    decimals: int = 1,
+    target: float | None = None,
+) -> str:
+    """A share in percent shown beside its verdict against ``target``: with as many more
+    decimals as it takes for the shown value to fall on the verdict's side of the target
+    (89.96 against 90 is "89,96 %", never "90,0 %" with ✗), at most four more."""
+    if value is None or target is None:
+        return format_percent(value, lang, decimals)
+    met = Decimal(repr(float(value))) >= Decimal(repr(float(target)))
+    for places in range(decimals, decimals + 5):
+        step = Decimal(1).scaleb(-places)
+        shown = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
+        if (shown >= Decimal(repr(float(target)))) == met:
+            return format_percent(value, lang, places)
+    step = Decimal(1).scaleb(-(decimals + 4))
+    down = Decimal(repr(float(value))).quantize(step, rounding=ROUND_DOWN)
+    return format_percent(float(down), lang, decimals + 4)
+
+
 def format_interval(
     interval: Sequence[float] | None, lang: str = DEFAULT_LANGUAGE, decimals: int = 1
 ) -> str:
@@ -51,7 +73,8 @@ def figures_lines(question: Question, figures: Figures, lang: str = DEFAULT_LANG
     """One question's figures as a municipal servicerapport prints them, line by line."""
     lines = [question.text.get(lang, question.id), text("figures.answers", lang, n=figures["n"])]
     if figures["suppressed"]:
-        return [*lines, text("figures.too_few_answers", lang)]
+        hidden = "figures.protected" if figures.get("complementary") else "figures.too_few_answers"
+        return [*lines, text(hidden, lang)]
     labels = {option.id: option.text.get(lang, option.id) for option in question.options}
     first = text("figures.grade" if question.kind == "rating" else "figures.option", lang)
     width = max(len(first), *(len(labels.get(key, key)) for key in figures["counts"])) + 2
@@ -89,4 +112,5 @@ def _target_line(figures: Figures, lang: str) -> str:
         return text("figures.no_target", lang)
     verdict = "figures.target_met" if figures["target_met"] else "figures.target_not_met"
     target = format_percent(figures["target"], lang, 0)
-    return f"{text('figures.target', lang)} {target}: {text(verdict, lang)}"
+    source = text(f"figures.source_{figures.get('target_source', 'survey')}", lang)
+    return f"{text('figures.target', lang)} {target} ({source}): {text(verdict, lang)}"

@@ -1,7 +1,8 @@
 """User-facing texts in every language, from ``assets/translations/<lang>.toml``.
 
 Code never holds Swedish or English sentences; it asks for a key such as
-``figures.too_few_answers``.  A new language is a new file.
+``figures.too_few_answers``.  A new language is a new file: one of scope "all" has
+every text, one of scope "terminal" only what a visitor sees at the terminal.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ def languages() -> tuple[str, ...]:
     found = sorted(item.name[:-5] for item in folder.iterdir() if item.name.endswith(".toml"))
     found.remove(DEFAULT_LANGUAGE)
     return (DEFAULT_LANGUAGE, *found)
+
+
+#: The sections a visitor sees: all a terminal-only language ("scope" "terminal") has.
+TERMINAL_SECTIONS = ("language", "kiosk", "days")
+
+
+@functools.cache
+def full_languages() -> tuple[str, ...]:
+    """The languages with every text (scope "all"): for staff screens, the dashboard and
+    the reports. The others are for the terminal's visitors only."""
+    return tuple(lang for lang in languages() if catalogue(lang).get("language.scope") == "all")
+
+
+def right_to_left(lang: str) -> bool:
+    """Whether ``lang`` is written right to left (its file's ``language.direction``)."""
+    return catalogue(lang).get("language.direction") == "rtl"
 
 
 @functools.cache

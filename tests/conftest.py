@@ -7,6 +7,7 @@ import os
 from zoneinfo import ZoneInfo
 
 import pytest
+from dashboard_site import server  # noqa: F401  (the dashboard site, for the browser tests)
 from hypothesis import settings
 from processes import Broker
 
@@ -88,9 +89,9 @@ def postgres():
     """One throwaway PostgreSQL per test process (``tests/postgres.py``); never skipped."""
     from postgres import Postgres
 
-    server = Postgres().start()
-    yield server
-    server.stop()
+    running = Postgres().start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

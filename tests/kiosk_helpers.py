@@ -112,6 +112,21 @@ class Rig:
         self.factory.close()
 
 
+def fill_the_disk(kiosk: Rig) -> None:
+    """Visitors answer until the outbox is full (SQLite's own "disk is full"), and the
+    terminal shows "Ur funktion"."""
+    outbox = kiosk.kiosk.outbox
+    assert outbox is not None
+    pages = outbox.db.execute("PRAGMA page_count").fetchone()[0]
+    outbox.db.execute(f"PRAGMA max_page_count = {pages}")
+    for _ in range(30):
+        kiosk.press(1, 5, 5, 5, 5)
+        if kiosk.screen is Screen.OUT_OF_ORDER:
+            return
+        kiosk.wait(3)
+    raise AssertionError("the outbox never filled up")
+
+
 class Kept:
     """What a speaker plays, kept instead of played: a player that has already finished."""
 

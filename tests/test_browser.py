@@ -4,146 +4,10 @@ Set NOJD_SCREENSHOT_DIR=docs/screens to refresh the committed screenshots.
 """
 
 import os
-import random
-import subprocess
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
+from dashboard_site import ARGS, CHROMIUM, SIZES, VIEWS
 from playwright.sync_api import sync_playwright
-from processes import (
-    NOJD,
-    Broker,
-    Process,
-    Publisher,
-    free_port,
-    listening,
-    server_rows,
-)
-from waiting import wait_until
-
-from nojd.survey import build_response, default_survey, encode
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
-GRADES = [1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5]
-
-
-CONFIG = """
-[ingest]  # the answers are on fixed dates: any time is plausible here
-past_days = 36500
-future_hours = 87600
-[[organisation.sites]]
-id = "kontaktcenter"
-name = "Kontaktcenter"
-unit = "medborgarservice"
-devices = ["kc-desk1"]
-[[organisation.sites]]
-id = "bibliotek"
-name = "Stadsbiblioteket"
-unit = "kultur"
-devices = ["bib-desk1"]
-[[organisation.units]]
-id = "medborgarservice"
-name = "Medborgarservice"
-[[organisation.units]]
-id = "kultur"
-name = "Kultur och fritid"
-"""
-
-
-#: The contact centre's central configuration: Christmas closed, a slower timeout.
-CENTRAL = """languages = ["sv", "en"]
-[session]
-inactivity_timeout = 40
-[hours]
-mon = "08:00-16:30"
-tue = "08:00-16:30"
-wed = "08:00-16:30"
-thu = "08:00-16:30"
-fri = "08:00-15:00"
-closed_dates = ["2026-12-24", "2026-12-25", "2026-12-26"]
-"""
-
-
-def visits():
-    """(device, site, UTC time, overall grade): two sites, weekdays 9–16, in 2025 and 2026;
-    the contact centre does worse in the afternoons."""
-    chance = random.Random(7)
-    made = []
-    for device, site in (("kc-desk1", "kontaktcenter"), ("bib-desk1", "bibliotek")):
-        for year, month in ((2025, 5), (2025, 11), (2026, 3), (2026, 11)):
-            for day in range(2, 28):
-                local = datetime(year, month, day, tzinfo=STOCKHOLM)
-                if local.isoweekday() > 5 or chance.random() < 0.5:
-                    continue
-                for hour in range(9, 17):
-                    for _ in range(chance.randint(0, 2)):
-                        low = 1 if device == "kc-desk1" and hour >= 14 else 3
-                        at = local.replace(hour=hour, minute=chance.randint(0, 59))
-                        made.append((device, site, at.astimezone(UTC), chance.randint(low, 5)))
-    return made
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser")
-    broker = Broker(folder / "broker").start()
-    db, port = folder / "server.sqlite", free_port()
-    (folder / "server.toml").write_text(CONFIG)
-    run = Process(
-        "server",
-        "run",
-        "--config",
-        str(folder / "server.toml"),
-        "--broker",
-        broker.url,
-        "--db",
-        f"sqlite:///{db}",
-        "--listen",
-        f"127.0.0.1:{port}",
-    )
-    publisher = Publisher(broker)
-    try:
-        assert listening(publisher, db), run.log
-        made = visits()
-        seqs: dict[str, int] = {}
-        for device, site, at, grade in made:
-            seqs[device] = seqs.get(device, 0) + 1
-            message = build_response(
-                default_survey(), device=device, seq=seqs[device], site=site, lang="sv",
-                answers={"wait_time": max(1, grade - (at.hour > 13)), "reception": 5,
-                         "overall": grade, "resolution": "answered" if grade > 2 else "unanswered"},
-                at=at, response_id=str(uuid.uuid4()),
-            )  # fmt: skip
-            publisher.send(f"nojd/v1/{device}/response", encode(message))
-        assert wait_until(lambda: len(server_rows(db)) == len(made), 60)
-        subprocess.run([NOJD, "server", "user", "add", "anna", "--db", f"sqlite:///{db}"],
-                       input="ett-långt-lösenord\n", text=True, check=True, timeout=60)  # fmt: skip
-        subprocess.run([NOJD, "config", "set", "--site", "kontaktcenter", "-", "--db",
-                        f"sqlite:///{db}", "--as", "anna"], input=CENTRAL, text=True, check=True,
-                       timeout=60)  # fmt: skip
-        assert wait_until(lambda: "Logga in" in _get(port, "/login"), 30)
-        yield port, db
-    finally:
-        publisher.close()
-        run.close()
-        broker.stop()
-
-
-def _get(port, path):
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
-            return answer.read().decode()
-    except OSError:
-        return ""
 
 
 def test_login_pages_and_a_download_in_chromium(server, tmp_path):
@@ -152,15 +16,7 @@ def test_login_pages_and_a_download_in_chromium(server, tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{port}"
     query = "from=2026-11&to=2026-11&by=site&period=total"
-    views = {
-        "overview": "/?from=2026-01&to=2026-11&by=site&period=total",
-        "report": f"/report?{query}&site=kontaktcenter",
-        "trend": "/trend?from=2025-01&to=2026-12&by=site&period=tertial",
-        "hours": "/hours?from=2025-01&to=2026-12&site=kontaktcenter",
-        "devices": "/devices",
-        "access": "/access",
-        "config": "/config",
-    }
+    views = VIEWS
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:

@@ -21,7 +21,7 @@ from nojd.server.store import SqliteStore, Store, open_store
 from nojd.server.store.migrations import migrations
 from nojd.server.web import create_app
 from nojd.survey import build_response, default_survey, encode
-from nojd.survey.translations import languages, text
+from nojd.survey.translations import full_languages, text
 from nojd.survey.wire import format_time
 
 SURVEY = default_survey()
@@ -110,7 +110,7 @@ def test_overview_report_and_devices_after_login(site):
     overview = site.get(f"/?{QUERY}").text
     assert "Kontaktcenter" in overview and "Svar: 19" in overview
     assert "63,2 %" in overview  # 12 of 19 satisfied with the service as a whole
-    assert "✗ målet inte nått" in overview and "(90 %)" in overview
+    assert "✗ målet inte nått" in overview and "(90 %, enkätens mål)" in overview
     assert "✓ målet nått" in overview  # everyone was content with the waiting time
     # the trend: one month, its share written beside the dot, the target as a dashed line
     assert 'aria-label="Andel nöjda per månad: Hur upplevde du servicen som helhet?' in overview
@@ -125,6 +125,8 @@ def test_overview_report_and_devices_after_login(site):
     devices = site.get("/devices").text
     assert "desk-1" in devices and "Svar i dag" in devices
     assert "<td>19</td><td>0</td>" in devices  # received, missing
+    assert "<td>desk-1</td><td>Kontaktcenter</td>" in devices  # the site's name, not its id
+    assert "sedan</span>" in devices or "nyss</span>" in devices  # and how long ago
 
 
 def test_english_switch(site):
@@ -142,7 +144,9 @@ def test_exports_hold_the_report_numbers(site):
     )
     assert csv.content.startswith("\ufeff".encode()) and ";61,8;" in csv.content.decode("utf-8-sig")
     book = openpyxl.load_workbook(io.BytesIO(site.get(f"/export.xlsx?{QUERY}").content))
-    rows = [[cell.value for cell in row] for row in book["overall"].iter_rows()]
+    rows = [
+        [cell.value for cell in row] for row in book["Hur upplevde du servicen som…"].iter_rows()
+    ]
     assert ["Kontaktcenter", "total", 3, 4, 0, 5, 7] in [row[:7] for row in rows]
 
 
@@ -255,11 +259,13 @@ def test_the_heatmap_api(site):
 
 def test_the_languages_are_those_with_a_translation_file(site):
     log_in(site)
-    for lang in languages():
+    for lang in full_languages():
         assert f'<html lang="{lang}">' in site.get(f"/devices?lang={lang}").text
-    assert '<html lang="sv">' in site.get("/devices?lang=xx").text  # none: the default
+    for lang in ("xx", "ar", "so"):  # none, or one for the terminal only: the default
+        assert '<html lang="sv">' in site.get(f"/devices?lang={lang}").text
     swedish = site.get("/devices?lang=sv").text
-    for lang in languages()[1:]:  # every other language, named in itself
+    assert "?lang=ar" not in swedish
+    for lang in full_languages()[1:]:  # every other language, named in itself
         name = text("language.name", lang)
         assert f'href="?lang={lang}" lang="{lang}" hreflang="{lang}">{name}</a>' in swedish
     assert 'hreflang="sv"' not in swedish
@@ -347,3 +353,55 @@ def test_the_rename_to_logins_keeps_the_table_and_asks_each_browser_to_log_in_on
         assert store.db["logins"].count == 2  # the old row expires on its own
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("from=2026-11&to=2026-01", "Från månad (2026-11) ligger efter Till månad (2026-01)."),
+        ("from=garbage", "Från månad: ”garbage” är inte en månad som 2026-11"),
+        ("to=2026-13", "Till månad: ”2026-13” är inte en månad som 2026-11"),
+        ("from=1066-10", "Från månad: ”1066-10” är inte en månad som 2026-11"),
+        ("from=2026-11-05", "Från månad: ”2026-11-05” är inte en månad"),
+    ],
+)
+def test_a_month_that_cannot_be_shown_is_refused_in_words_with_the_navigation(site, query, said):
+    log_in(site)
+    for path in ("/report", "/", "/export.csv"):
+        answer = site.get(f"{path}?{query}")
+        assert answer.status_code == 400, path
+        assert said in answer.text, path
+        assert '<a href="/report?' in answer.text  # the navigation: a way on
+    english = site.get(f"/report?{query}&lang=en")
+    assert english.status_code == 400 and ("is not a month" in english.text
+                                           or "is after To month" in english.text)  # fmt: skip
+
+
+def test_how_long_ago_a_terminal_was_seen_is_said_in_words():
+    from datetime import UTC, datetime
+
+    from nojd.server.rendering import ago
+
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    said = {stamp: ago(stamp, "sv", now) for stamp in (
+        "2026-11-24T11:59:30Z", "2026-11-24T11:55:00Z", "2026-11-24T09:10:00+00:00",
+        "2026-11-21T12:00:00Z", None)}  # fmt: skip
+    assert list(said.values()) == [
+        "nyss", "för 5 min sedan", "för 2 h sedan", "för 3 dygn sedan", ""
+    ]  # fmt: skip
+    assert ago("2026-11-24T11:55:00Z", "en", now) == "5 min ago"
+
+
+def test_the_comparison_ranks_the_sites_and_says_what_it_compares_with(site):
+    log_in(site)
+    page = site.get("/compare?from=2026-11&to=2026-11&by=site")
+    assert page.status_code == 200
+    assert "Mot perioden före" in page.text and "2026-10 – 2026-10" in page.text
+    assert "2025-11 – 2025-11" in page.text and "z-test" in page.text
+    assert "<td>Kontaktcenter</td>" in page.text
+
+
+def test_the_report_page_shows_data_quality_beside_the_figures(site):
+    log_in(site)
+    page = site.get(f"/report?{QUERY}").text
+    assert "Datakvalitet" in page and "Avbrutna besök" in page and "Snabba upprepningar" in page

@@ -49,10 +49,32 @@ def test_report_lines_in_swedish():
     assert "Andel 3–5: 63,2 %" in lines
     assert "Index: 61,8" in lines
     assert "Konfidensintervall (95 %): 41,0–80,9 %" in lines
-    assert lines[-1] == "Mål 90 %: ✗ målet inte nått"
+    assert lines[-1] == "Mål 90 % (enkätens mål): ✗ målet inte nått"
 
 
 def test_report_lines_when_suppressed_show_only_n():
     question = default_survey().question("overall")
     lines = figures_lines(question, rating_figures((0, 1, 0, 0, 5)), "en")
     assert lines == ["How was the service as a whole?", "Answers: 6", "too few answers"]
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "decimals", "shown"),
+    [
+        (89.96, 90, 1, "89,96 %"),  # "90,0 %" would contradict ✗
+        (89.7, 90, 0, "89,7 %"),  # Kontaktcenter's overall on Mål och utfall
+        (89.99999, 90, 1, "89,99999 %"),
+        (90.0, 90, 0, "90 %"),  # met, and shown so
+        (90.04, 90, 1, "90,0 %"),
+        (72.46, None, 1, "72,5 %"),  # no target: rounded as ever
+        (84.96, 85, 0, "84,96 %"),
+    ],
+)
+def test_a_share_beside_its_verdict_never_contradicts_it(value, target, decimals, shown):
+    from nojd.survey import format_share
+
+    assert format_share(value, "sv", decimals, target) == shown
+    met = value >= target if target is not None else None
+    if met is not None:  # what is shown is on the verdict's side of the target
+        number = float(shown.removesuffix(" %").replace(",", "."))
+        assert (number >= target) == met

@@ -74,8 +74,13 @@ def test_flags_override_the_file(tmp_path):
         ),
         (
             'languages = ["sv", "en"]',
-            'languages = ["sv", "fi"]',
-            "languages: 'fi' is not a language of survey 'service'",
+            'languages = ["sv", "de"]',
+            "languages: 'de' is not a language of survey 'service'",
+        ),
+        (
+            'languages = ["sv", "en"]',
+            'languages = ["sv", "en", "sv"]',
+            "languages: ['sv', 'en', 'sv'] names a language twice",
         ),
         (
             'buttons_question = "overall"',

@@ -128,7 +128,15 @@ def test_a_touch_at_each_corner_lands_on_the_target_drawn_there(rig, rotate):
     upright = rotate in (0, 180)
     assert kiosk.kiosk.surface.get_size() == (PANEL if upright else PANEL[::-1])
     corner = {view: panel for view, panel in ON_PANEL[rotate].items()}
-    touch(kiosk, corner["bottom-right"])  # the welcome screen: anywhere starts
+    touch(kiosk, corner["bottom-right"])  # the welcome screen: high contrast at the bottom right
+    assert kiosk.view.high_contrast
+    touch(kiosk, corner["bottom-left"])  # larger text at the bottom left
+    assert kiosk.view.large_text
+    touch(kiosk, corner["bottom-right"])
+    touch(kiosk, corner["bottom-left"])  # both off again
+    assert not kiosk.view.high_contrast and not kiosk.view.large_text
+    kiosk.kiosk.session.start()  # anywhere else starts
+    kiosk.kiosk.pump()
     assert kiosk.screen is Screen.QUESTION
     # In every turn of the picture: skip at the view's bottom right, back at its bottom left
     touch(kiosk, corner["bottom-right"])
@@ -161,20 +169,20 @@ def test_the_picture_is_turned_onto_the_panel(rig, rotate):
     for x in range(0, PANEL[0], 37):
         for y in range(0, PANEL[1], 23):
             assert panel.get_at((x, y)) == expected.get_at((x, y)), (x, y)
-    # and grade 1's face, drawn in the view's lower left (landscape) or top row
-    # (portrait), is where that part of the view lies on the panel
-    face = [
-        (x, y) for x in range(0, PANEL[0], 4) for y in range(0, PANEL[1], 4)
-        if panel.get_at((x, y))[:3] == PALETTE[1]
-    ]  # fmt: skip
-    assert face, "grade 1's face is not on the panel"
-    centre = (sum(x for x, _ in face) / len(face), sum(y for _, y in face) / len(face))
-    side = {
-        90: centre[0] > PANEL[0] / 2,  # the top row of the portrait view is the panel's right
-        180: centre[0] > PANEL[0] / 2 and centre[1] < PANEL[1] / 2,
-        270: centre[0] < PANEL[0] / 2,
-    }
-    assert side[rotate], centre
+
+    # and grade 1's face lies on the panel where the view's turn puts it
+    def centre_of_face(surface):
+        width, height = surface.get_size()
+        found = [(x, y) for x in range(0, width, 2) for y in range(0, height, 2)
+                 if surface.get_at((x, y))[:3] == PALETTE[1]]  # fmt: skip
+        assert found, "grade 1's face is not drawn"
+        return (sum(x for x, _ in found) / len(found), sum(y for _, y in found) / len(found))
+
+    x, y = centre_of_face(view)
+    width, height = view.get_size()
+    turned = {90: (height - y, x), 180: (width - x, height - y), 270: (y, width - x)}[rotate]
+    on_panel = centre_of_face(panel)
+    assert abs(on_panel[0] - turned[0]) < 4 and abs(on_panel[1] - turned[1]) < 4, (on_panel, turned)
     # the visitor's view of the mounted panel is the upright view again
     snapshot = kiosk.kiosk.display.snapshot()
     assert snapshot.get_size() == view.get_size()
@@ -267,18 +275,21 @@ def test_a_second_finger_lifting_does_not_end_the_staff_hold(rig):
 
 def test_a_lost_lift_does_not_leave_the_screen_dead(rig):
     kiosk = rotated(rig, 0)
-    finger(pygame.FINGERDOWN, 0, "bottom-right")  # its FINGERUP never comes
+    kiosk.kiosk.session.start()
     kiosk.kiosk.pump()
-    assert kiosk.screen is Screen.QUESTION
+    kiosk.clock.advance(READ_TIME)
+    finger(pygame.FINGERDOWN, 0, "bottom-right")  # skip; its FINGERUP never comes
+    kiosk.kiosk.pump()
+    assert kiosk.view.step == 2
     finger(pygame.FINGERDOWN, 0, "bottom-right")  # the same finger again: taken
     kiosk.clock.advance(READ_TIME)
     kiosk.kiosk.pump()
-    assert kiosk.view.step == 2
+    assert kiosk.view.step == 3
     finger(pygame.FINGERDOWN, 3, "bottom-left")  # another while 0 seems down: not yet
     kiosk.clock.advance(READ_TIME)
     kiosk.kiosk.pump()
-    assert kiosk.view.step == 2
+    assert kiosk.view.step == 3
     kiosk.clock.advance(kiosk.kiosk.config.staff.long_press + 5)
     finger(pygame.FINGERDOWN, 3, "bottom-left")  # finger 0 is stuck: this one counts
     kiosk.kiosk.pump()
-    assert kiosk.view.step == 1  # back
+    assert kiosk.view.step == 2  # back

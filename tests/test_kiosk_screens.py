@@ -66,7 +66,7 @@ def test_every_screen_fits_at(rig, panel):
 
 def test_screenshots_of_every_screen(tmp_path, dummy_video):
     # Touch Display 2 lying down: a 720x1280 panel, its picture turned 90 degrees
-    saved = save_screenshots(tmp_path, [(720, 1280, 90)])
+    saved = save_screenshots(tmp_path, [(720, 1280, 90)], only=["sv", "en"])
     names = sorted(path.name for path in saved)
     screens = [
         "choice",
@@ -76,8 +76,16 @@ def test_screenshots_of_every_screen(tmp_path, dummy_video):
         "pin-wrong",
         "question",
         "staff",
+        "staff-week",
+        "staff-month",
+        "staff-terminal",
         "thanks",
         "welcome",
+        *(
+            f"{screen}-{mode}"
+            for screen in ("welcome", "question")
+            for mode in ("large", "contrast", "large-contrast")
+        ),
     ]
     expected = sorted(
         [f"1280x720-{lang}-{screen}.png" for lang in ("sv", "en") for screen in screens]
@@ -206,13 +214,27 @@ def test_faces_take_their_colours_from_the_theme(fonts):
 def test_the_grade_scale_runs_from_1_to_5_in_reading_order(fonts, size, scale):
     canvas = blank(size)
     band = canvas.area(0.4, 0.98)
-    scale(canvas, band, "Mycket dåligt", "Mycket bra")
+    scale(canvas, band, {1: "Mycket dåligt", 5: "Mycket bra"})
     assert [h.action for h in canvas.hotspots] == [("answer", grade) for grade in range(1, 6)]
     rects = [h.rect for h in canvas.hotspots]
     assert all(band.contains(rect) for rect in rects)
     along = [rect.left for rect in rects] if scale is grade_columns else [r.top for r in rects]
     assert along == sorted(along)
     assert len(set(along)) == 5
+
+
+@pytest.mark.parametrize(("size", "scale"), [((800, 480), grade_columns), ((480, 800), grade_rows)],
+                         ids=["columns", "rows"])  # fmt: skip
+def test_every_grade_is_labelled_in_its_own_target_at_18_px_or_more(fonts, size, scale):
+    canvas = blank(size)
+    labels = {1: "Inte alls", 2: "Till liten del", 3: "Varken bra eller dåligt", 4: "Till stor del",
+              5: "Helt och hållet"}  # fmt: skip
+    scale(canvas, canvas.area(0.34, 0.86), labels)
+    targets = [h.rect for h in canvas.hotspots]
+    for grade, words in labels.items():
+        lines = [m for m in canvas.marks if m.words and m.words in words and m.words != str(grade)]
+        assert " ".join(m.words for m in lines) == words
+        assert all(targets[grade - 1].contains(m.rect) and m.size >= 18 for m in lines), lines
 
 
 def test_a_stack_of_buttons_is_numbered_in_order_and_no_taller_than_asked(fonts):

@@ -6,7 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pygame
-from kiosk_helpers import PIN
+from kiosk_helpers import PIN, fill_the_disk
 from waiting import wait_until
 
 from nojd.kiosk.config import GpioConfig, SessionConfig
@@ -304,14 +304,7 @@ def test_an_unwritable_data_folder_shows_out_of_order_and_recovers(rig, tmp_path
 def test_a_full_disk_keeps_the_answer_and_saves_it_later(rig):
     kiosk = rig(ask_optional=False)
     outbox = kiosk.kiosk.outbox
-    pages = outbox.db.execute("PRAGMA page_count").fetchone()[0]
-    outbox.db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "disk is full"
-    for _ in range(30):
-        kiosk.press(1, 5, 5, 5, 5)
-        if kiosk.screen is Screen.OUT_OF_ORDER:
-            break
-        kiosk.wait(3)
-    assert kiosk.screen is Screen.OUT_OF_ORDER
+    fill_the_disk(kiosk)
     assert "database or disk is full" in kiosk.view.reason
     saved = len(kiosk.rows())
     kiosk.press(1, 2, 3)
@@ -438,6 +431,8 @@ def test_a_survey_that_lost_a_question_does_not_break_the_summary(rig, tmp_path)
         text.split('[[questions]]\nid = "reception"')[0]
         + (
             '[[questions]]\nid = "overall"\nkind = "rating"\ntext.sv = "Helhet?"\ntext.en = "Overall?"\n'
+            'text.fi = "Kokonaisuus?"\ntext.ar = "بشكل عام؟"\ntext.so = "Guud ahaan?"\n'
+            'text.sv-x-ll = "Allt?"\n'
         ),
         encoding="utf-8",
     )

@@ -140,7 +140,8 @@ def test_unreadable_payloads(raw, reason):
         ({"seq": "12"}, 'seq: "12" is not a whole number'),
         ({"seq": False}, "seq: false is not a whole number"),
         ({"survey": "other"}, 'survey: "other" is not a known survey (expected service)'),
-        ({"lang": "svenska"}, 'lang: "svenska" does not match [a-z]{2,3}'),
+        ({"lang": "svenska"}, 'lang: "svenska" does not match [a-z]{2,3}(-x-[a-z0-9]{1,8})?'),
+        ({"lang": "sv-ll"}, 'lang: "sv-ll" does not match [a-z]{2,3}(-x-[a-z0-9]{1,8})?'),
         (
             {"at": "2026-11-22 09:15:03"},
             'at: "2026-11-22 09:15:03" is not a time (expected UTC like 2026-11-22T09:15:03.120Z)',

@@ -66,9 +66,12 @@ def store(tmp_path_factory, module_db):
         seqs: dict[str, int] = {}
         for device, site, at, grade, flags in responses():
             seqs[device] = seqs.get(device, 0) + 1
+            answers: dict[str, int | str] = {"overall": grade}
+            if device == "kc-1":  # the choice question too, its three options in turn
+                answers["resolution"] = ("answered", "referred", "unanswered")[seqs[device] % 3]
             message = build_response(
                 SURVEY, device=device, seq=seqs[device], site=site, lang="sv",
-                answers={"overall": grade}, flags=flags, at=at, response_id=str(uuid.uuid4()),
+                answers=answers, flags=flags, at=at, response_id=str(uuid.uuid4()),
             )  # fmt: skip
             publisher.send(f"nojd/v1/{device}/response", encode(message))
         assert wait_until(lambda: len(server_rows(db)) == len(responses()), 30)
@@ -177,7 +180,41 @@ def test_csv_for_swedish_excel(store, tmp_path):
     cell = dict(zip(header, kc, strict=True))
     assert (cell["Svar"], cell["Antal 1"], cell["Antal 5"]) == ("19", "3", "7")
     assert (cell["Index"], cell["KI låg (%)"], cell["KI hög (%)"]) == ("61,8", "41,0", "80,9")
-    assert (cell["Mål (%)"], cell["Målet nått"], cell["För få svar"]) == ("60,0", "ja", "nej")
+    assert (
+        cell["Mål (%)"],
+        cell["Målet nått"],
+        cell["Dold (för få svar, eller för att skydda en grupp med för få)"],
+    ) == ("60,0", "ja", "nej")
+    assert (cell["Från"], cell["Till"], cell["Urval"]) == ("2025-12-01", "2026-12-31", "alla svar")
+    assert cell["Gruppering"] == "per plats" and cell["Skapad"].startswith("20")
+    # the choice question: its counts in a column per option, beside the figures of the JSON
+    [choice] = [r for r in rows if r[0] == "kontaktcenter" and r[3] == "Fick du svar på din fråga?"]
+    said = dict(zip(header, choice, strict=True))
+    expected = group(figures(store, by="site"), "kontaktcenter")["questions"]["resolution"]
+    for option, words in (("answered", "Jag fick svar på min fråga"),
+                          ("referred", "Jag fick veta vart jag kan vända mig"),
+                          ("unanswered", "Jag fick inte svar på min fråga")):  # fmt: skip
+        assert said[f"Antal: {words}"] == str(expected["counts"][option])
+    assert said["Antal 1"] == "" and cell["Antal: Jag fick svar på min fråga"] == ""
+
+
+def test_markdown_has_tables_and_says_what_it_covers(store, tmp_path):
+    folder, db = store[1], store[2]
+    done = subprocess.run(
+        [NOJD, "report", "--config", str(folder / "server.toml"), "--db", db, "--site",
+         "kontaktcenter", "--from", "2025-12-01", "--to", "2026-12-31", "--format", "md"],
+        check=True, timeout=60, capture_output=True, text=True,
+    )  # fmt: skip
+    text = done.stdout
+    assert "```" not in text
+    assert "- Från: 2025-12-01" in text and "- Urval: plats kontaktcenter" in text
+    assert "| Betyg | Antal | Procent |" in text and "| --- | ---: | ---: |" in text
+    expected = group(figures(store, by="site", site="kontaktcenter"), "kontaktcenter")
+    counts = expected["questions"]["overall"]["counts"]
+    table = text.split("### Hur upplevde du servicen som helhet?")[1].split("###")[0]
+    for grade in range(1, 6):
+        assert f"| {grade} | {counts[str(grade)]} |" in table
+    assert "| Jag fick svar på min fråga |" in text
 
 
 def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
@@ -192,18 +229,29 @@ def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
     )  # fmt: skip
     expected = figures(store, by="site")
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Sammanfattning", *SURVEY.question_ids]
-    summary = {row[0]: row for row in book["Sammanfattning"].iter_rows(min_row=2, values_only=True)}
+    # sheets named by their questions, in Swedish, as Excel allows (no "?", 31 characters)
+    assert book.sheetnames == [
+        "Sammanfattning", "Var väntetiden rimlig", "Hur upplevde du bemötandet",
+        "Ingav personalen förtroende", "Hur upplevde du servicen som…", "Fick du svar på din fråga",
+    ]  # fmt: skip
+    rows_of_summary = [
+        tuple(cell for cell in row if cell is not None)
+        for row in book["Sammanfattning"].iter_rows(values_only=True)
+    ]
+    assert rows_of_summary[:5] == [("Från", "2025-12-01"), ("Till", "2026-12-31"),
+                                   ("Urval", "alla svar"), ("Gruppering", "per plats"),
+                                   ("Skapad", rows_of_summary[4][1])]  # fmt: skip
+    summary = {row[0]: row for row in rows_of_summary[7:]}
     for each in expected["groups"]:
         assert summary[each["key"]][3:5] == (each["responses"], each["flagged"])
-    sheet = book["overall"]
+    sheet = book["Hur upplevde du servicen som…"]
     header = [cell.value for cell in sheet[2]]
     rows = {
         row[0]: dict(zip(header, row, strict=True))
         for row in sheet.iter_rows(min_row=3, values_only=True)
     }
     kc, json_kc = rows["Kontaktcenter"], group(expected, "kontaktcenter")["questions"]["overall"]
-    assert [kc[f"Antal {g}"] for g in range(1, 6)] == [
+    assert [kc[f"Antal: {g}"] for g in range(1, 6)] == [
         json_kc["counts"][str(g)] for g in range(1, 6)
     ]
     assert kc["Antal svar på frågan"] == json_kc["n"]
@@ -212,8 +260,28 @@ def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
     assert kc["Mål (%)"] == json_kc["target"] == 60
     bib = rows["bibliotek"]
     assert (
-        bib["Antal 1"] is None and bib["Antal svar på frågan"] == 6 and bib["För få svar"] == "ja"
+        bib["Antal: 1"] is None
+        and bib["Antal svar på frågan"] == 6
+        and bib["Dold (för få svar, eller för att skydda en grupp med för få)"] == "ja"
     )
+    choice = book["Fick du svar på din fråga"]
+    header = [cell.value for cell in choice[2]]
+    assert "Antal: Jag fick svar på min fråga" in header
+    assert "Procent: Jag fick inte svar på min fråga" in header
+    assert not any("answered" in str(cell) for cell in header)  # no ids for people
+
+
+def test_a_unit_takes_its_sites_target_when_they_all_share_it(store):
+    """Kontaktcenter (target 60 for overall) is the only site of Medborgarservice: the unit's
+    verdict is judged by 60, as the site's is, and both say where their target comes from."""
+    by_site = group(figures(store, by="site"), "kontaktcenter")["questions"]["overall"]
+    by_unit = group(figures(store, by="unit"), "medborgarservice")["questions"]["overall"]
+    assert (by_site["target"], by_site["target_source"]) == (60, "site")
+    assert (by_unit["target"], by_unit["target_source"]) == (60, "unit")
+    assert by_unit["target_met"] == by_site["target_met"]
+    assert type(by_unit["target"]) is int  # 60, not 60.0, as the survey's targets are
+    everyone = group(figures(store, by="all"), "all")["questions"]["overall"]
+    assert (everyone["target"], everyone["target_source"]) == (90, "survey")
 
 
 def test_one_device_only(store):

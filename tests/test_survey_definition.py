@@ -8,7 +8,7 @@ from nojd.survey import SurveyError, default_survey, load_survey
 def test_the_shipped_survey_is_the_design_table():
     survey = default_survey()
     assert survey.id == "service"
-    assert survey.languages == ("sv", "en")
+    assert survey.languages == ("sv", "en", "fi", "ar", "so", "sv-x-ll")
     assert survey.welcome["sv"] == "Hur var ditt besök idag?"
     assert (survey.satisfied_threshold, survey.min_n, survey.sample_target) == (3, 7, 200)
     rows = [(q.id, q.kind, q.text["sv"], q.text["en"], q.target) for q in survey.questions[:4]]
@@ -24,6 +24,27 @@ def test_the_shipped_survey_is_the_design_table():
             90,
         ),
     ]
+
+
+def test_a_rating_names_its_grades_by_the_survey_or_by_the_terminal(tmp_path):
+    survey = default_survey()
+    assert survey.question("wait_time").labels("sv") == {
+        1: "Inte alls",
+        2: "Till liten del",
+        3: "Delvis",
+        4: "Till stor del",
+        5: "Helt och hållet",
+    }  # the telephone survey's yes/no question, answered on how far
+    assert survey.question("overall").labels("en") == {
+        1: "Very poor",
+        2: "Poor",
+        3: "Neither good nor poor",
+        4: "Good",
+        5: "Very good",
+    }  # no scale in the survey: the terminal's words
+    path = tmp_path / "ends.toml"
+    path.write_text(MINIMAL + 'scale.sv = ["Inte alls", "Helt"]\n', encoding="utf-8")
+    assert load_survey(path).question("overall").labels("sv") == {1: "Inte alls", 5: "Helt"}
 
 
 def test_the_shipped_resolution_question():
@@ -69,7 +90,8 @@ def test_a_minimal_survey_gets_the_defaults(tmp_path):
         (MINIMAL.replace('id = "mini"', 'id = "Mini Survey"'), "id: 'Mini Survey' is not an id"),
         (
             MINIMAL + "colour = 1\n",
-            "questions[0].colour: unknown key (expected one of id, kind, optional, target, text)",
+            "questions[0].colour: unknown key (expected one of id, kind, optional, scale, target, "
+            "text)",
         ),
         (
             MINIMAL.replace('languages = ["sv"]', 'languages = ["sv", "en"]'),
@@ -96,6 +118,35 @@ def test_a_minimal_survey_gets_the_defaults(tmp_path):
             "questions[0].text.fi: unknown language (the survey's languages are sv)",
         ),
         (MINIMAL + "target = 120\n", "questions[0].target: 120 is outside 0..100"),
+        (
+            MINIMAL + 'scale.sv = ["Dålig", "Okej", "Bra"]\n',
+            "questions[0].scale.sv: expected 5 words (grades 1 to 5) or 2 (grades 1 and 5), of "
+            "at most 60 characters, got list ['Dålig', 'Okej', 'Bra']",
+        ),
+        (
+            MINIMAL + 'scale.sv = ["Dålig", ""]\n',
+            "questions[0].scale.sv: expected 5 words",
+        ),
+        (
+            MINIMAL + 'scale.sv = ["Dålig", "' + "x" * 61 + '"]\n',
+            "questions[0].scale.sv: expected 5 words",
+        ),
+        (
+            MINIMAL + 'scale.sv = "Dålig till bra"\n',
+            "questions[0].scale.sv: expected 5 words",
+        ),
+        (MINIMAL + 'scale = "bra"\n', "questions[0].scale: expected a table of languages, got str"),
+        (
+            MINIMAL + 'scale.sv = ["a", "b"]\nscale.fi = ["c", "d"]\n',
+            "questions[0].scale.fi: unknown language (the survey's languages are sv)",
+        ),
+        (
+            MINIMAL.replace('languages = ["sv"]', 'languages = ["sv", "en"]')
+            .replace('welcome.sv = "Hej"', 'welcome.sv = "Hej"\nwelcome.en = "Hi"')
+            .replace('text.sv = "Hur var det?"', 'text.sv = "Hur?"\ntext.en = "How?"')
+            + 'scale.sv = ["Dålig", "Bra"]\n',
+            "questions[0].scale.en: missing (every language needs the scale's words)",
+        ),
         (
             MINIMAL + 'target = "high"\n',
             "questions[0].target: expected a percentage, got str 'high'",

@@ -359,6 +359,24 @@ class SqlStore:
             [day],
         )
 
+    def visit_quality(self, survey: str, first: str, last: str) -> list[dict[str, Any]]:
+        """Per device and site, for the local days ``first``..``last``: responses, those
+        saved partial (a visit left unfinished) and those flagged rapid-repeat. Read from
+        the responses themselves: the rollups keep no partial flag."""
+        lo = datetime.combine(date.fromisoformat(first), datetime.min.time(), self.zone)
+        hi = datetime.combine(date.fromisoformat(last) + timedelta(days=1),
+                              datetime.min.time(), self.zone)  # fmt: skip
+        return self.connection.rows(
+            """SELECT device, site, CAST(count(*) AS BIGINT) AS responses,
+                      CAST(sum(CASE WHEN flags LIKE '%"partial"%' THEN 1 ELSE 0 END)
+                           AS BIGINT) AS partial,
+                      CAST(sum(CASE WHEN flags LIKE '%"rapid-repeat"%' THEN 1 ELSE 0 END)
+                           AS BIGINT) AS repeated
+               FROM responses WHERE survey = ? AND at >= ? AND at < ?
+               GROUP BY device, site ORDER BY device, site""",
+            [survey, format_time(lo), format_time(hi)],
+        )
+
     def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]:
         """Rollup counts of unflagged answers: site → question → answer → n."""
         rows = self.connection.rows(

@@ -1,0 +1,164 @@
+"""Nothing revealed by subtraction: cases built to leak a hidden site, terminal or month,
+and the reports that must not let them. Counts worked out by hand."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from nojd.server.config import load_server_config
+from nojd.server.figures import report
+from nojd.server.store import Batch
+from nojd.server.suppression import hidden_cells
+from nojd.survey import build_response, default_survey, encode
+from nojd.survey.formatting import figures_lines
+
+SURVEY = default_survey()
+CONFIG = """
+[[organisation.sites]]
+id = "a"
+name = "A"
+unit = "u"
+devices = ["a-1"]
+[[organisation.sites]]
+id = "b"
+name = "B"
+unit = "u"
+devices = ["b-1", "b-2"]
+[[organisation.sites]]
+id = "c"
+name = "C"
+unit = "u"
+devices = ["c-1"]
+[[organisation.sites]]
+id = "solo"
+name = "Solo"
+unit = "v"
+devices = ["s-1"]
+[[organisation.sites]]
+id = "big"
+name = "Big"
+unit = "w"
+devices = ["w-1"]
+[[organisation.units]]
+id = "u"
+name = "U"
+[[organisation.units]]
+id = "w"
+name = "W"
+[[organisation.units]]
+id = "v"
+name = "V"
+"""
+#: (device, site, month of 2026, grades): A has 3 answers, too few; B 10 (b-1 4, b-2 6);
+#: C 20; Solo 5, alone in its unit V; Big 30, alone in W. A's 3 are in November, C's in
+#: October and November.
+VISITS = [
+    ("a-1", "a", 11, [1, 1, 2]),
+    ("b-1", "b", 11, [5, 5, 4, 4]),
+    ("b-2", "b", 11, [5, 4, 4, 3, 3, 3]),
+    ("c-1", "c", 10, [5] * 10),
+    ("c-1", "c", 11, [4] * 10),
+    ("s-1", "solo", 11, [2, 2, 2, 2, 2]),
+    ("w-1", "big", 10, [3] * 30),
+]
+
+
+def filled(store, tmp_path):
+    sent: list[Any] = []
+    seqs: dict[str, int] = {}
+    for device, site, month, grades in VISITS:
+        for grade in grades:
+            seqs[device] = seqs.get(device, 0) + 1
+            message = build_response(
+                SURVEY, device=device, seq=seqs[device], site=site, lang="sv",
+                answers={"overall": grade}, at=datetime(2026, month, 10, 10, tzinfo=UTC),
+            )  # fmt: skip
+            sent.append((message, encode(message)))
+    store.ingest(Batch(responses=sent), datetime.now(UTC))
+    path = tmp_path / "server.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return load_server_config(path).organisation
+
+
+def overall(result, key, period="total"):
+    [found] = [g for g in result["groups"] if g["key"] == key and g["period"] == period]
+    return found["questions"]["overall"]
+
+
+def counts(figures):
+    return {grade: figures["counts"][str(grade)] for grade in range(1, 6)}
+
+
+def test_a_hidden_site_cannot_be_had_as_its_unit_minus_its_sisters(store, tmp_path):
+    organisation = filled(store, tmp_path)
+    days: dict[str, Any] = {"first": date(2026, 10, 1), "last": date(2026, 11, 30)}
+    by_site = report(store, SURVEY, organisation, by="site", **days)
+    assert overall(by_site, "a")["suppressed"]  # 3 answers: too few
+    assert overall(by_site, "b")["suppressed"] and overall(by_site, "b")["complementary"]
+    assert not overall(by_site, "c")["suppressed"]  # 20: the largest stays
+    units = report(store, SURVEY, organisation, by="unit", **days)
+    unit = overall(units, "u")
+    assert unit["n"] == 33 and not unit["suppressed"]
+    # V (5) is hidden; the whole minus U minus W would be V, so W (30, smaller) is hidden too
+    assert overall(units, "v")["suppressed"] and overall(units, "w")["complementary"]
+    # the leak that would have been: U minus B minus C is A; now only A and B together
+    left = {g: counts(unit)[g] - counts(overall(by_site, "c"))[g] for g in range(1, 6)}
+    assert left == {1: 2, 2: 1, 3: 3, 4: 4, 5: 3}  # A's 1,1,2 with B's 5,5,4,4,5,4,4,3,3,3
+    assert overall(by_site, "b")["counts"] is None  # B's own counts are not shown
+    said = figures_lines(SURVEY.question("overall"), overall(by_site, "b"), "sv")
+    assert said[-1] == "dold: skyddar en grupp med för få svar"  # not "för få svar": 10
+    # chosen alone, B is still hidden: it is the one that protects A
+    alone = report(store, SURVEY, organisation, by="site", site="b", **days)
+    assert overall(alone, "b")["suppressed"] and overall(alone, "b")["counts"] is None
+
+
+def test_a_site_alone_in_its_unit_hides_the_unit_with_it(store, tmp_path):
+    organisation = filled(store, tmp_path)
+    days: dict[str, Any] = {"first": date(2026, 11, 1), "last": date(2026, 11, 30)}
+    assert overall(report(store, SURVEY, organisation, by="site", **days), "solo")["suppressed"]
+    assert overall(report(store, SURVEY, organisation, by="unit", **days), "v")["suppressed"]
+
+
+def test_a_hidden_terminal_cannot_be_had_as_its_site_minus_the_other(store, tmp_path):
+    organisation = filled(store, tmp_path)
+    days: dict[str, Any] = {"first": date(2026, 11, 1), "last": date(2026, 11, 30)}
+    by_device = report(store, SURVEY, organisation, by="device", **days)
+    # b-1 (4) and b-2 (6) are both under 7: two hidden, nothing more to do
+    assert overall(by_device, "b-1")["suppressed"] and overall(by_device, "b-2")["suppressed"]
+    assert "complementary" not in overall(by_device, "b-2")
+    assert not overall(by_device, "c-1")["suppressed"]  # alone at C: C's own figure
+
+
+def test_a_hidden_month_cannot_be_had_as_the_range_minus_the_other_months(store, tmp_path):
+    organisation = filled(store, tmp_path)
+    days: dict[str, Any] = {"first": date(2026, 10, 1), "last": date(2026, 11, 30)}
+    months = report(store, SURVEY, organisation, by="unit", period="month", **days)
+    hidden = {(g["key"], g["period"]) for g in months["groups"]
+              if g["questions"]["overall"]["suppressed"]}  # fmt: skip
+    # V has 5 in November: hidden. The whole November minus U would be V: U's November
+    # is hidden. U's two months minus October would be U's November: U's October too.
+    # October's whole minus U would be W: W's October too.
+    assert hidden == {("v", "2026-11"), ("u", "2026-11"), ("u", "2026-10"), ("w", "2026-10")}
+    # the whole, month by month, has no sisters and nothing small: shown
+    by_all = report(store, SURVEY, organisation, by="all", period="month", **days)
+    assert overall(by_all, "all", "2026-10")["n"] == 40
+    assert overall(by_all, "all", "2026-11")["n"] == 28
+    assert not overall(by_all, "all", "2026-11")["suppressed"]
+
+
+def test_the_rule_hides_the_smallest_sister_until_no_family_has_one_hidden():
+    answers = {
+        ("a", "2026-10", "q"): 3,  # too few
+        ("b", "2026-10", "q"): 9,
+        ("c", "2026-10", "q"): 30,
+        ("a", "2026-11", "q"): 20,
+        ("b", "2026-11", "q"): 40,
+        ("c", "2026-11", "q"): 50,
+    }
+    hidden = hidden_cells(answers, {"a": "u", "b": "u", "c": "u"}.get, 7)
+    # October: a, then b beside it; then a's months and b's months each have one hidden,
+    # so November's a and b follow; then November's sisters have two hidden: done
+    assert hidden == {("a", "2026-10", "q"), ("b", "2026-10", "q"), ("a", "2026-11", "q"),
+                      ("b", "2026-11", "q")}  # fmt: skip
+    # a cell without answers hides nothing and protects nothing
+    lone = {("a", "2026-10", "q"): 3, ("b", "2026-10", "q"): 0}
+    assert hidden_cells(lone, {"a": "u", "b": "u"}.get, 7) == {("a", "2026-10", "q")}
