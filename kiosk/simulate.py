@@ -86,12 +86,17 @@ class Visitors:
             self._press(self._grade())
             return
         self._press(1)
+        visitor = self.kiosk.view.visitor
         leave_at = len(self.kiosk.session.questions) if self.kiosk.session else 0
         if self.random.random() < LEAVE_EARLY:
             leave_at = self.random.randrange(1, max(2, leave_at))
         for step in range(1, leave_at + 1):
-            if not self.kiosk.wait_for(partial(_at_step, step=step), PATIENCE):
+            reached = partial(_at_step, step=step, visitor=visitor)
+            if not self.kiosk.wait_for(reached, PATIENCE):
                 return
+            if self.kiosk.view.visitor != visitor:  # too slow: the inactivity timeout
+                log.warning("a visit ended by the inactivity timeout before question %d", step)
+                return  # ended it (its answers saved as partial), and the next one begins
             question = self.kiosk.view.question
             options = len(question.options) if question and question.options else 0
             self._press(self.random.randint(1, options) if options else self._grade())
@@ -114,8 +119,9 @@ class Visitors:
 _IDLE = (Screen.WELCOME, Screen.CLOSED, Screen.OUT_OF_ORDER)
 
 
-def _at_step(view: View, step: int) -> bool:
-    return view.screen is Screen.QUESTION and view.step == step
+def _at_step(view: View, step: int, visitor: int) -> bool:
+    """At question ``step`` of this visitor's visit, or past the visit (a new visitor)."""
+    return (view.screen is Screen.QUESTION and view.step == step) or view.visitor != visitor
 
 
 def simulate(

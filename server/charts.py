@@ -38,6 +38,14 @@ class Values:
                 f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>")  # fmt: skip
 
 
+def _box(svg: str, label: str) -> str:
+    """A chart in a box that scrolls sideways where the screen is narrower than the chart
+    (its words stay readable on a phone) and that a keyboard can reach to scroll."""
+    return (
+        f'<div class="chartbox" tabindex="0" role="region" aria-label="{escape(label)}">{svg}</div>'
+    )
+
+
 def trend_svg(
     points: list[tuple[str, float | None]],
     target: float | None,
@@ -98,7 +106,7 @@ def trend_svg(
     goal = "–" if target is None else format_value(target, None)
     rows = [(period, "–" if value is None else format_value(value, target), goal)
             for period, value in points]  # fmt: skip
-    return "".join(parts) + values.table(rows)
+    return _box("".join(parts), label) + values.table(rows)
 
 
 def _line(points: list[str]) -> str:
@@ -150,7 +158,7 @@ def target_bars_svg(
          "–" if target is None else format_value(target, None), verdict)
         for name, value, target, verdict in rows
     ]  # fmt: skip
-    return "".join(parts) + values.table(table)
+    return _box("".join(parts), label) + values.table(table)
 
 
 def heatmap_svg(

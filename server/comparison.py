@@ -45,7 +45,8 @@ def year_before(first: date, last: date) -> tuple[date, date]:
 
 
 def hits(figures: dict[str, Any]) -> int | None:
-    """How many answers count as satisfied (or resolved); None when hidden."""
+    """How many answers count as satisfied (or resolved); None when hidden. Exact: the
+    share is 100 · hits / n (survey/figures.py), so rounding gives back the whole count."""
     if figures.get("suppressed"):
         return None
     share = figures.get("satisfied_share", figures.get("resolved_share"))

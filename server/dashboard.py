@@ -112,9 +112,11 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
     if name == "report":
         shown = filtered_report(web, survey, chosen)
         first, last = date.fromisoformat(chosen["first"]), date.fromisoformat(chosen["last"])
-        keys = {group["key"] for group in shown["groups"]}
-        every = quality(web.store, web.config.organisation, survey.id, first, last, chosen["by"])
-        return {"report": shown, "quality": [row for row in every if row["key"] in keys]}
+        hours = central.hours_by_device(web.store, web.config)
+        found = quality(web.store, web.config.organisation, survey.id, first, last, chosen["by"],
+                        hours, device=chosen["device"], site=chosen["site"],
+                        unit=chosen["unit"])  # fmt: skip
+        return {"report": shown, "quality": found}
     if name == "trend":
         figures = filtered_report(web, survey, chosen)
         yearly = filtered_report(web, survey, chosen, period="year")

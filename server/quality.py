@@ -1,43 +1,119 @@
 """Data quality beside the figures, never in them: per terminal, site or unit, the share
 of visits left unfinished (saved partial), the rapid-repeat responses (flagged, not
-counted), and the messages a terminal sent that were quarantined.
+counted), the messages a terminal sent that were quarantined, and the hours its desk was
+open (by the opening hours set centrally) without a single response.
 
 Partial visits are counted in the figures, for the questions they answered; here they
 say how often visitors gave up. Quarantined messages are the terminal's, at the time of
 asking: the store keeps them for a while, not by the range of the report.
+
+An open hour is a clock hour of a day in the range, up to the last whole hour before
+now, in which the desk is open for at least part of the hour and that is not one of its
+closed dates. An hour without a response may be a quiet hour or a dead terminal; many in a
+row say which. Terminals without central opening hours have no open hours to count (the
+server does not know when their desk is open), and show "–".
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from nojd.server.config import Organisation
 from nojd.server.figures import group_of
 from nojd.server.store import Store
+from nojd.survey.hours import OpeningHours
 
 
 def quality(
-    store: Store, organisation: Organisation, survey: str, first: date, last: date, by: str
+    store: Store,
+    organisation: Organisation,
+    survey: str,
+    first: date,
+    last: date,
+    by: str,
+    hours: Mapping[str, OpeningHours] | None = None,
+    now: datetime | None = None,
+    *,
+    device: str | None = None,
+    site: str | None = None,
+    unit: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group of the grouping ``by``: its key and name, responses, partial
-    visits and their share (percent), rapid-repeat responses, and quarantined messages."""
+    visits and their share (percent), rapid-repeat responses, quarantined messages, and,
+    where the terminals have central opening ``hours``, the hours open until ``now`` and
+    those without a response (None where none of the group's terminals has hours). Only
+    the terminals of ``device``, ``site`` and ``unit``, where given, are counted; a
+    terminal with hours and no response at all has its row too."""
     rows: dict[str, dict[str, Any]] = {}
+
+    def kept(terminal: str, claimed: str) -> bool:
+        at = organisation.site_of(terminal, claimed)
+        return ((device is None or terminal == device) and (site is None or at == site)
+                and (unit is None or organisation.unit_of(at) == unit))  # fmt: skip
 
     def row(group: str) -> dict[str, Any]:
         return rows.setdefault(group, {"key": group, "name": organisation.name(by, group),
                                        "responses": 0, "partial": 0, "repeated": 0,
-                                       "quarantined": 0})  # fmt: skip
+                                       "quarantined": 0, "open_hours": None,
+                                       "silent_hours": None})  # fmt: skip
 
+    sites: dict[str, str] = {}
     for found in store.visit_quality(survey, first.isoformat(), last.isoformat()):
+        sites.setdefault(found["device"], found["site"])
+        if not kept(found["device"], found["site"]):
+            continue
         counted = row(group_of(organisation, by, found["device"], found["site"]))
         for key in ("responses", "partial", "repeated"):
             counted[key] += int(found[key])
-    for device in store.devices():
-        if device["quarantined"]:
-            group = group_of(organisation, by, device["device"], device["site"] or "")
-            row(group)["quarantined"] += int(device["quarantined"])
+    for known in store.devices():
+        sites.setdefault(known["device"], known["site"] or "")
+        if known["quarantined"] and kept(known["device"], known["site"] or ""):
+            group = group_of(organisation, by, known["device"], known["site"] or "")
+            row(group)["quarantined"] += int(known["quarantined"])
+    if hours:
+        answered = store.answered_hours(survey, first.isoformat(), last.isoformat())
+        until = now or datetime.now(UTC)
+        for terminal, opening in sorted(hours.items()):
+            if not kept(terminal, sites.get(terminal, "")):
+                continue
+            open_, silent = open_hours(opening, answered, terminal, first, last, until)
+            counted = row(group_of(organisation, by, terminal, sites.get(terminal, "")))
+            counted["open_hours"] = (counted["open_hours"] or 0) + open_
+            counted["silent_hours"] = (counted["silent_hours"] or 0) + silent
     for counted in rows.values():
         total = counted["responses"]
         counted["partial_share"] = 100 * counted["partial"] / total if total else None
     return sorted(rows.values(), key=lambda counted: counted["name"])
+
+
+def open_hours(
+    opening: OpeningHours,
+    answered: list[tuple[str, str]],
+    device: str,
+    first: date,
+    last: date,
+    until: datetime,
+) -> tuple[int, int]:
+    """How many clock hours ``device``'s desk was open in the days ``first``..``last``
+    (those ended before ``until``), and how many of them saw no response. ``answered``
+    holds ``(device, UTC hour "YYYY-MM-DDTHH")`` of the hours with a response."""
+    zone = opening.timezone
+    seen = set()
+    for who, utc_hour in answered:
+        if who == device:
+            moment = datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(zone)
+            seen.add((moment.date(), moment.hour))
+    open_ = silent = 0
+    day = first
+    while day <= last:
+        if day not in opening.closed_dates:
+            for hour in opening.hours_of(day.weekday()):
+                start = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+                if start + timedelta(hours=1) > until:
+                    break
+                open_ += 1
+                silent += (day, hour) not in seen
+        day += timedelta(days=1)
+    return open_, silent

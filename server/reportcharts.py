@@ -5,7 +5,8 @@ chart gets; :mod:`nojd.server.charts` draws them as SVG.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date
+from html import escape
 from typing import Any
 
 from nojd.server.charts import Values, heatmap_svg, target_bars_svg, trend_svg
@@ -51,22 +52,35 @@ def trends(
     )
     period = text(f"dashboard.per_{figures['period']}", lang)
     answered_ever = _answered(figures)
-    return {
-        key: {
-            question: trend_svg(
-                [(label, dict(series).get(label)) for label in axis],
-                targets.get((key, question), survey.question(question).target),
+    charts: dict[str, dict[str, str]] = {}
+    for key, by_question in points.items():
+        for question, series in by_question.items():
+            if (key, question) not in answered_ever:
+                continue
+            goal = targets.get((key, question), survey.question(question).target)
+            shown = _span([(label, dict(series).get(label)) for label in axis])
+            if len(shown) < 2:  # one point is no trend: say so, with its value
+                said = (text("dashboard.one_point", lang, period=shown[0][0],
+                             value=format_share(shown[0][1], lang, 0, goal))
+                        if shown else text("dashboard.no_trend", lang))  # fmt: skip
+                charts.setdefault(key, {})[question] = f'<p class="note">{escape(said)}</p>'
+                continue
+            charts.setdefault(key, {})[question] = trend_svg(
+                shown, goal,
                 text("dashboard.trend", lang, per=period,
                      question=survey.question(question).text[lang]),
                 lambda v, goal: format_share(v, lang, 0, goal),
                 Values(text("dashboard.values", lang), (text("report.period", lang),
                        text("dashboard.satisfied", lang), text("figures.target", lang))),
-            )
-            for question, series in by_question.items()
-            if (key, question) in answered_ever
-        }
-        for key, by_question in points.items()
-    }  # fmt: skip
+            )  # fmt: skip
+    return charts
+
+
+def _span(points: list[tuple[str, float | None]]) -> list[tuple[str, float | None]]:
+    """The periods from the first with a value to the last: an eleven-month axis around
+    one month of answers would hold a single dot."""
+    given = [index for index, (_, value) in enumerate(points) if value is not None]
+    return points[given[0] : given[-1] + 1] if given else []
 
 
 def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[str, str]]]:
@@ -159,11 +173,4 @@ def heatmaps(
 
 def _open_hours(opening: OpeningHours) -> set[tuple[int, int]]:
     """``(weekday 1–7, hour)`` of every hour the desk is open in, at least in part."""
-    found = set()
-    for day, spans in opening.days.items():
-        for start, end in spans:
-            for hour in range(24):
-                upper = time(hour + 1) if hour < 23 else time.max
-                if start < upper and end > time(hour):
-                    found.add((day + 1, hour))
-    return found
+    return {(day + 1, hour) for day in range(7) for hour in opening.hours_of(day)}

@@ -45,6 +45,17 @@ class OpeningHours:
         clock = local.time().replace(tzinfo=None)
         return any(start <= clock < end for start, end in self.days.get(local.weekday(), ()))
 
+    def hours_of(self, weekday: int) -> list[int]:
+        """The clock hours (0–23) of ``weekday`` (0 = Monday) the desk is open in, at least
+        in part."""
+        spans = self.days.get(weekday, ())
+        return [
+            hour
+            for hour in range(24)
+            if any(start < (time(hour + 1) if hour < 23 else time.max) and end > time(hour)
+                   for start, end in spans)
+        ]  # fmt: skip
+
     def next_change(self, moment: datetime) -> datetime | None:
         """The first opening or closing after ``moment``, within a fortnight."""
         local = moment.astimezone(self.timezone)

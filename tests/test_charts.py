@@ -2,6 +2,7 @@
 and every chart carries its numbers in a table."""
 
 import re
+from typing import Any
 
 from nojd.server.charts import Values, heatmap_svg, target_bars_svg, trend_svg
 from nojd.survey import default_survey, format_share
@@ -63,3 +64,34 @@ def test_the_share_heatmap_spreads_its_shades_over_the_shares_shown():
     fills = re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', found["shares"].split("</svg>")[0])
     # 86 % the palest blue, 88 % the deepest (white: the hours without answers)
     assert set(fills) - {"#ffffff"} == {"#deebf7", "#084594"}
+
+
+def monthly(shares: dict[str, float | None]) -> dict[str, Any]:
+    """A report by month, January to November 2026, of one site: ``shares`` by month."""
+    groups = []
+    for month, share in shares.items():
+        hidden = share is None
+        figures = {"n": 3 if hidden else 40, "suppressed": hidden, "target": 90.0,
+                   "satisfied_share": share, "target_met": share is not None and share >= 90}  # fmt: skip
+        groups.append({"key": "kc", "name": "Kontaktcenter", "period": month,
+                       "questions": {"overall": figures}})  # fmt: skip
+    return {"from": "2026-01-01", "to": "2026-11-30", "period": "month", "groups": groups}
+
+
+def test_a_trend_spans_only_the_months_with_answers_and_one_month_is_said_not_drawn():
+    from nojd.server.reportcharts import trends
+
+    survey = default_survey()
+    two = trends(monthly({"2026-09": 86.0, "2026-11": 91.0}), survey, ["overall"], "sv")
+    svg = two["kc"]["overall"]
+    periods = re.findall(r'<th scope="row">([^<]*)</th>', svg)
+    assert periods == ["2026-09", "2026-10", "2026-11"]  # not January to November
+    assert "<svg" in svg
+    one = trends(monthly({"2026-11": 89.96}), survey, ["overall"], "sv")["kc"]["overall"]
+    assert "<svg" not in one
+    assert one == ('<p class="note">Svar i bara en period (2026-11: 89,96 %); en trend behöver '
+                   "minst två.</p>")  # fmt: skip
+    hidden = trends(monthly({"2026-10": None, "2026-11": None}), survey, ["overall"], "sv")
+    assert hidden["kc"]["overall"] == (
+        '<p class="note">För få svar i varje period för att visa en trend.</p>'
+    )

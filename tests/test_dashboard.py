@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from sqlite_utils import Database
 from waiting import wait_until
 from webforms import submit
 
-from nojd.server import accounts
+from nojd.server import accounts, central
 from nojd.server.accounts import add_user
 from nojd.server.config import Organisation, ServerConfig, Site
 from nojd.server.store import SqliteStore, Store, open_store
@@ -37,6 +38,11 @@ ORGANISATION = Organisation(
     },
     units={"medborgarservice": "Medborgarservice", "kultur": "Kultur"},
 )
+
+
+def plain(html: str) -> str:
+    """A page without the column names its cells carry for a phone's layout."""
+    return re.sub(r' data-label="[^"]*"', "", html)
 
 
 def visits():
@@ -112,27 +118,38 @@ def test_overview_report_and_devices_after_login(site):
     assert "63,2 %" in overview  # 12 of 19 satisfied with the service as a whole
     assert "✗ målet inte nått" in overview and "(90 %, enkätens mål)" in overview
     assert "✓ målet nått" in overview  # everyone was content with the waiting time
-    # the trend: one month, its share written beside the dot, the target as a dashed line
-    assert 'aria-label="Andel nöjda per månad: Hur upplevde du servicen som helhet?' in overview
+    # one month is no trend: its share is said in words, not drawn as a lone dot
+    assert "Svar i bara en period (2026-11: 63 %); en trend behöver minst två." in overview
+    # two months (June 2025, November 2026): the chart spans them, from the first, the
+    # target as a dashed line, the shares in its table
+    both = site.get("/?from=2025-01&to=2026-11&by=site&period=total&site=kontaktcenter").text
+    assert 'role="img" aria-label="Andel nöjda per månad: Hur upplevde du servicen' in both
+    assert "stroke-dasharray" in both and ">2025-06</text>" in both
+    assert '<th scope="row">2025-05</th>' not in both  # the axis starts at the first answer
+    assert '<th scope="row">2025-06</th><td>100 %</td>' in both
+    assert '<th scope="row">2026-11</th><td>63 %</td>' in both
+    report = plain(site.get(f"/report?{QUERY}").text)
+    assert "<h3>Hur upplevde du servicen som helhet?</h3>\n  <p>Svar: 19</p>" in report
     assert (
-        ">63 %</text>" in overview and ">90 %</text>" in overview and "stroke-dasharray" in overview
+        '<th scope="row">1 <span class="word">Mycket dåligt</span></th><td>3</td><td>15,8 %</td>'
+        in report
     )
-    report = site.get(f"/report?{QUERY}").text
-    assert "Hur upplevde du servicen som helhet? — Svar: 19" in report
-    assert "<td>1</td><td>3</td><td>15,8 %</td>" in report
     assert "41,0–80,9 %" in report and "61,8" in report
-    assert "Fick du svar på din fråga? — Svar: 0" in report and "för få svar" in report
-    devices = site.get("/devices").text
+    assert "<h3>Fick du svar på din fråga?</h3>\n  <p>Svar: 0</p>" in report
+    assert "för få svar" in report
+    devices = plain(site.get("/devices").text)
     assert "desk-1" in devices and "Svar i dag" in devices
     assert "<td>19</td><td>0</td>" in devices  # received, missing
-    assert "<td>desk-1</td><td>Kontaktcenter</td>" in devices  # the site's name, not its id
+    assert (
+        '<th scope="row">desk-1</th><td>Kontaktcenter</td>' in devices
+    )  # the site's name, not its id
     assert "sedan</span>" in devices or "nyss</span>" in devices  # and how long ago
 
 
 def test_english_switch(site):
     log_in(site)
     page = site.get(f"/report?{QUERY}&lang=en").text
-    assert "How was the service as a whole? — Answers: 19" in page
+    assert "<h3>How was the service as a whole?</h3>\n  <p>Answers: 19</p>" in page
     assert "41.0–80.9%" in page
 
 
@@ -174,14 +191,14 @@ def test_trend_and_target_per_year(site):
     page = site.get("/trend?from=2025-01&to=2026-12&by=site&period=year&site=kontaktcenter").text
     assert "Andel nöjda per år" in page
     # one chart per question with answers, each with its years
-    assert page.count('aria-label="Andel nöjda per år: ') == 2  # wait_time and overall
+    assert page.count('role="img" aria-label="Andel nöjda per år: ') == 2  # wait_time and overall
     assert ">2025</text>" in page and ">2026</text>" in page
     # VP/VB: overall 2025 is 8 of 8 (100 %, target 90 met); 2026 is 12 of 19 (63 %, not met)
     assert "Mål och utfall per år: Hur upplevde du servicen som helhet?" in page
     assert ">100 % ✓ målet nått (90 %)</text>" in page
     assert ">63 % ✗ målet inte nått (90 %)</text>" in page
     by_month = site.get("/trend?from=2026-11&to=2026-11&period=month&site=kontaktcenter").text
-    assert ">2026-11</text>" in by_month and 'aria-label="Andel nöjda per månad: ' in by_month
+    assert "Svar i bara en period (2026-11: 63 %)" in by_month  # one month: said, not drawn
 
 
 def test_hour_and_weekday_heatmap(site):
@@ -295,7 +312,7 @@ def test_a_configured_survey_is_shown_when_asked_for(site, tmp_path):
         assert mini.status_code == 200 and "Hur var det?" in mini.text
         assert "Hur upplevde du servicen som helhet?" not in mini.text
         shipped = client.get(f"/report?{QUERY}").text  # no survey named: the shipped one
-        assert "Hur upplevde du servicen som helhet? — Svar: 19" in shipped
+        assert "<h3>Hur upplevde du servicen som helhet?</h3>\n  <p>Svar: 19</p>" in shipped
         form = mini.text.split('<form class="filters"')[1].split("</form>")[0]
         assert '<select name="survey">' in form  # two surveys: the form keeps the choice
         assert '<option value="mini" selected>mini</option>' in form
@@ -398,10 +415,29 @@ def test_the_comparison_ranks_the_sites_and_says_what_it_compares_with(site):
     assert page.status_code == 200
     assert "Mot perioden före" in page.text and "2026-10 – 2026-10" in page.text
     assert "2025-11 – 2025-11" in page.text and "z-test" in page.text
-    assert "<td>Kontaktcenter</td>" in page.text
+    assert '<th scope="row">Kontaktcenter</th>' in page.text
 
 
 def test_the_report_page_shows_data_quality_beside_the_figures(site):
     log_in(site)
-    page = site.get(f"/report?{QUERY}").text
+    page = plain(site.get(f"/report?{QUERY}").text)
     assert "Datakvalitet" in page and "Avbrutna besök" in page and "Snabba upprepningar" in page
+    assert '<th scope="col">Öppet utan svar</th>' in page and "<td>–</td>" in page
+
+
+def test_the_report_page_counts_the_hours_open_without_an_answer(site):
+    # June 2025: desk-1 open Tuesdays 10-11 (the 3rd, 10th, 17th, 24th), no answer then;
+    # desk-2 Saturdays 14-15 (7th, 14th, 21st, 28th), its 8 answers all on the 14th at 14.
+    config = ServerConfig(db="", organisation=ORGANISATION)
+    scopes = {"device:desk-1": {"tue": "10:00-11:00"}, "device:desk-2": {"sat": "14:00-15:00"}}
+    try:
+        for scope, hours in scopes.items():
+            central.set_config(site.store, config, scope, {"hours": hours}, "anna")
+        log_in(site)
+        page = plain(site.get("/report?from=2025-06&to=2025-06&by=device").text)
+        assert "<td>4 av 4 timmar</td>" in page and "<td>3 av 4 timmar</td>" in page
+        by_site = plain(site.get("/report?from=2025-06&to=2025-06&by=site").text)
+        assert "<td>7 av 8 timmar</td>" in by_site
+    finally:
+        for scope in scopes:
+            central.set_config(site.store, config, scope, None, "anna")

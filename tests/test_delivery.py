@@ -175,10 +175,13 @@ def test_a_worker_killed_inside_its_transaction_loses_and_doubles_nothing(
     assert caught, "the worker was never seen inside a transaction"
     doomed.process.wait(timeout=30)
     assert wait_until(lambda: rollbacks() > before, 30), "PostgreSQL rolled nothing back"
-    for run in runs:
-        finish(run)
-    assert assert_delivered(tmp_path, db, ["desk-1", "desk-2"]) == 300
-    assert query(db, "SELECT sum(n) FROM response_rollups") == [(300,)]
+    printed = [line for run in runs for line in finish(run)]
+    # every response a kiosk committed (and printed) is stored once. Not always 300: at
+    # this rate on a loaded machine the 1 s inactivity timeout may end a visit before its
+    # first answer, and such a visit saves nothing
+    stored = assert_delivered(tmp_path, db, ["desk-1", "desk-2"])
+    assert stored == len(printed) and stored >= 290
+    assert query(db, "SELECT sum(n) FROM response_rollups") == [(stored,)]
     assert survivor.terminate() == 0, survivor.log[-3000:]
 
 

@@ -1,17 +1,21 @@
 """Data quality per terminal, site and unit, beside the figures: unfinished visits,
 rapid repeats and quarantined messages, counted by hand."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from nojd.server.config import load_server_config
 from nojd.server.figures import report
 from nojd.server.quality import quality
 from nojd.server.store import Batch, Reject, open_store
 from nojd.survey import build_response, default_survey, encode
+from nojd.survey.hours import OpeningHours
 
 SURVEY = default_survey()
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CONFIG = """
 [[organisation.sites]]
 id = "kc"
@@ -24,17 +28,16 @@ name = "Medborgarservice"
 """
 
 
+@pytest.fixture
+def store(db):
+    opened = open_store(db, STOCKHOLM)
+    yield opened
+    opened.close()
+
+
 def test_unfinished_visits_rapid_repeats_and_quarantine_are_counted_beside_the_figures(
-    db, tmp_path
+    store, tmp_path
 ):
-    store = open_store(db, ZoneInfo("Europe/Stockholm"))
-    try:
-        check(store, tmp_path)
-    finally:
-        store.close()
-
-
-def check(store, tmp_path):
     plan: list[tuple[str, list[str]]] = ([("kc-1", [])] * 8 + [("kc-1", ["partial"])] * 2 + [("kc-2", [])] * 5
             + [("kc-2", ["rapid-repeat"])] * 3)  # fmt: skip
     sent: list[Any] = []
@@ -65,3 +68,55 @@ def check(store, tmp_path):
     october = quality(store, organisation, "service", date(2026, 10, 1), date(2026, 10, 31),
                       "site")  # fmt: skip
     assert [row["responses"] for row in october] == [0]  # only the quarantine, now
+
+
+def test_hours_open_without_a_response_are_counted_from_the_central_opening_hours(store, tmp_path):
+    # Mondays 08:00-10:30 (the hours 8, 9 and 10), Tuesdays 12:00-13:00 (12); Tuesday the
+    # 10th closed. From Monday the 9th to Tuesday the 17th, asked at 12:30 on the 17th:
+    # open 9th 8, 9, 10; 16th 8, 9, 10 (17th 12 has not ended) = 6 hours.
+    hours = OpeningHours(STOCKHOLM, {0: ((time(8), time(10, 30)),), 1: ((time(12), time(13)),)},
+                         frozenset({date(2026, 11, 10)}))  # fmt: skip
+    local = [
+        ("kc-1", datetime(2026, 11, 9, 8, 15)),  # hour 8 of the 9th
+        ("kc-1", datetime(2026, 11, 9, 8, 50)),  # the same hour again
+        ("kc-1", datetime(2026, 11, 9, 10, 45)),  # hour 10, after closing: still answered
+        ("kc-1", datetime(2026, 11, 9, 12, 0)),  # closed: no open hour
+        ("kc-1", datetime(2026, 11, 10, 12, 5)),  # a closed date
+        ("kc-1", datetime(2026, 11, 16, 9, 59)),  # hour 9 of the 16th
+        ("kc-2", datetime(2026, 11, 16, 8, 30)),  # another terminal's answer
+    ]
+    seqs: dict[str, int] = {}
+    sent: list[Any] = []
+    for device, at in local:
+        seqs[device] = seqs.get(device, 0) + 1
+        message = build_response(
+            SURVEY, device=device, seq=seqs[device], site="kc", lang="sv",
+            answers={"overall": 4}, at=at.replace(tzinfo=STOCKHOLM),
+        )  # fmt: skip
+        sent.append((message, encode(message)))
+    store.ingest(Batch(responses=sent), datetime.now(UTC))
+    (tmp_path / "server.toml").write_text(CONFIG, encoding="utf-8")
+    organisation = load_server_config(tmp_path / "server.toml").organisation
+    now = datetime(2026, 11, 17, 12, 30, tzinfo=STOCKHOLM)
+    first, last = date(2026, 11, 9), date(2026, 11, 17)
+    rows = {row["key"]: row for row in quality(store, organisation, "service", first, last,
+                                                 "device", {"kc-1": hours}, now)}  # fmt: skip
+    # answered: 9th 8 and 10, 16th 9; silent: 9th 9, 16th 8 and 10
+    assert (rows["kc-1"]["open_hours"], rows["kc-1"]["silent_hours"]) == (6, 3)
+    assert (rows["kc-2"]["open_hours"], rows["kc-2"]["silent_hours"]) == (None, None)
+    [site] = quality(store, organisation, "service", first, last, "site", {"kc-1": hours}, now)
+    assert (site["open_hours"], site["silent_hours"]) == (6, 3)
+    # both terminals with the same hours: kc-2 answered only on the 16th at 8
+    [unit] = quality(store, organisation, "service", first, last, "unit",
+                     {"kc-1": hours, "kc-2": hours}, now)  # fmt: skip
+    assert (unit["open_hours"], unit["silent_hours"]) == (12, 3 + 5)
+    # a terminal that sent nothing at all in the range still has its silent hours
+    [quiet] = quality(store, organisation, "service", date(2026, 11, 23), date(2026, 11, 23),
+                      "device", {"kc-1": hours}, datetime(2026, 11, 24, tzinfo=UTC))  # fmt: skip
+    assert (quiet["key"], quiet["open_hours"], quiet["silent_hours"]) == ("kc-1", 3, 3)
+    # a filter keeps its terminals only: kc-1's hours are not counted for kc-2
+    only = quality(store, organisation, "service", first, last, "device", {"kc-1": hours}, now,
+                   device="kc-2")  # fmt: skip
+    assert [(row["key"], row["open_hours"]) for row in only] == [("kc-2", None)]
+    assert quality(store, organisation, "service", first, last, "device", {"kc-1": hours}, now,
+                   site="elsewhere") == []  # fmt: skip

@@ -230,3 +230,10 @@ def m012_central_config(db: Database) -> None:
     )
     for column in ("config_applied INTEGER", "config_refused INTEGER", "config_reason TEXT"):
         db.execute(f"ALTER TABLE devices ADD COLUMN {column}")
+
+
+@migrations()
+def m013_responses_by_time(db: Database) -> None:
+    # Data quality reads the responses themselves (partial visits, answered hours) for a
+    # range of time: an index keeps that from scanning every response ever stored.
+    db.execute("CREATE INDEX responses_survey_at ON responses (survey, at)")

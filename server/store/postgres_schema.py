@@ -95,12 +95,15 @@ M012_CENTRAL_CONFIG = [
     "ALTER TABLE devices ADD COLUMN config_reason TEXT",
 ]
 
+M013_RESPONSES_BY_TIME = ["CREATE INDEX responses_survey_at ON responses (survey, at)"]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),
     ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
     ("m010_device_epochs", M010_DEVICE_EPOCHS),
     ("m011_login_idle", M011_LOGIN_IDLE),
     ("m012_central_config", M012_CENTRAL_CONFIG),
+    ("m013_responses_by_time", M013_RESPONSES_BY_TIME),
 ]
 
 

@@ -363,9 +363,7 @@ class SqlStore:
         """Per device and site, for the local days ``first``..``last``: responses, those
         saved partial (a visit left unfinished) and those flagged rapid-repeat. Read from
         the responses themselves: the rollups keep no partial flag."""
-        lo = datetime.combine(date.fromisoformat(first), datetime.min.time(), self.zone)
-        hi = datetime.combine(date.fromisoformat(last) + timedelta(days=1),
-                              datetime.min.time(), self.zone)  # fmt: skip
+        lo, hi = self._bounds(first, last)
         return self.connection.rows(
             """SELECT device, site, CAST(count(*) AS BIGINT) AS responses,
                       CAST(sum(CASE WHEN flags LIKE '%"partial"%' THEN 1 ELSE 0 END)
@@ -374,8 +372,26 @@ class SqlStore:
                            AS BIGINT) AS repeated
                FROM responses WHERE survey = ? AND at >= ? AND at < ?
                GROUP BY device, site ORDER BY device, site""",
-            [survey, format_time(lo), format_time(hi)],
+            [survey, lo, hi],
         )
+
+    def answered_hours(self, survey: str, first: str, last: str) -> list[tuple[str, str]]:
+        """``(device, hour)`` of every clock hour in the local days ``first``..``last`` in
+        which a device sent at least one response; the hour in UTC, ``YYYY-MM-DDTHH``."""
+        lo, hi = self._bounds(first, last)
+        rows = self.connection.rows(
+            """SELECT DISTINCT device, substr(at, 1, 13) AS hour FROM responses
+               WHERE survey = ? AND at >= ? AND at < ?""",
+            [survey, lo, hi],
+        )
+        return [(row["device"], row["hour"]) for row in rows]
+
+    def _bounds(self, first: str, last: str) -> tuple[str, str]:
+        """The UTC times from the start of local day ``first`` to the end of ``last``."""
+        lo = datetime.combine(date.fromisoformat(first), datetime.min.time(), self.zone)
+        hi = datetime.combine(date.fromisoformat(last) + timedelta(days=1),
+                              datetime.min.time(), self.zone)  # fmt: skip
+        return format_time(lo), format_time(hi)
 
     def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]:
         """Rollup counts of unflagged answers: site → question → answer → n."""
