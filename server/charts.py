@@ -38,11 +38,13 @@ class Values:
                 f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>")  # fmt: skip
 
 
-def _box(svg: str, label: str) -> str:
+def _box(svg: str, label: str, latest: bool = False) -> str:
     """A chart in a box that scrolls sideways where the screen is narrower than the chart
-    (its words stay readable on a phone) and that a keyboard can reach to scroll."""
+    (its words stay readable on a phone) and that a keyboard can reach to scroll; a box of
+    the ``latest`` kind opens scrolled to its right end, where a trend's newest period is."""
+    kind = "chartbox latest" if latest else "chartbox"
     return (
-        f'<div class="chartbox" tabindex="0" role="region" aria-label="{escape(label)}">{svg}</div>'
+        f'<div class="{kind}" tabindex="0" role="region" aria-label="{escape(label)}">{svg}</div>'
     )
 
 
@@ -106,7 +108,7 @@ def trend_svg(
     goal = "–" if target is None else format_value(target, None)
     rows = [(period, "–" if value is None else format_value(value, target), goal)
             for period, value in points]  # fmt: skip
-    return _box("".join(parts), label) + values.table(rows)
+    return _box("".join(parts), label, latest=True) + values.table(rows)
 
 
 def _line(points: list[str]) -> str:

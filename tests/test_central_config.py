@@ -296,7 +296,7 @@ def test_the_terminals_page_knows_a_desk_closed_by_its_central_hours(site, store
     closed_today = {"closed_dates": [now.astimezone(SERVER.zone).date().isoformat()]}
     set_config(store, SERVER, "site:kontaktcenter", {"hours": closed_today}, "anna")
     page = site.get("/devices?lang=sv").text
-    rows = {row.split("</td>", 1)[0]: row for row in page.split("<tr>\n    <td>")[1:]}
+    rows = {row.split("</th>", 1)[0]: row for row in page.split('<tr>\n    <th scope="row">')[1:]}
     assert "stängt nu (öppettiderna)" in rows["desk-1"]
     assert "stängt nu" not in rows["desk-2"]  # its site has no central hours
 

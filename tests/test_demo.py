@@ -2,6 +2,7 @@
 and Ctrl-C stops everything cleanly."""
 
 import http.cookiejar
+import re
 import signal
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def overall_shares(page):
     """The shown shares satisfied with the service as a whole, one per site card."""
     shares = []
     for card in page.split('<section class="card">')[1:]:
-        row = card.split("Hur upplevde du servicen som helhet?</td>")[1].split("</tr>")[0]
+        row = card.split("Hur upplevde du servicen som helhet?</th>")[1].split("</tr>")[0]
         if "för få svar" not in row:
-            shares.append(row.split("<td>")[1].split("</td>")[0])
+            shares.append(re.search(r"<td[^>]*>([^<]*)</td>", row).group(1))  # type: ignore[union-attr]
     return shares
