@@ -23,11 +23,15 @@ KMSDRM_PACKAGES=(libdrm2 libgbm1 libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri l
 SPEECH_PACKAGES=(espeak-ng alsa-utils)
 KIOSK_PACKAGES=(python3 python3-venv python3-pip fonts-dejavu-core tzdata "${KMSDRM_PACKAGES[@]}"
     "${SPEECH_PACKAGES[@]}")
+# the servicerapport PDF: WeasyPrint lays text out with Pango (and HarfBuzz) from Debian
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # demo and test: everything, so the tests can check the kiosk's libraries too.
-# postgresql: the tests start throwaway servers of their own (never the system's instance)
+# postgresql: the tests start throwaway servers of their own (never the system's instance);
+# poppler-utils: pdftotext and pdftoppm read the servicerapport back in the tests
 APT_PACKAGES=(python3 python3-venv python3-pip mosquitto fonts-dejavu-core tzdata chromium
-    postgresql curl ca-certificates openssl "${KMSDRM_PACKAGES[@]}" "${SPEECH_PACKAGES[@]}")
-SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata)
+    postgresql curl ca-certificates openssl poppler-utils "${KMSDRM_PACKAGES[@]}"
+    "${SPEECH_PACKAGES[@]}" "${PDF_PACKAGES[@]}")
+SERVER_PACKAGES=(python3 python3-venv python3-pip mosquitto openssl tzdata "${PDF_PACKAGES[@]}")
 VENV=${NOJD_VENV:-.venv}  # another venv, for a test of the install itself
 STAMP=$VENV/.nojd-installed
 APP=$(pwd)

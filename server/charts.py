@@ -54,11 +54,13 @@ def trend_svg(
     label: str,
     format_value: Formatter,
     values: Values,
+    format_goal: Callable[[float], str] | None = None,
 ) -> str:
     """A line of shares (0–100) per period label, with the target as a dashed line; then
     its table: period, share, target. A share is shown so as never to contradict its
     verdict against the target (``format_value(share, target)``)."""
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    goal_of = format_goal or (lambda goal: format_value(goal, None))
     pad = 26  # room for the first and last labels
     step = (inner_w - 2 * pad) / max(1, len(points) - 1) if len(points) > 1 else 0
 
@@ -83,7 +85,7 @@ def trend_svg(
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
                      'stroke="#14213d" stroke-width="1.5" stroke-dasharray="6 4"/>')  # fmt: skip
         parts.append(f'<text x="{WIDTH - RIGHT + 3}" y="{y(target) + 4:.1f}" font-size="11" '
-                     f'text-anchor="start">{escape(format_value(target, None))}</text>')  # fmt: skip
+                     f'text-anchor="start">{escape(goal_of(target))}</text>')  # fmt: skip
     segment: list[str] = []
     # Many periods: every n-th label, and the values only on hover (the report table has them).
     every = max(1, -(-len(points) // 8))
@@ -105,7 +107,7 @@ def trend_svg(
                          f'text-anchor="middle">{shown}</text>')  # fmt: skip
     parts.append(_line(segment))
     parts.append("</svg>")
-    goal = "–" if target is None else format_value(target, None)
+    goal = "–" if target is None else goal_of(target)
     rows = [(period, "–" if value is None else format_value(value, target), goal)
             for period, value in points]  # fmt: skip
     return _box("".join(parts), label, latest=True) + values.table(rows)
@@ -124,11 +126,13 @@ def target_bars_svg(
     label: str,
     format_value: Formatter,
     values: Values,
+    format_goal: Callable[[float], str] | None = None,
 ) -> str:
     """Target versus outcome (VP/VB): one horizontal bar per row ``(label, outcome 0–100,
     target, verdict text)``, the target a dark tick, the outcome and verdict written out;
     then its table: year, outcome, target, verdict."""
     row_h, name_w, bar_w, text_w = 28, 70, 220, 250
+    goal_of = format_goal or (lambda goal: format_value(goal, None))
     width, height = name_w + bar_w + text_w, row_h * len(rows) + 22
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -157,7 +161,7 @@ def target_bars_svg(
     parts.append("</svg>")
     table = [
         (name, "–" if value is None else format_value(value, target),
-         "–" if target is None else format_value(target, None), verdict)
+         "–" if target is None else goal_of(target), verdict)
         for name, value, target, verdict in rows
     ]  # fmt: skip
     return _box("".join(parts), label) + values.table(table)

@@ -318,9 +318,9 @@ def _report(args: argparse.Namespace) -> int:
         store.close()
     output = {
         "json": lambda: to_json(figures).encode(),
-        "csv": lambda: to_csv(figures, survey, args.lang),
-        "md": lambda: to_markdown(figures, survey, args.lang).encode(),
-        "xlsx": lambda: to_xlsx(figures, survey, args.lang),
+        "csv": lambda: to_csv(figures, survey, args.lang, zone=config.zone),
+        "md": lambda: to_markdown(figures, survey, args.lang, zone=config.zone).encode(),
+        "xlsx": lambda: to_xlsx(figures, survey, args.lang, zone=config.zone),
     }[args.format]()
     if args.format == "xlsx" and not args.output:
         raise ConfigError("format: xlsx is a binary workbook; give -o FILE.xlsx")

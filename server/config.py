@@ -57,6 +57,8 @@ class Organisation:
 
     sites: dict[str, Site] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    #: The organisation's own name, for the servicerapport's cover ("Exempelstads kommun").
+    title: str = ""
 
     def site_of(self, device: str, claimed: str) -> str:
         """The configured site of a device, or else the site its messages claim."""
@@ -164,7 +166,8 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
 
 
 def _organisation(table: Table) -> Organisation:
-    table.only("sites", "units")
+    table.only("name", "sites", "units")
+    title = table.get("name", "", _name, "the organisation's name, at most 120 characters")
     sites = {}
     for index, item in enumerate(
         table.get("sites", [], _tables, "a list of [[organisation.sites]]")
@@ -188,7 +191,13 @@ def _organisation(table: Table) -> Organisation:
         unit.only("id", "name")
         unit_id = unit.require("id", text, "a unit id")
         units[unit_id] = unit.get("name", unit_id, text, "a display name")
-    return Organisation(sites, units)
+    return Organisation(sites, units, title)
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or len(value) > 120 or not value.isprintable():
+        raise TypeError(value)
+    return value.strip()
 
 
 def _tables(value: object) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ def _download(request: Request, web: Web, user: dict[str, str] | None, kind: str
     name = f"nojd-{chosen['first']}-{chosen['last']}-{chosen['by']}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "csv":
-        body = to_csv(figures, survey, lang)
+        body = to_csv(figures, survey, lang, zone=web.config.zone)
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    return Response(to_xlsx(figures, survey, lang), media_type=XLSX, headers=headers)
+    body = to_xlsx(figures, survey, lang, zone=web.config.zone)
+    return Response(body, media_type=XLSX, headers=headers)

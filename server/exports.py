@@ -12,12 +12,13 @@ import json
 import re
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
 from nojd.server.figures import Report
 from nojd.survey import Question, Survey, format_number, format_percent
-from nojd.survey.formatting import figures_lines
+from nojd.survey.formatting import figures_lines, share_places, share_value
 from nojd.survey.translations import text
 
 COLUMNS = (
@@ -28,28 +29,57 @@ COLUMNS = (
 
 
 SHARES = ("share_3_5", "share_4_5", "share_5", "mean", "index")
-#: What every export says about itself: the range, the filter, the grouping, when made.
-ABOUT = ("from", "to", "filter", "by", "made")
+#: What every export says about itself: the survey, the range, the filter, the grouping,
+#: whether flagged answers count, when it was made.
+ABOUT = ("survey", "from", "to", "filter", "by", "flagged_rule", "made")
+#: The time zone of "made" when none is given: the one nojd's figures use by default.
+ZONE = ZoneInfo("Europe/Stockholm")
 
 
-def about(report: Report, lang: str, made: datetime | None = None) -> list[tuple[str, str]]:
+def about(
+    report: Report, lang: str, made: datetime | None = None, zone: ZoneInfo = ZONE
+) -> list[tuple[str, str]]:
     """``(heading, value)`` pairs saying which answers an export covers and when it was
-    made: the first and last day, the filter (a terminal, a site, a unit, or all), the
-    grouping and the time."""
+    made: the survey, the first and last day, the filter (a terminal, a site, a unit, or
+    all), the grouping, whether rapid repeats count, and the local time in ``zone``."""
     chosen = [
         f"{text('report.' + kind, lang)} {report[kind]}"
         for kind in ("device", "site", "unit")
         if report.get(kind)
     ]
-    stamp = (made or datetime.now(UTC)).astimezone().isoformat(timespec="minutes")
+    stamp = (made or datetime.now(UTC)).astimezone(zone).isoformat(timespec="minutes")
+    flagged = "flagged_counted" if report.get("include_flagged") else "flagged_left_out"
     values = {
+        "survey": report.get("survey", ""),
         "from": report["from"],
         "to": report["to"],
         "filter": ", ".join(chosen) or text("report.everything", lang),
         "by": text(f"report.by_{report['by']}", lang),
+        "flagged_rule": text(f"report.{flagged}", lang),
         "made": stamp,
     }
     return [(text(f"report.{key}", lang), values[key]) for key in ABOUT]
+
+
+def _hidden_word(figures: dict[str, Any], lang: str) -> str:
+    """The "Dold" column: no, yes, or yes and why (it protects a group with few answers)."""
+    if not figures["suppressed"]:
+        return text("report.no", lang)
+    return text("report.yes_protecting" if figures.get("complementary") else "report.yes", lang)
+
+
+def _share_number(value: float | None, target: float | None, lang: str) -> str:
+    """A share for a CSV cell, rounded as the pages show it beside its verdict."""
+    if value is None:
+        return ""
+    places = min(share_places(value, target), 5)
+    return format_number(share_value(value, target), lang, places)
+
+
+def _judged(figures: dict[str, Any], key: str) -> float | None:
+    """The target a share column is judged against: the verdict's, for the share it is on."""
+    share = figures.get("satisfied_share", figures.get("resolved_share"))
+    return figures.get("target") if figures.get(key) == share else None
 
 
 def to_json(report: Report) -> str:
@@ -57,7 +87,13 @@ def to_json(report: Report) -> str:
     return json.dumps(report, ensure_ascii=False, indent=1)
 
 
-def to_csv(report: Report, survey: Survey, lang: str = "sv", made: datetime | None = None) -> bytes:
+def to_csv(
+    report: Report,
+    survey: Survey,
+    lang: str = "sv",
+    made: datetime | None = None,
+    zone: ZoneInfo = ZONE,
+) -> bytes:
     """One row per group, period and rating or choice question; semicolons, UTF-8 with BOM,
     one decimal with a decimal comma in Swedish: opens as numbers in Swedish Excel. A
     choice question's counts are in a column per option; every row says which range and
@@ -65,7 +101,7 @@ def to_csv(report: Report, survey: Survey, lang: str = "sv", made: datetime | No
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     options = [(q, o) for q in survey.questions for o in q.options]
-    described = about(report, lang, made)
+    described = about(report, lang, made, zone)
     writer.writerow(
         [text(f"report.{column}", lang) for column in COLUMNS]
         + [text("report.count_option", lang, option=o.text[lang]) for _, o in options]
@@ -83,11 +119,12 @@ def to_csv(report: Report, survey: Survey, lang: str = "sv", made: datetime | No
                     group["key"], group["name"], group["period"], question.text[lang],
                     group["responses"], group["flagged"], figures["n"],
                     *(counts.get(str(grade), "") for grade in range(1, 6)),
-                    *(_number(figures.get(key), lang) for key in SHARES),
-                    _number(share, lang), _number(interval[0], lang), _number(interval[1], lang),
-                    _number(figures.get("target"), lang),
+                    *(_share_number(figures.get(key), _judged(figures, key), lang)
+                      for key in SHARES),
+                    _share_number(share, figures.get("target"), lang), _number(interval[0], lang),
+                    _number(interval[1], lang), _target_number(figures.get("target"), lang),
                     "" if met is None else text("report.yes" if met else "report.no", lang),
-                    text("report.yes" if figures["suppressed"] else "report.no", lang),
+                    _hidden_word(figures, lang),
                 ]
                 + [counts.get(o.id, "") if q.id == question.id else "" for q, o in options]
                 + [value for _, value in described]
@@ -96,18 +133,23 @@ def to_csv(report: Report, survey: Survey, lang: str = "sv", made: datetime | No
 
 
 def to_markdown(
-    report: Report, survey: Survey, lang: str = "sv", made: datetime | None = None
+    report: Report,
+    survey: Survey,
+    lang: str = "sv",
+    made: datetime | None = None,
+    zone: ZoneInfo = ZONE,
 ) -> str:
     """Every group and period with a Markdown table per question (grade or option, count,
     percent), then its shares, interval and verdict, as a servicerapport prints them."""
     lines = [f"# {survey.welcome[lang]}", ""]
-    lines += [f"- {heading}: {value}" for heading, value in about(report, lang, made)]
+    lines += [f"- {heading}: {value}" for heading, value in about(report, lang, made, zone)]
     lines.append("")
     for group in report["groups"]:
         lines += [f"## {group['name']} · {group['period']}", ""]
-        lines.append(
-            text("report.responses_line", lang, n=group["responses"], flagged=group["flagged"])
+        counted = (
+            "report.responses_counted" if report.get("include_flagged") else "report.responses_line"
         )
+        lines.append(text(counted, lang, n=group["responses"], flagged=group["flagged"]))
         for question in survey.questions:
             lines += ["", *_markdown_table(question, group["questions"][question.id], lang)]
         lines.append("")
@@ -140,8 +182,19 @@ def _number(value: float | None, lang: str) -> str:
     return "" if value is None else format_number(value, lang)
 
 
+def _target_number(value: float | None, lang: str) -> str:
+    """A target as set: 90, 70,4 (not rounded to one decimal, nor to none)."""
+    if value is None:
+        return ""
+    return format_number(value, lang, 2 if round(value, 1) != value else 1)
+
+
 def to_xlsx(
-    report: Report, survey: Survey, lang: str = "sv", made: datetime | None = None
+    report: Report,
+    survey: Survey,
+    lang: str = "sv",
+    made: datetime | None = None,
+    zone: ZoneInfo = ZONE,
 ) -> bytes:
     """A workbook: a summary sheet (what it covers, then the groups), then one sheet per
     question, named by the question, with the report table.
@@ -153,7 +206,7 @@ def to_xlsx(
     summary = book.active
     assert summary is not None, "a new workbook is made with one sheet, the active one"
     summary.title = _sheet_name(text("report.summary", lang), set())
-    for heading, value in about(report, lang, made):
+    for heading, value in about(report, lang, made, zone):
         summary.append([heading, value])
     summary.append([])
     summary.append(
@@ -207,11 +260,13 @@ def to_xlsx(
                 [group["name"], group["period"]]
                 + [counts.get(label) for label in labels]
                 + [_rounded(percent.get(label)) for label in labels]
-                + [figures["n"], _rounded(share), _rounded(interval[0]), _rounded(interval[1]),
+                + [figures["n"],
+                   None if share is None else share_value(share, figures.get("target")),
+                   _rounded(interval[0]), _rounded(interval[1]),
                    _rounded(figures.get("mean")), _rounded(figures.get("index")),
                    figures.get("target"),
                    None if met is None else text("report.yes" if met else "report.no", lang),
-                   text("report.yes" if figures["suppressed"] else "report.no", lang)]
+                   _hidden_word(figures, lang)]
             )  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)

@@ -15,8 +15,9 @@ from typing import Any
 from nojd.errors import ConfigError
 from nojd.server.config import Organisation
 from nojd.server.store import Store
-from nojd.server.suppression import Cell, hidden_cells
+from nojd.server.suppression import Cell, Row, hidden_cells, hidden_places
 from nojd.survey import Survey, question_figures, survey_figures
+from nojd.survey.periods import period_keys
 
 GROUPINGS = ("device", "site", "unit", "all")
 PERIODS = ("total", "day", "week", "month", "tertial", "year")
@@ -71,7 +72,17 @@ def report(
 
     answers = [row for row in everything if chosen(row)]
     responses = [row for row in all_responses if chosen(row)]
-    hidden = _hidden(everything, organisation, by, survey)
+    if period in LATTICE_PERIODS:
+        months = (
+            everything
+            if period == "month"
+            else store.grouped_counts(
+                survey.id, first.isoformat(), last.isoformat(), "month", include_flagged, ()
+            )[0]
+        )
+        hidden = _hidden(months, organisation, by, period, survey)
+    else:  # days and weeks: within this report only
+        hidden = _hidden_within(everything, organisation, by, survey)
     counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     totals: dict[tuple[str, str], list[int]] = {}
     sites: dict[str, str] = {}
@@ -209,11 +220,37 @@ def _targets(
     return common, dict.fromkeys(common, "unit")
 
 
+#: The periods whose reports show cells of the lattice of complementary suppression.
+LATTICE_PERIODS = ("total", "month", "tertial", "year")
+
+
 def _hidden(
+    months: list[dict[str, Any]], organisation: Organisation, by: str, period: str, survey: Survey
+) -> set[Cell]:
+    """The cells of the grouping ``by`` and ``period`` that suppression hides, read off
+    the lattice of every organisation level by every time level, built from the month
+    counts of every answer in the range (:mod:`nojd.server.suppression`)."""
+    rows: list[Row] = []
+    for row in months:
+        site = organisation.site_of(row["device"], row["site"])
+        places = (("device", row["device"]), ("site", site),
+                  ("unit", organisation.unit_of(site)), ("all", "all"))  # fmt: skip
+        _, _, month, tertial, year = period_keys(f"{row['period']}-01")
+        times = (("month", month), ("tertial", tertial), ("year", year), ("total", "total"))
+        rows.append((places, times, row["question"], row["n"]))
+    level = "all" if by == "all" else by
+    return {
+        (place[1], "total" if moment[0] == "total" else moment[1], question)
+        for place, moment, question in hidden_places(rows, survey.min_n)
+        if place[0] == level and moment[0] == period
+    }
+
+
+def _hidden_within(
     rows: list[dict[str, Any]], organisation: Organisation, by: str, survey: Survey
 ) -> set[Cell]:
-    """The cells of the grouping ``by`` that complementary suppression hides, from every
-    answer in the range (:mod:`nojd.server.suppression`)."""
+    """The cells of a report by day or week that complementary suppression hides, from
+    its own families only (sisters under one parent, the periods of one group)."""
     answers: dict[Cell, int] = {}
     parents: dict[str, str | None] = {}
     for row in rows:

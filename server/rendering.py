@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nojd.server import csrf
 from nojd.server.webcontext import Web
-from nojd.survey import format_interval, format_number, format_percent, format_share
+from nojd.survey import format_interval, format_number, format_percent, format_share, format_target
 from nojd.survey.translations import DEFAULT_LANGUAGE, full_languages, text
 
 _TEMPLATES = Environment(
@@ -44,6 +44,7 @@ def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> H
         percent=lambda value, decimals=1: format_percent(value, lang, decimals),
         # a share beside its verdict: never "90,0 %" with ✗ for 89.96 against 90
         share=lambda value, target=None, decimals=1: format_share(value, lang, decimals, target),
+        goal=lambda value: format_target(value, lang),
         number=lambda value: format_number(value, lang),
         interval=lambda value: format_interval(value, lang),
         when=lambda stamp: _local(stamp, web.config.zone),

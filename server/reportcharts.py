@@ -11,7 +11,7 @@ from typing import Any
 
 from nojd.server.charts import Values, heatmap_svg, target_bars_svg, trend_svg
 from nojd.server.figures import Report
-from nojd.survey import Survey, format_percent, format_share
+from nojd.survey import Survey, format_share, format_target
 from nojd.survey.hours import OpeningHours
 from nojd.survey.periods import period_labels
 from nojd.survey.translations import text
@@ -72,6 +72,7 @@ def trends(
                 lambda v, goal: format_share(v, lang, 0, goal),
                 Values(text("dashboard.values", lang), (text("report.period", lang),
                        text("dashboard.satisfied", lang), text("figures.target", lang))),
+                lambda target: format_target(target, lang),
             )  # fmt: skip
     return charts
 
@@ -91,7 +92,7 @@ def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[s
             answered = group["questions"][question.id]
             if answered.get("target") is None:
                 continue
-            goal = format_percent(answered["target"], lang, 0)
+            goal = format_target(answered["target"], lang)
             if answered.get("suppressed"):
                 hidden = "protected" if answered.get("complementary") else "too_few_answers"
                 verdict = text(f"figures.{hidden}", lang)
@@ -113,7 +114,7 @@ def targets(yearly: Report, survey: Survey, lang: str) -> dict[str, list[tuple[s
                     text("dashboard.year", lang), text("dashboard.outcome", lang),
                     text("figures.target", lang), text("dashboard.verdict", lang)))  # fmt: skip
                 svg = target_bars_svg(items, label, lambda v, goal: format_share(v, lang, 0, goal),
-                                      words)  # fmt: skip
+                                      words, lambda goal: format_target(goal, lang))  # fmt: skip
                 charts.setdefault(key, []).append((question.text[lang], svg))
     return charts
 

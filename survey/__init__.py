@@ -26,7 +26,14 @@ from nojd.survey.figures import (
     survey_figures,
     wilson_interval,
 )
-from nojd.survey.formatting import format_interval, format_number, format_percent, format_share
+from nojd.survey.formatting import (
+    format_interval,
+    format_number,
+    format_percent,
+    format_share,
+    format_target,
+    share_value,
+)
 from nojd.survey.message import Response, build_response, decode, encode, validate
 
 __all__ = [
@@ -47,10 +54,12 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_share",
+    "format_target",
     "load_survey",
     "parse_survey",
     "question_figures",
     "rating_figures",
+    "share_value",
     "survey_figures",
     "validate",
     "wilson_interval",

@@ -32,6 +32,31 @@ def format_percent(value: float | None, lang: str = DEFAULT_LANGUAGE, decimals: 
     return text("number.percent", lang, value=format_number(value, lang, decimals))
 
 
+def share_places(value: float, target: float | None, decimals: int = 1) -> int:
+    """How many decimals a share needs beside its verdict against ``target`` so that the
+    shown value falls on the verdict's side (89.96 against 90: two, "89,96"), from
+    ``decimals`` up to four more; more than that shows it rounded down."""
+    if target is None:
+        return decimals
+    exact, goal = Decimal(repr(float(value))), Decimal(repr(float(target)))
+    met = exact >= goal
+    for places in range(decimals, decimals + 5):
+        shown = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if (shown >= goal) == met:
+            return places
+    return decimals + 5
+
+
+def share_value(value: float, target: float | None, decimals: int = 1) -> float:
+    """The share as a number rounded the way :func:`format_share` shows it: for a CSV or
+    workbook cell beside its verdict."""
+    places = share_places(value, target, decimals)
+    exact = Decimal(repr(float(value)))
+    if places > decimals + 4:
+        return float(exact.quantize(Decimal(1).scaleb(-(decimals + 4)), rounding=ROUND_DOWN))
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 def format_share(
     value: float | None,
     lang: str = DEFAULT_LANGUAGE,
@@ -43,15 +68,17 @@ def format_share(
     (89.96 against 90 is "89,96 %", never "90,0 %" with ✗), at most four more."""
     if value is None or target is None:
         return format_percent(value, lang, decimals)
-    met = Decimal(repr(float(value))) >= Decimal(repr(float(target)))
-    for places in range(decimals, decimals + 5):
-        step = Decimal(1).scaleb(-places)
-        shown = Decimal(repr(float(value))).quantize(step, rounding=ROUND_HALF_UP)
-        if (shown >= Decimal(repr(float(target)))) == met:
-            return format_percent(value, lang, places)
-    step = Decimal(1).scaleb(-(decimals + 4))
-    down = Decimal(repr(float(value))).quantize(step, rounding=ROUND_DOWN)
-    return format_percent(float(down), lang, decimals + 4)
+    places = min(share_places(value, target, decimals), decimals + 4)
+    return format_percent(share_value(value, target, decimals), lang, places)
+
+
+def format_target(value: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A target as it was set: "90 %", "70,4 %" (never rounded to "70 %")."""
+    if value is None:
+        return format_percent(value, lang, 0)
+    written = Decimal(repr(float(value))).normalize()
+    places = max(0, -int(written.as_tuple().exponent))
+    return format_percent(float(value), lang, min(places, 2))
 
 
 def format_interval(
@@ -89,7 +116,8 @@ def figures_lines(question: Question, figures: Figures, lang: str = DEFAULT_LANG
         share, interval = figures["satisfied_share"], figures["satisfied_ci"]
     elif question.resolved:
         share, interval = figures["resolved_share"], figures["resolved_ci"]
-        lines.append(f"{text('figures.resolved_share', lang)}: {format_percent(share, lang)}")
+        shown = format_share(share, lang, 1, figures.get("target"))
+        lines.append(f"{text('figures.resolved_share', lang)}: {shown}")
     else:
         return lines
     lines.append(f"{text('figures.confidence_interval', lang)}: {format_interval(interval, lang)}")
@@ -98,8 +126,12 @@ def figures_lines(question: Question, figures: Figures, lang: str = DEFAULT_LANG
 
 
 def _rating_summary(figures: Figures, lang: str) -> list[str]:
+    def shown(key: str) -> str:  # the share the verdict is on, shown on the verdict's side
+        judged = figures[key] == figures["satisfied_share"]
+        return format_share(figures[key], lang, 1, figures.get("target") if judged else None)
+
     return [
-        f"{text('figures.' + key, lang)}: {format_percent(figures[key], lang)}"
+        f"{text('figures.' + key, lang)}: {shown(key)}"
         for key in ("share_3_5", "share_4_5", "share_5")
     ] + [
         f"{text('figures.mean', lang)}: {format_number(figures['mean'], lang)}",
@@ -111,6 +143,6 @@ def _target_line(figures: Figures, lang: str) -> str:
     if figures["target"] is None:
         return text("figures.no_target", lang)
     verdict = "figures.target_met" if figures["target_met"] else "figures.target_not_met"
-    target = format_percent(figures["target"], lang, 0)
+    target = format_target(figures["target"], lang)
     source = text(f"figures.source_{figures.get('target_source', 'survey')}", lang)
     return f"{text('figures.target', lang)} {target} ({source}): {text(verdict, lang)}"

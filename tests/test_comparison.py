@@ -53,6 +53,8 @@ VISITS = [
     ("a-1", "a", 2026, 11, 45, 5), ("a-1", "a", 2026, 10, 30, 20), ("a-1", "a", 2025, 11, 44, 6),
     ("b-1", "b", 2026, 11, 17, 3), ("b-1", "b", 2026, 10, 15, 5),
     ("c-1", "c", 2026, 11, 3, 1),  # too few: hidden, never compared
+    # the whole minus a and b would be c: d, the smallest other, is hidden with it
+    ("d-1", "d", 2026, 11, 8, 2),
 ]  # fmt: skip
 
 
@@ -77,8 +79,8 @@ def test_sites_ranked_with_their_changes_from_a_real_store(store, tmp_path):
     now = over(date(2026, 11, 1), date(2026, 11, 30))
     rows = compare(now, over(*before(date(2026, 11, 1), date(2026, 11, 30))),
                    over(*year_before(date(2026, 11, 1), date(2026, 11, 30))), "overall")  # fmt: skip
-    assert [row["key"] for row in rows] == ["a", "b", "c"]  # 90 %, 85 %, hidden last
-    a, b, c = rows
+    assert [row["key"] for row in rows] == ["a", "b", "c", "d"]  # 90 %, 85 %, hidden last
+    a, b, c, d = rows
     assert a["earlier"]["points"] == pytest.approx(30.0)
     assert a["earlier"]["z"] == pytest.approx(3.4641, abs=1e-4) and a["earlier"]["significant"]
     assert a["last_year"]["points"] == pytest.approx(2.0)  # 90 % against 88 %
@@ -86,3 +88,4 @@ def test_sites_ranked_with_their_changes_from_a_real_store(store, tmp_path):
     assert b["earlier"]["z"] == pytest.approx(0.790569, abs=1e-6)
     assert not b["earlier"]["significant"] and b["last_year"] is None  # none a year ago
     assert c["figures"]["suppressed"] and c["earlier"] is None and c["last_year"] is None
+    assert d["figures"]["complementary"] and d["earlier"] is None

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -80,10 +81,16 @@ def store(tmp_path_factory, module_db):
         opened.close()
 
 
-def figures(store, **options):
+def figures(store, survey=SURVEY, **options):
     config = load_server_config(store[1] / "server.toml")
     options = {"first": date(2025, 12, 1), "last": date(2026, 12, 31)} | options
-    return report(store[0], SURVEY, config.organisation, **options)
+    return report(store[0], survey, config.organisation, **options)
+
+
+#: Nothing hidden: for the tests of where answers fall, not of what is shown. (With the
+#: shipped min_n, kontaktcenter's first tertial is hidden: the whole T1, 11, minus it, 10,
+#: would be dst's one answer in March.)
+EVERY = replace(SURVEY, min_n=1)
 
 
 def group(result, key, period="total"):
@@ -113,7 +120,7 @@ def test_fewer_than_seven_answers_show_only_n(store):
 
 
 def test_tertial_boundary_is_local_midnight(store):
-    result = figures(store, by="site", period="tertial")
+    result = figures(store, EVERY, by="site", period="tertial")
     t1, t2 = group(result, "kontaktcenter", "2026-T1"), group(result, "kontaktcenter", "2026-T2")
     assert (t1["responses"], t1["flagged"], t2["responses"], t2["flagged"]) == (10, 1, 9, 0)
     assert t1["questions"]["overall"]["counts"] == {"1": 3, "2": 4, "3": 0, "4": 3, "5": 0}
@@ -122,7 +129,7 @@ def test_tertial_boundary_is_local_midnight(store):
 
 def test_flagged_responses_only_when_asked(store):
     t1 = group(
-        figures(store, by="site", period="tertial", include_flagged=True),
+        figures(store, EVERY, by="site", period="tertial", include_flagged=True),
         "kontaktcenter",
         "2026-T1",
     )
@@ -238,10 +245,12 @@ def test_xlsx_holds_the_same_numbers_as_the_json(store, tmp_path):
         tuple(cell for cell in row if cell is not None)
         for row in book["Sammanfattning"].iter_rows(values_only=True)
     ]
-    assert rows_of_summary[:5] == [("Från", "2025-12-01"), ("Till", "2026-12-31"),
-                                   ("Urval", "alla svar"), ("Gruppering", "per plats"),
-                                   ("Skapad", rows_of_summary[4][1])]  # fmt: skip
-    summary = {row[0]: row for row in rows_of_summary[7:]}
+    assert rows_of_summary[:7] == [("Enkät", "service"), ("Från", "2025-12-01"),
+                                   ("Till", "2026-12-31"), ("Urval", "alla svar"),
+                                   ("Gruppering", "per plats"), ("Flaggade svar", "ej medräknade"),
+                                   ("Skapad", rows_of_summary[6][1])]  # fmt: skip
+    assert str(rows_of_summary[6][1]).endswith(("+01:00", "+02:00"))  # Swedish time, configured
+    summary = {row[0]: row for row in rows_of_summary[9:]}
     for each in expected["groups"]:
         assert summary[each["key"]][3:5] == (each["responses"], each["flagged"])
     sheet = book["Hur upplevde du servicen som…"]
@@ -346,3 +355,13 @@ def test_a_sqlite_store_made_before_hour_rollups_fills_them_when_it_opens(tmp_pa
     assert table(rebuilt, "backfills") == []
     rebuilt.close()
     live.close()
+
+
+def test_a_tertial_that_would_reveal_another_sites_one_answer_is_hidden(store):
+    # by all and tertial, 2026-T1 holds kontaktcenter's 10 and dst's 1 (March): shown as
+    # 11, the site's 10 beside it would give dst's answer by subtraction
+    whole = group(figures(store, by="all", period="tertial"), "all", "2026-T1")
+    assert whole["questions"]["overall"]["n"] == 11
+    assert not whole["questions"]["overall"]["suppressed"]
+    kc = group(figures(store, by="site", period="tertial"), "kontaktcenter", "2026-T1")
+    assert kc["questions"]["overall"]["suppressed"] and kc["questions"]["overall"]["complementary"]

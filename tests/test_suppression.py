@@ -62,20 +62,22 @@ VISITS = [
 ]
 
 
-def filled(store, tmp_path):
+def filled(store, tmp_path, visits=VISITS, config=CONFIG):
+    """The store with ``visits`` (device, site, month of 2026 or (year, month), grades)."""
     sent: list[Any] = []
     seqs: dict[str, int] = {}
-    for device, site, month, grades in VISITS:
+    for device, site, when, grades in visits:
+        year, month = when if isinstance(when, tuple) else (2026, when)
         for grade in grades:
             seqs[device] = seqs.get(device, 0) + 1
             message = build_response(
                 SURVEY, device=device, seq=seqs[device], site=site, lang="sv",
-                answers={"overall": grade}, at=datetime(2026, month, 10, 10, tzinfo=UTC),
+                answers={"overall": grade}, at=datetime(year, month, 10, 10, tzinfo=UTC),
             )  # fmt: skip
             sent.append((message, encode(message)))
     store.ingest(Batch(responses=sent), datetime.now(UTC))
     path = tmp_path / "server.toml"
-    path.write_text(CONFIG, encoding="utf-8")
+    path.write_text(config, encoding="utf-8")
     return load_server_config(path).organisation
 
 
@@ -162,3 +164,52 @@ def test_the_rule_hides_the_smallest_sister_until_no_family_has_one_hidden():
     # a cell without answers hides nothing and protects nothing
     lone = {("a", "2026-10", "q"): 3, ("b", "2026-10", "q"): 0}
     assert hidden_cells(lone, {"a": "u", "b": "u"}.get, 7) == {("a", "2026-10", "q")}
+
+
+def test_a_unit_hidden_to_protect_another_hides_its_only_site_by_site_too(store, tmp_path):
+    organisation = filled(store, tmp_path)
+    days: dict[str, Any] = {"first": date(2026, 10, 1), "last": date(2026, 11, 30)}
+    # by unit, W (30) protects V (5); by site, Big is W (its only site): without the lattice
+    # the whole (68) minus U (33) minus Big (30) gave Solo's five 2s
+    assert overall(report(store, SURVEY, organisation, by="unit", **days), "w")["complementary"]
+    by_site = report(store, SURVEY, organisation, by="site", **days)
+    assert overall(by_site, "big")["suppressed"] and overall(by_site, "big")["counts"] is None
+    by_device = report(store, SURVEY, organisation, by="device", **days)
+    assert overall(by_device, "w-1")["suppressed"]  # Big's only terminal, the same answers
+    whole = overall(report(store, SURVEY, organisation, by="all", **days), "all")
+    assert whole["n"] == 68 and not whole["suppressed"]  # the whole stays: two units hidden
+
+
+def test_a_site_hidden_to_protect_another_hides_its_only_terminal_by_terminal_too(store, tmp_path):
+    # A 3 answers, B 10 on one terminal, C 20, all in U: by site B protects A; by terminal
+    # b-1 is B, and U minus b-1 minus c-1 would have been A's answers
+    visits = [("a-1", "a", 11, [1, 1, 2]), ("b-1", "b", 11, [4] * 10), ("c-1", "c", 11, [5] * 20)]
+    organisation = filled(store, tmp_path, visits)
+    days: dict[str, Any] = {"first": date(2026, 11, 1), "last": date(2026, 11, 30)}
+    by_site = report(store, SURVEY, organisation, by="site", **days)
+    assert overall(by_site, "b")["complementary"]
+    by_device = report(store, SURVEY, organisation, by="device", **days)
+    assert overall(by_device, "b-1")["suppressed"] and overall(by_device, "b-1")["counts"] is None
+    assert not overall(by_device, "c-1")["suppressed"]
+
+
+def test_a_hidden_month_cannot_be_had_as_its_year_minus_the_other_months(store, tmp_path):
+    # one site: June 2025 8 answers, March 2026 3 (too few), April 2026 50. The report by
+    # year shows 2026 (53): 2026 minus April would be March, so April is hidden by month
+    visits = [("c-1", "c", (2025, 6), [5] * 8), ("c-1", "c", (2026, 3), [1, 1, 2]),
+              ("c-1", "c", (2026, 4), [5] * 50)]  # fmt: skip
+    organisation = filled(store, tmp_path, visits)
+    days: dict[str, Any] = {"first": date(2025, 1, 1), "last": date(2026, 12, 31)}
+    months = report(store, SURVEY, organisation, by="site", period="month", **days)
+    hidden = {g["period"] for g in months["groups"] if g["questions"]["overall"]["suppressed"]}
+    assert {"2026-03", "2026-04"} <= hidden
+    years = report(store, SURVEY, organisation, by="site", period="year", **days)
+    shown = {g["period"]: g["questions"]["overall"]["n"] for g in years["groups"]
+             if not g["questions"]["overall"]["suppressed"]}  # fmt: skip
+    # what stays shown cannot be taken apart into March: 2026 is March and April together
+    assert shown.get("2026") in (None, 53) and "2026-04" not in {
+        g["period"] for g in months["groups"] if not g["questions"]["overall"]["suppressed"]
+    }
+    tertials = report(store, SURVEY, organisation, by="site", period="tertial", **days)
+    t1 = next(g for g in tertials["groups"] if g["period"] == "2026-T1")["questions"]["overall"]
+    assert t1["n"] == 53  # T1 is March and April: hidden or not, never April alone
