@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from nojd.errors import ConfigError
 from nojd.server import central, comparison
 from nojd.server.errorpages import error_page
-from nojd.server.figures import Report, heatmap
+from nojd.server.figures import EARLIEST, Report, heatmap
 from nojd.server.filters import Filters, chosen_filters, filtered_report
 from nojd.server.login import User, to_login
 from nojd.server.quality import quality
@@ -132,6 +132,8 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
         now = filtered_report(web, survey, chosen)
 
         def over(days: tuple[date, date]) -> Report:
+            if days[0] < EARLIEST:  # before any answer can be: nothing to compare with
+                return {**now, "groups": []}
             return filtered_report(web, survey, chosen, first=days[0].isoformat(),
                                    last=days[1].isoformat())  # fmt: skip
 

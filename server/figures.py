@@ -171,7 +171,21 @@ def heatmap(
         if chosen(row):
             key = (row["weekday"], row["hour"])
             totals[key] = totals.get(key, 0) + row["responses"]
-    targets = organisation.sites[site].targets if site in organisation.sites else {}
+    # the target of the place shown: the site's own, also when one of its terminals is
+    place = site or next((s.id for s in organisation.sites.values() if device in s.devices), None)
+    targets = organisation.sites[place].targets if place in organisation.sites else {}
+    # one hidden hour beside the others would be the place's total minus them: hide more
+    given = {(f"{k[0]}-{k[1]}", "total", question): sum(c.values()) for k, c in counts.items()}
+    hidden = hidden_cells(given, lambda _: "grid", survey.min_n)
+
+    def figures_of(key: tuple[int, int]) -> dict[str, Any]:
+        found = question_figures(survey, asked, counts.get(key, {}), target=targets.get(question))
+        if (f"{key[0]}-{key[1]}", "total", question) in hidden and not found["suppressed"]:
+            few = replace(survey, min_n=found["n"] + 1)
+            found = question_figures(few, asked, counts.get(key, {}), target=targets.get(question))
+            found["complementary"] = True
+        return found
+
     return {
         "from": first.isoformat()[:7],
         "to": last.isoformat()[:7],
@@ -186,9 +200,7 @@ def heatmap(
                 "weekday": weekday,
                 "hour": hour,
                 "responses": totals.get((weekday, hour), 0),
-                "figures": question_figures(
-                    survey, asked, counts.get((weekday, hour), {}), target=targets.get(question)
-                ),
+                "figures": figures_of((weekday, hour)),
             }
             for weekday, hour in sorted(set(totals) | set(counts))
         ],

@@ -73,12 +73,14 @@ def quality(
             group = group_of(organisation, by, known["device"], known["site"] or "")
             row(group)["quarantined"] += int(known["quarantined"])
     if hours:
-        answered = store.answered_hours(survey, first.isoformat(), last.isoformat())
+        answered = store.answered_hours(first.isoformat(), last.isoformat())
         until = now or datetime.now(UTC)
         for terminal, opening in sorted(hours.items()):
             if not kept(terminal, sites.get(terminal, "")):
                 continue
             open_, silent = open_hours(opening, answered, terminal, first, last, until)
+            if open_ == 0:  # nothing open yet (or the desk closed all along): nothing to say
+                continue
             counted = row(group_of(organisation, by, terminal, sites.get(terminal, "")))
             counted["open_hours"] = (counted["open_hours"] or 0) + open_
             counted["silent_hours"] = (counted["silent_hours"] or 0) + silent
@@ -98,22 +100,23 @@ def open_hours(
 ) -> tuple[int, int]:
     """How many clock hours ``device``'s desk was open in the days ``first``..``last``
     (those ended before ``until``), and how many of them saw no response. ``answered``
-    holds ``(device, UTC hour "YYYY-MM-DDTHH")`` of the hours with a response."""
+    holds ``(device, UTC hour "YYYY-MM-DDTHH")`` of the hours with a response. The hours
+    are stepped in UTC, so a day when the clocks change has 23 or 25 of them."""
     zone = opening.timezone
-    seen = set()
-    for who, utc_hour in answered:
-        if who == device:
-            moment = datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(zone)
-            seen.add((moment.date(), moment.hour))
+    seen = {hour for who, hour in answered if who == device}
+    week = {weekday: set(opening.hours_of(weekday)) for weekday in range(7)}
     open_ = silent = 0
     day = first
     while day <= last:
-        if day not in opening.closed_dates:
-            for hour in opening.hours_of(day.weekday()):
-                start = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
-                if start + timedelta(hours=1) > until:
-                    break
+        start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        following = day + timedelta(days=1)
+        end = datetime(following.year, following.month, following.day, tzinfo=zone)
+        moment = start
+        while moment < end.astimezone(UTC) and moment + timedelta(hours=1) <= until:
+            local = moment.astimezone(zone)
+            if local.hour in week[local.weekday()] and local.date() not in opening.closed_dates:
                 open_ += 1
-                silent += (day, hour) not in seen
-        day += timedelta(days=1)
+                silent += moment.strftime("%Y-%m-%dT%H") not in seen
+            moment += timedelta(hours=1)
+        day = following
     return open_, silent

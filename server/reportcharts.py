@@ -37,6 +37,7 @@ def trends(
 ) -> dict[str, dict[str, str]]:
     """Per group and question: an SVG of the share satisfied per period, with the target."""
     points: dict[str, dict[str, list[tuple[str, float | None]]]] = {}
+    answers: dict[tuple[str, str, str], int] = {}  # (group, question, period) -> n
     targets: dict[tuple[str, str], float | None] = {}
     for group in figures["groups"]:
         for question in questions:
@@ -45,6 +46,7 @@ def trends(
                 continue
             series = points.setdefault(group["key"], {}).setdefault(question, [])
             series.append((group["period"], _share(answered)))
+            answers[(group["key"], question, group["period"])] = answered["n"]
             if answered.get("target") is not None:
                 targets[(group["key"], question)] = answered["target"]
     axis = period_labels(
@@ -58,11 +60,13 @@ def trends(
             if (key, question) not in answered_ever:
                 continue
             goal = targets.get((key, question), survey.question(question).target)
-            shown = _span([(label, dict(series).get(label)) for label in axis])
-            if len(shown) < 2:  # one point is no trend: say so, with its value
+            counted = [answers.get((key, question, label), 0) for label in axis]
+            shown = _span([(label, dict(series).get(label)) for label in axis], counted)
+            values = [value for _, value in shown if value is not None]
+            if len(shown) < 2 or not values:  # one period is no trend: say so, with its value
                 said = (text("dashboard.one_point", lang, period=shown[0][0],
-                             value=format_share(shown[0][1], lang, 0, goal))
-                        if shown else text("dashboard.no_trend", lang))  # fmt: skip
+                             value=format_share(values[0], lang, 0, goal))
+                        if values else text("dashboard.no_trend", lang))  # fmt: skip
                 charts.setdefault(key, {})[question] = f'<p class="note">{escape(said)}</p>'
                 continue
             charts.setdefault(key, {})[question] = trend_svg(
@@ -77,10 +81,12 @@ def trends(
     return charts
 
 
-def _span(points: list[tuple[str, float | None]]) -> list[tuple[str, float | None]]:
-    """The periods from the first with a value to the last: an eleven-month axis around
-    one month of answers would hold a single dot."""
-    given = [index for index, (_, value) in enumerate(points) if value is not None]
+def _span(
+    points: list[tuple[str, float | None]], answers: list[int]
+) -> list[tuple[str, float | None]]:
+    """The periods from the first with answers to the last (shown or hidden): an
+    eleven-month axis around one month of answers would hold a single dot."""
+    given = [index for index, n in enumerate(answers) if n > 0]
     return points[given[0] : given[-1] + 1] if given else []
 
 
@@ -167,7 +173,8 @@ def heatmaps(
             grid,
             text("dashboard.below_target", lang),
         ),
-        "target": question.target,
+        # the place's target, as its cells are judged against it (a site may set its own)
+        "target": next((cell["figures"]["target"] for cell in cells["cells"]), question.target),
         "opening": bool(open_hours),
     }
 

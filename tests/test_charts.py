@@ -95,3 +95,15 @@ def test_a_trend_spans_only_the_months_with_answers_and_one_month_is_said_not_dr
     assert hidden["kc"]["overall"] == (
         '<p class="note">För få svar i varje period för att visa en trend.</p>'
     )
+
+
+def test_a_trend_with_hidden_months_around_one_shown_is_drawn_with_its_gaps():
+    from nojd.server.reportcharts import trends
+
+    # January 5 answers (hidden), February 95 %, March 4 (hidden): three months answered,
+    # so not "answers in one period only"; the hidden ones are gaps, "–" in the table
+    chart = trends(monthly({"2026-01": None, "2026-02": 95.0, "2026-03": None}),
+                   default_survey(), ["overall"], "sv")["kc"]["overall"]  # fmt: skip
+    assert "<svg" in chart and "bara en period" not in chart
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)</td>', chart)
+    assert rows == [("2026-01", "–"), ("2026-02", "95 %"), ("2026-03", "–")]

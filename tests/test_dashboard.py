@@ -418,6 +418,12 @@ def test_the_comparison_ranks_the_sites_and_says_what_it_compares_with(site):
     assert '<th scope="row">Kontaktcenter</th>' in page.text
 
 
+def test_a_comparison_at_the_earliest_month_has_nothing_before_it_and_no_error(site):
+    log_in(site)
+    page = site.get("/compare?from=2000-01&to=2000-01&by=site")
+    assert page.status_code == 200 and "utanför" not in page.text and "outside" not in page.text
+
+
 def test_the_report_page_shows_data_quality_beside_the_figures(site):
     log_in(site)
     page = plain(site.get(f"/report?{QUERY}").text)

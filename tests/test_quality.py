@@ -1,7 +1,7 @@
 """Data quality per terminal, site and unit, beside the figures: unfinished visits,
 rapid repeats and quarantined messages, counted by hand."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,8 +60,9 @@ def test_unfinished_visits_rapid_repeats_and_quarantine_are_counted_beside_the_f
     assert by_device["kc-1"]["partial_share"] == 20.0
     assert (by_device["kc-2"]["repeated"], by_device["kc-2"]["quarantined"]) == (3, 2)
     [unit] = quality(store, organisation, "service", first, last, "unit")
+    # the rapid repeats are not among the responses counted, as in the figures
     assert (unit["name"], unit["responses"], unit["partial"], unit["repeated"]) == (
-        "Medborgarservice", 18, 2, 3)  # fmt: skip
+        "Medborgarservice", 15, 2, 3)  # fmt: skip
     # never in the figures: the rapid repeats are left out there, the partial visits in
     figures = report(store, SURVEY, organisation, first=first, last=last, by="unit")
     assert figures["groups"][0]["questions"]["overall"]["n"] == 15
@@ -120,3 +121,31 @@ def test_hours_open_without_a_response_are_counted_from_the_central_opening_hour
     assert [(row["key"], row["open_hours"]) for row in only] == [("kc-2", None)]
     assert quality(store, organisation, "service", first, last, "device", {"kc-1": hours}, now,
                    site="elsewhere") == []  # fmt: skip
+
+
+def test_open_hours_follow_the_clock_change_and_a_future_range_says_nothing(store, tmp_path):
+    # a desk open all day: on 29 March 2026 the clocks go forward (23 hours), on 25
+    # October back (25 hours); an answer in every hour of both days, two in the doubled 2
+    always = OpeningHours(STOCKHOLM, {day: ((time(0), time.max),) for day in range(7)})
+    sent: list[Any] = []
+    seq = 0
+    for day in (date(2026, 3, 29), date(2026, 10, 25)):
+        start = datetime(day.year, day.month, day.day, tzinfo=STOCKHOLM).astimezone(UTC)
+        for hour in range(25):
+            seq += 1
+            message = build_response(
+                SURVEY, device="kc-1", seq=seq, site="kc", lang="sv", answers={"overall": 4},
+                at=start + timedelta(hours=hour, minutes=30),
+            )  # fmt: skip
+            sent.append((message, encode(message)))
+    store.ingest(Batch(responses=sent), datetime.now(UTC))
+    (tmp_path / "server.toml").write_text(CONFIG, encoding="utf-8")
+    organisation = load_server_config(tmp_path / "server.toml").organisation
+    later = datetime(2026, 11, 1, tzinfo=UTC)
+    for day, hours in ((date(2026, 3, 29), 23), (date(2026, 10, 25), 25)):
+        [row] = quality(store, organisation, "service", day, day, "device", {"kc-1": always},
+                        later)  # fmt: skip
+        assert (row["open_hours"], row["silent_hours"]) == (hours, 0)
+    future = quality(store, organisation, "service", date(2027, 1, 4), date(2027, 1, 8),
+                     "device", {"kc-1": always}, later)  # fmt: skip
+    assert future == []  # no hour has passed: nothing to count, no "0 av 0 timmar"

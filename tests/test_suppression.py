@@ -3,6 +3,7 @@ and the reports that must not let them. Counts worked out by hand."""
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nojd.server.config import load_server_config
 from nojd.server.figures import report
@@ -213,3 +214,34 @@ def test_a_hidden_month_cannot_be_had_as_its_year_minus_the_other_months(store, 
     tertials = report(store, SURVEY, organisation, by="site", period="tertial", **days)
     t1 = next(g for g in tertials["groups"] if g["period"] == "2026-T1")["questions"]["overall"]
     assert t1["n"] == 53  # T1 is March and April: hidden or not, never April alone
+
+
+def test_one_hidden_hour_of_the_heatmap_hides_another(store, tmp_path):
+    from nojd.server.figures import heatmap
+
+    # site c: 20 answers on Tuesdays at 10, 3 at 14, 9 at 16: the 3 are hidden, and the
+    # site's total (32) minus the hours shown would give them: the 9 are hidden too
+    stockholm = ZoneInfo("Europe/Stockholm")
+    plan = [(10, 5, 20), (14, 1, 3), (16, 4, 9)]
+    sent: list[Any] = []
+    seq = 0
+    for hour, grade, many in plan:
+        for _ in range(many):
+            seq += 1
+            at = datetime(2026, 11, 10, hour, 15, tzinfo=stockholm)  # a Tuesday
+            message = build_response(SURVEY, device="c-1", seq=seq, site="c", lang="sv",
+                                     answers={"overall": grade}, at=at)  # fmt: skip
+            sent.append((message, encode(message)))
+    store.ingest(Batch(responses=sent), datetime.now(UTC))
+    path = tmp_path / "server.toml"
+    path.write_text(
+        CONFIG.replace('devices = ["c-1"]', 'devices = ["c-1"]\ntargets = { overall = 80 }')
+    )
+    organisation = load_server_config(path).organisation
+    days: dict[str, Any] = {"first": date(2026, 11, 1), "last": date(2026, 11, 30)}
+    choices: list[dict[str, Any]] = [{"site": "c"}, {"device": "c-1"}]
+    for chosen in choices:
+        cells = heatmap(store, SURVEY, organisation, **days, **chosen)
+        by_hour = {cell["hour"]: cell["figures"] for cell in cells["cells"]}
+        assert not by_hour[10]["suppressed"] and by_hour[10]["target"] == 80  # the site's own
+        assert by_hour[14]["suppressed"] and by_hour[16]["complementary"]

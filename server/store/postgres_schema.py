@@ -95,7 +95,7 @@ M012_CENTRAL_CONFIG = [
     "ALTER TABLE devices ADD COLUMN config_reason TEXT",
 ]
 
-M013_RESPONSES_BY_TIME = ["CREATE INDEX responses_survey_at ON responses (survey, at)"]
+M013_RESPONSES_BY_TIME = ["CREATE INDEX responses_at ON responses (at)"]
 
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),

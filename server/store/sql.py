@@ -360,13 +360,17 @@ class SqlStore:
         )
 
     def visit_quality(self, survey: str, first: str, last: str) -> list[dict[str, Any]]:
-        """Per device and site, for the local days ``first``..``last``: responses, those
-        saved partial (a visit left unfinished) and those flagged rapid-repeat. Read from
-        the responses themselves: the rollups keep no partial flag."""
+        """Per device and site, for the local days ``first``..``last``: responses counted
+        (not flagged rapid-repeat, as the figures count them), those of them saved partial
+        (a visit left unfinished), and those flagged rapid-repeat. Read from the responses
+        themselves: the rollups keep no partial flag."""
         lo, hi = self._bounds(first, last)
         return self.connection.rows(
-            """SELECT device, site, CAST(count(*) AS BIGINT) AS responses,
-                      CAST(sum(CASE WHEN flags LIKE '%"partial"%' THEN 1 ELSE 0 END)
+            """SELECT device, site,
+                      CAST(sum(CASE WHEN flags LIKE '%"rapid-repeat"%' THEN 0 ELSE 1 END)
+                           AS BIGINT) AS responses,
+                      CAST(sum(CASE WHEN flags LIKE '%"partial"%'
+                                     AND flags NOT LIKE '%"rapid-repeat"%' THEN 1 ELSE 0 END)
                            AS BIGINT) AS partial,
                       CAST(sum(CASE WHEN flags LIKE '%"rapid-repeat"%' THEN 1 ELSE 0 END)
                            AS BIGINT) AS repeated
@@ -375,14 +379,15 @@ class SqlStore:
             [survey, lo, hi],
         )
 
-    def answered_hours(self, survey: str, first: str, last: str) -> list[tuple[str, str]]:
+    def answered_hours(self, first: str, last: str) -> list[tuple[str, str]]:
         """``(device, hour)`` of every clock hour in the local days ``first``..``last`` in
-        which a device sent at least one response; the hour in UTC, ``YYYY-MM-DDTHH``."""
+        which a device sent at least one response, to any survey (a terminal moved to
+        another survey is not silent); the hour in UTC, ``YYYY-MM-DDTHH``."""
         lo, hi = self._bounds(first, last)
         rows = self.connection.rows(
             """SELECT DISTINCT device, substr(at, 1, 13) AS hour FROM responses
-               WHERE survey = ? AND at >= ? AND at < ?""",
-            [survey, lo, hi],
+               WHERE at >= ? AND at < ?""",
+            [lo, hi],
         )
         return [(row["device"], row["hour"]) for row in rows]
 
