@@ -254,10 +254,11 @@ def add_report_command(
     """Add ``nojd report`` to the ``nojd`` parser."""
     report = commands.add_parser(
         "report",
-        help="key figures from the server's store as JSON, CSV, XLSX or Markdown",
+        help="key figures from the server's store as JSON, CSV, XLSX, Markdown, or PDF",
         description=(
             "Key figures per device, site, unit or all, per period, for local days FROM..TO "
-            "(both included), from the server's rollups; the same JSON as /api/v1/figures."
+            "(both included) or a --month, --tertial or --year, from the server's rollups; the "
+            "same JSON as /api/v1/figures. --format pdf makes the servicerapport."
         ),
     )
     report.add_argument(
@@ -265,15 +266,20 @@ def add_report_command(
         help=CONFIG_HELP,
     )  # fmt: skip
     report.add_argument("--db", help="database URL (default: the config's)")
-    report.add_argument(
-        "--from", dest="first", required=True, type=_day, help="first day, YYYY-MM-DD"
-    )
-    report.add_argument("--to", dest="last", required=True, type=_day, help="last day, YYYY-MM-DD")
+    report.add_argument("--from", dest="first", type=_day, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="last", type=_day, help="last day, YYYY-MM-DD")
+    report.add_argument("--month", help="a whole month instead of --from/--to: 2026-11")
+    report.add_argument("--tertial", help="a whole tertial: 2026-T3 (September–December)")
+    report.add_argument("--year", help="a whole year: 2026")
     report.add_argument("--by", default="site", choices=("device", "site", "unit", "all"))
     report.add_argument(
         "--period", default="total", choices=("total", "day", "week", "month", "tertial", "year")
     )
-    report.add_argument("--format", default="json", choices=("json", "csv", "md", "xlsx"))
+    report.add_argument(
+        "--format", default="json", choices=("json", "csv", "md", "xlsx", "pdf"),
+        help="pdf: the servicerapport for the nämnd (cover, tables, bars, comparison, a page "
+        "per unit, data quality, method); give -o FILE.pdf",
+    )  # fmt: skip
     report.add_argument("--survey", help="survey id (default: the survey that ships with nojd)")
     report.add_argument(
         "--lang", default=DEFAULT_LANGUAGE, choices=full_languages(), help="language of CSV and md"
@@ -296,11 +302,17 @@ def _day(value: str) -> date:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from nojd.server import servicerapport
     from nojd.server.exports import to_csv, to_json, to_markdown, to_xlsx
     from nojd.server.figures import check_days, report
+    from nojd.server.servicerapport import period_of
     from nojd.server.store import open_store
 
+    chosen_period = period_of(args.month, args.tertial, args.year, args.first, args.last)
+    args.first, args.last = chosen_period.first, chosen_period.last
     check_days(args.first, args.last)  # before any store is opened
+    if args.format in ("xlsx", "pdf") and not args.output:
+        raise ConfigError(f"format: {args.format} is a binary file; give -o FILE.{args.format}")
     config = _installed_config(args)
     surveys = config.surveys()
     chosen = args.survey or default_survey().id
@@ -309,6 +321,11 @@ def _report(args: argparse.Namespace) -> int:
     survey = surveys[chosen]
     store = open_store(config.db, config.zone, existing=True)
     try:
+        if args.format == "pdf":
+            values = servicerapport.context(
+                store, survey, config, chosen_period, args.lang, args.by,
+                device=args.device, site=args.site, unit=args.unit,
+            )  # fmt: skip
         figures = report(
             store, survey, config.organisation, first=args.first, last=args.last, by=args.by,
             period=args.period, include_flagged=args.include_flagged, device=args.device,
@@ -317,13 +334,12 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         store.close()
     output = {
+        "pdf": lambda: servicerapport.render_pdf(values, args.lang),
         "json": lambda: to_json(figures).encode(),
         "csv": lambda: to_csv(figures, survey, args.lang, zone=config.zone),
         "md": lambda: to_markdown(figures, survey, args.lang, zone=config.zone).encode(),
         "xlsx": lambda: to_xlsx(figures, survey, args.lang, zone=config.zone),
     }[args.format]()
-    if args.format == "xlsx" and not args.output:
-        raise ConfigError("format: xlsx is a binary workbook; give -o FILE.xlsx")
     if args.output:
         try:
             args.output.write_bytes(output)

@@ -1,4 +1,5 @@
-"""The report of the dashboard's filters as a download: CSV for Swedish Excel, or XLSX.
+"""The report of the dashboard's filters as a download: CSV for Swedish Excel, XLSX, or
+the servicerapport as PDF.
 
 The same report and the same filters as the report page (:mod:`nojd.server.filters`);
 the files themselves come from :mod:`nojd.server.exports`.
@@ -6,10 +7,13 @@ the files themselves come from :mod:`nojd.server.exports`.
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from nojd.errors import ConfigError, SurveyError
+from nojd.server import servicerapport
 from nojd.server.errorpages import error_page
 from nojd.server.exports import to_csv, to_xlsx
 from nojd.server.filters import chosen_filters, filtered_report
@@ -34,6 +38,12 @@ def xlsx(request: Request, web: Shared, user: User) -> Response:
     return _download(request, web, user, "xlsx")
 
 
+@router.get("/export.pdf")
+def pdf(request: Request, web: Shared, user: User) -> Response:
+    """The servicerapport of the chosen months, grouping and filters, as PDF."""
+    return _download(request, web, user, "pdf")
+
+
 def _download(request: Request, web: Web, user: dict[str, str] | None, kind: str) -> Response:
     if user is None:
         return to_login(request)
@@ -46,6 +56,14 @@ def _download(request: Request, web: Web, user: dict[str, str] | None, kind: str
     lang = language(request)
     name = f"nojd-{chosen['first']}-{chosen['last']}-{chosen['by']}.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "pdf":
+        first, last = date.fromisoformat(chosen["first"]), date.fromisoformat(chosen["last"])
+        values = servicerapport.context(
+            web.store, survey, web.config, servicerapport.period_between(first, last), lang,
+            chosen["by"], device=chosen["device"], site=chosen["site"], unit=chosen["unit"],
+        )  # fmt: skip
+        body = servicerapport.render_pdf(values, lang)
+        return Response(body, media_type="application/pdf", headers=headers)
     if kind == "csv":
         body = to_csv(figures, survey, lang, zone=web.config.zone)
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)

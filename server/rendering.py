@@ -34,19 +34,31 @@ def language(request: Request) -> str:
     return lang if lang in full_languages() else DEFAULT_LANGUAGE
 
 
+def templates() -> Environment:
+    """The templates of ``nojd.assets`` (pages, and the servicerapport)."""
+    return _TEMPLATES
+
+
+def helpers(lang: str) -> dict[str, Any]:
+    """What every template calls to write text and numbers in ``lang``."""
+    return {
+        "t": lambda key, **more: text(key, lang, **more),
+        "percent": lambda value, decimals=1: format_percent(value, lang, decimals),
+        # a share beside its verdict: never "90,0 %" with ✗ for 89.96 against 90
+        "share": lambda value, target=None, decimals=1: format_share(value, lang, decimals, target),
+        "goal": lambda value: format_target(value, lang),
+        "number": lambda value: format_number(value, lang),
+        "interval": lambda value: format_interval(value, lang),
+    }
+
+
 def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> HTMLResponse:
     """Template ``name``.html in ``lang``, with ``values`` and the helpers every page uses."""
     args = dict(request.query_params)
     args.pop("lang", None)
     html = _TEMPLATES.get_template(f"{name}.html").render(
         lang=lang,
-        t=lambda key, **more: text(key, lang, **more),
-        percent=lambda value, decimals=1: format_percent(value, lang, decimals),
-        # a share beside its verdict: never "90,0 %" with ✗ for 89.96 against 90
-        share=lambda value, target=None, decimals=1: format_share(value, lang, decimals, target),
-        goal=lambda value: format_target(value, lang),
-        number=lambda value: format_number(value, lang),
-        interval=lambda value: format_interval(value, lang),
+        **helpers(lang),
         when=lambda stamp: _local(stamp, web.config.zone),
         ago=lambda stamp: ago(stamp, lang),
         site_names={key: site.name for key, site in web.config.organisation.sites.items()},

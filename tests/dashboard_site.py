@@ -33,6 +33,8 @@ CONFIG = """
 [ingest]  # the answers are on fixed dates: any time is plausible here
 past_days = 36500
 future_hours = 87600
+[organisation]
+name = "Exempelstads kommun"
 [[organisation.sites]]
 id = "kontaktcenter"
 name = "Kontaktcenter"

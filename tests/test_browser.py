@@ -4,6 +4,7 @@ Set NOJD_SCREENSHOT_DIR=docs/screens to refresh the committed screenshots.
 """
 
 import os
+import subprocess
 from pathlib import Path
 
 from dashboard_site import ARGS, CHROMIUM, SIZES, VIEWS
@@ -50,6 +51,15 @@ def test_login_pages_and_a_download_in_chromium(server, tmp_path):
                 download = caught.value
                 assert download.suggested_filename == "nojd-2026-11-01-2026-11-30-site.csv"
                 assert Path(download.path()).read_bytes().startswith("\ufeff".encode())
+                with page.expect_download() as caught:  # the servicerapport, by its link
+                    page.click("a[href^='/export.pdf']")
+                report = Path(caught.value.path())
+                assert report.read_bytes().startswith(b"%PDF-")
+                if name == "laptop" and "NOJD_SCREENSHOT_DIR" in os.environ:  # its pages
+                    for old in shots.glob("servicerapport-*.png"):
+                        old.unlink()
+                    subprocess.run(["pdftoppm", "-png", "-r", "70", str(report),
+                                    str(shots / "servicerapport")], check=True, timeout=120)  # fmt: skip
                 page.close()
         finally:
             browser.close()

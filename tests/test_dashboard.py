@@ -3,6 +3,7 @@
 import hashlib
 import io
 import re
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -95,7 +96,7 @@ def log_in(client, password="ett-långt-lösenord", name="anna"):
 def test_pages_need_a_login(site):
     site.cookies.clear()
     for path in ("/", "/report", "/trend", "/hours", "/devices", "/access", "/export.csv",
-                 "/export.xlsx"):  # fmt: skip
+                 "/export.xlsx", "/export.pdf"):  # fmt: skip
         answer = site.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login"), path
     assert "Logga in" in site.get("/login").text
@@ -165,6 +166,22 @@ def test_exports_hold_the_report_numbers(site):
         [cell.value for cell in row] for row in book["Hur upplevde du servicen som…"].iter_rows()
     ]
     assert ["Kontaktcenter", "total", 3, 4, 0, 5, 7] in [row[:7] for row in rows]
+
+
+def test_the_servicerapport_downloads_as_pdf_for_the_chosen_months(site, tmp_path):
+    log_in(site)
+    answer = site.get(f"/export.pdf?{QUERY}")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert "nojd-2026-11-01-2026-11-30-site.pdf" in answer.headers["content-disposition"]
+    (tmp_path / "r.pdf").write_bytes(answer.content)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout  # fmt: skip
+    assert "Servicerapport" in text and "november 2026" in text and "Kontaktcenter" in text
+    assert "63,2 %" in text  # 12 of 19, as on the report page
+    english = site.get(f"/export.pdf?{QUERY}&lang=en")
+    assert english.status_code == 200 and english.content.startswith(b"%PDF-")
+    bad = site.get("/export.pdf?from=2026-13")
+    assert bad.status_code == 400 and "2026-13" in bad.text
 
 
 def test_log_out_ends_the_login(site):
