@@ -84,7 +84,10 @@ def question(canvas: Canvas, page: Page) -> None:
             for option_id, option in zip(asked.option_ids, asked.options, strict=True)
         ]
         band = canvas.area(0.34, 0.85)
-        button_stack(canvas, band, options, canvas.text_px(6), gap=canvas.px(2.5))
+        # more than three options side by side in landscape: targets stay tall enough
+        columns = 2 if len(options) > 3 and not canvas.portrait else 1
+        button_stack(canvas, band, options, canvas.text_px(6), gap=canvas.px(2.5),
+                     columns=columns)  # fmt: skip
     elif canvas.portrait:
         paragraph(canvas, words, canvas.area(0.1, 0.27), canvas.text_px(9), bold=True)
         grade_rows(canvas, canvas.area(0.28, 0.87), asked.labels(page.lang))

@@ -136,6 +136,9 @@ def _screens(folder: Path, panel: Panel, lang: str, config: KioskConfig) -> list
         if session.view.question is not None:
             shot("choice")
             session.answer(session.view.question.option_ids[0])
+        if session.view.question is not None:  # the follow-up, what to do better
+            shot("followup")
+            session.answer(session.view.question.option_ids[-1])
         shot("thanks")
         clock.advance(config.session.response_interval)
         if lang in full_languages():  # staff screens are in Swedish or English
