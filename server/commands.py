@@ -282,7 +282,10 @@ def add_report_command(
     )  # fmt: skip
     report.add_argument("--survey", help="survey id (default: the survey that ships with nojd)")
     report.add_argument(
-        "--lang", default=DEFAULT_LANGUAGE, choices=full_languages(), help="language of CSV and md"
+        "--lang",
+        default=DEFAULT_LANGUAGE,
+        choices=full_languages(),
+        help="language of CSV, md, xlsx and pdf",
     )
     report.add_argument(
         "--include-flagged", action="store_true", help="count rapid-repeat responses"
@@ -325,6 +328,7 @@ def _report(args: argparse.Namespace) -> int:
             values = servicerapport.context(
                 store, survey, config, chosen_period, args.lang, args.by,
                 device=args.device, site=args.site, unit=args.unit,
+                include_flagged=args.include_flagged,
             )  # fmt: skip
         figures = report(
             store, survey, config.organisation, first=args.first, last=args.last, by=args.by,

@@ -8,6 +8,7 @@ and the exports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from nojd.errors import ConfigError
 from nojd.server.config import Organisation
 from nojd.server.store import Store
-from nojd.server.suppression import Cell, Row, hidden_cells, hidden_places
+from nojd.server.suppression import Cell, Node, Place, Row, hidden_cells, hidden_places
 from nojd.survey import Survey, question_figures, survey_figures
 from nojd.survey.periods import period_keys
 
@@ -80,9 +81,18 @@ def report(
                 survey.id, first.isoformat(), last.isoformat(), "month", include_flagged, ()
             )[0]
         )
-        hidden = _hidden(months, organisation, by, period, survey)
+        places = _lattice(months, organisation, survey)
+        node = _node_of(by, device, site, unit)
+
+        def hidden(group: str, label: str, question: str) -> bool:
+            moment = ("total", "total") if period == "total" else (period, label)
+            return (node(group), moment, question) in places
     else:  # days and weeks: within this report only
-        hidden = _hidden_within(everything, organisation, by, survey)
+        within = _hidden_within(everything, organisation, by, survey)
+
+        def hidden(group: str, label: str, question: str) -> bool:
+            return (group, label, question) in within
+
     counts: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     totals: dict[tuple[str, str], list[int]] = {}
     sites: dict[str, str] = {}
@@ -106,7 +116,7 @@ def report(
         for asked in survey.questions:
             figures[asked.id]["target_source"] = source.get(asked.id, "survey")
         for asked in survey.questions:
-            if (group, label, asked.id) in hidden and not figures[asked.id]["suppressed"]:
+            if hidden(group, label, asked.id) and not figures[asked.id]["suppressed"]:
                 # shown, its sister could be had by subtraction: hidden as if it had few
                 few = replace(survey, min_n=figures[asked.id]["n"] + 1)
                 target = (targets or {}).get(asked.id)
@@ -236,12 +246,12 @@ def _targets(
 LATTICE_PERIODS = ("total", "month", "tertial", "year")
 
 
-def _hidden(
-    months: list[dict[str, Any]], organisation: Organisation, by: str, period: str, survey: Survey
-) -> set[Cell]:
-    """The cells of the grouping ``by`` and ``period`` that suppression hides, read off
-    the lattice of every organisation level by every time level, built from the month
-    counts of every answer in the range (:mod:`nojd.server.suppression`)."""
+def _lattice(
+    months: list[dict[str, Any]], organisation: Organisation, survey: Survey
+) -> set[Place]:
+    """The cells of every organisation level by every time level that suppression hides,
+    built from the month counts of every answer in the range
+    (:mod:`nojd.server.suppression`)."""
     rows: list[Row] = []
     for row in months:
         site = organisation.site_of(row["device"], row["site"])
@@ -250,12 +260,23 @@ def _hidden(
         _, _, month, tertial, year = period_keys(f"{row['period']}-01")
         times = (("month", month), ("tertial", tertial), ("year", year), ("total", "total"))
         rows.append((places, times, row["question"], row["n"]))
-    level = "all" if by == "all" else by
-    return {
-        (place[1], "total" if moment[0] == "total" else moment[1], question)
-        for place, moment, question in hidden_places(rows, survey.min_n)
-        if place[0] == level and moment[0] == period
-    }
+    return hidden_places(rows, survey.min_n)
+
+
+def _node_of(
+    by: str, device: str | None, site: str | None, unit: str | None
+) -> Callable[[str], Node]:
+    """The lattice node whose answers a group of the grouping ``by`` shows: its own, or,
+    when a filter is finer than the grouping (a site chosen, grouped by unit), the
+    filter's, for then the group holds only that site's answers."""
+    level = ("device", "site", "unit", "all").index(by)
+    if device and level > 0:
+        return lambda _: ("device", device)
+    if site and level > 1:
+        return lambda _: ("site", site)
+    if unit and level > 2:
+        return lambda _: ("unit", unit)
+    return lambda group: (by, group)
 
 
 def _hidden_within(

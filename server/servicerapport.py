@@ -23,7 +23,7 @@ from typing import Any
 from nojd.errors import ConfigError
 from nojd.server import central, comparison
 from nojd.server.config import ServerConfig
-from nojd.server.figures import EARLIEST, Report, report
+from nojd.server.figures import EARLIEST, LATEST, Report, report
 from nojd.server.quality import quality
 from nojd.server.rendering import helpers, templates
 from nojd.server.store import Store
@@ -69,8 +69,9 @@ def period_of(
     given = [name for name, value in (("month", month), ("tertial", tertial), ("year", year))
              if value]  # fmt: skip
     if len(given) > 1 or (given and (first or last)):
+        both = [f"--{name}" for name in given] + (["--from/--to"] if first or last else [])
         raise ConfigError(f"period: give one of --month, --tertial, --year or --from/--to, "
-                          f"not {' and '.join(given or ['--from/--to'])} together")  # fmt: skip
+                          f"not {' and '.join(both)} together")  # fmt: skip
     if month:
         try:
             start = date.fromisoformat(f"{month}-01") if len(month) == 7 else None
@@ -78,6 +79,7 @@ def period_of(
             start = None
         if start is None:
             raise ConfigError(f"month: {month[:40]!r} is not a month like 2026-11")
+        _year(month, "month", "2026-11")
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         return Period(start, end, "month", month)
     if tertial:
@@ -85,17 +87,27 @@ def period_of(
         if not found:
             raise ConfigError(f"tertial: {tertial[:40]!r} is not a tertial like 2026-T3 (T1 "
                               "January–April, T2 May–August, T3 September–December)")  # fmt: skip
-        year_of, number = int(found[1]), int(found[2])
+        year_of, number = _year(tertial, "tertial", "2026-T3"), int(found[2])
         start = date(year_of, 4 * number - 3, 1)
         end = (date(year_of, 4 * number, 28) + timedelta(days=4)).replace(day=1)
         return Period(start, end - timedelta(days=1), "tertial", tertial)
     if year:
         if not re.fullmatch(r"\d{4}", year):
             raise ConfigError(f"year: {year[:40]!r} is not a year like 2026")
-        return Period(date(int(year), 1, 1), date(int(year), 12, 31), "year", year)
+        year_of = _year(year, "year", "2026")
+        return Period(date(year_of, 1, 1), date(year_of, 12, 31), "year", year)
     if first is None or last is None:
         raise ConfigError("period: give --month, --tertial, --year, or both --from and --to")
     return Period(first, last, "days", f"{first.isoformat()}–{last.isoformat()}")
+
+
+def _year(text_of: str, name: str, example: str) -> int:
+    """The year of a period's key, within the years reports cover."""
+    year_of = int(text_of[:4])
+    if not EARLIEST.year <= year_of <= LATEST.year:
+        raise ConfigError(f"{name}: {text_of[:40]!r} is outside the years "
+                          f"{EARLIEST.year}..{LATEST.year} (like {example})")  # fmt: skip
+    return year_of
 
 
 def period_between(first: date, last: date) -> Period:
@@ -120,12 +132,13 @@ def context(
     device: str | None = None,
     site: str | None = None,
     unit: str | None = None,
+    include_flagged: bool = False,
 ) -> dict[str, Any]:
     """Everything the template shows, worked out from the store; ``device``, ``site`` and
     ``unit`` limit it to one terminal, site or unit, as every report's filters do."""
     organisation = config.organisation
     first, last = period.first, period.last
-    chosen = {"device": device, "site": site, "unit": unit}
+    chosen = {"device": device, "site": site, "unit": unit, "include_flagged": include_flagged}
 
     def figures(**options: Any) -> Report:
         given = {"first": first, "last": last, **chosen} | options
@@ -143,27 +156,49 @@ def context(
         then = figures(by=level, first=earlier[0], last=earlier[1])
         before = figures(by=level, first=year_ago[0], last=year_ago[1])
         compared[level] = comparison.compare(now, then, before, headline)
-    start = max(date(last.year - YEARS + 1, 1, 1), EARLIEST)
-    yearly = figures(by="all", period="year", first=start)
+    # VP/VB: each year a report of its own (the last up to the period's end), so that the
+    # period's own year reads as it does everywhere else in the report
+    yearly = []
+    for year_of in range(max(last.year - YEARS + 1, EARLIEST.year), last.year + 1):
+        ends = min(date(year_of, 12, 31), last)
+        found = figures(by="all", first=date(year_of, 1, 1), last=ends)["groups"]
+        if found:
+            label = (
+                str(year_of)
+                if ends.month == 12 and ends.day == 31
+                else text("servicerapport.year_to", lang, year=year_of, day=ends.isoformat())
+            )
+            yearly.append({**found[0], "period": label})
     units = []
-    for group in figures(by="unit")["groups"]:
-        sites = figures(by="site", unit=group["key"])
-        units.append({"group": group, "sites": sites["groups"]})
+    if organisation.units:  # a site with no unit is its own: its site page says it all
+        for group in figures(by="unit")["groups"]:
+            sites = figures(by="site", unit=group["key"])
+            units.append({"group": group, "sites": sites["groups"]})
     hours = central.hours_by_device(store, config)
     checked = quality(store, organisation, survey.id, first, last, "site", hours,
                       device=device, site=site, unit=unit)  # fmt: skip
     stamp = (made or datetime.now(UTC)).astimezone(config.zone)
+    named = [
+        f"{text('report.' + kind, lang)} {organisation.name(kind, value)}"
+        for kind, value in (("unit", unit), ("site", site), ("device", device))
+        if value
+    ]
     return {
         "survey": survey,
         "organisation": organisation.title,
         "period": period.label(lang),
+        "kind": period.kind,
         "first": first.isoformat(),
         "last": last.isoformat(),
         "made": stamp.strftime("%Y-%m-%d %H:%M"),
+        "unfinished": stamp.date() <= last,
+        "today": stamp.date().isoformat(),
+        "chosen": ", ".join(named),
+        "include_flagged": include_flagged,
         "whole": whole["groups"][0] if whole["groups"] else None,
         "groups": groups["groups"],
         "by": by,
-        "yearly": yearly["groups"],
+        "yearly": yearly,
         "compared": compared,
         "earlier": [day.isoformat() for day in earlier],
         "year_ago": [day.isoformat() for day in year_ago],

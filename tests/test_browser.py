@@ -56,7 +56,7 @@ def test_login_pages_and_a_download_in_chromium(server, tmp_path):
                 report = Path(caught.value.path())
                 assert report.read_bytes().startswith(b"%PDF-")
                 if name == "laptop" and "NOJD_SCREENSHOT_DIR" in os.environ:  # its pages
-                    for old in shots.glob("servicerapport-*.png"):
+                    for old in shots.glob("servicerapport-[0-9]*.png"):
                         old.unlink()
                     subprocess.run(["pdftoppm", "-png", "-r", "70", str(report),
                                     str(shots / "servicerapport")], check=True, timeout=120)  # fmt: skip

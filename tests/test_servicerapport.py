@@ -115,10 +115,10 @@ def test_the_servicerapport_holds_the_hand_computed_figures_and_nothing_hidden(s
     # Kontaktcenter beside the others: 12 of 19 = 63,2 % against 90, not met; the library
     # 40 of 40 = 100,0 %
     assert row(text, "63,2 %", "90 % ✗ målet inte", "19") and row(
-        text, "100,0 %", "90 % ✓ målet", "40"
+        text, "100,0 %", "90 % ✓ målet nått", "40"
     )
     # target (VP) against outcome (VB) for 2026: 84,7 % against 90
-    assert row(text, "2026", "90 %", "84,7 %")
+    assert row(text, "2026 t.o.m.", "90 %", "84,7 %")  # the year up to the period's end
     # hidden: Lilla disken's 66,7 % and 33,3 %, Medborgarkontoret's 80,0 % (and its 20,0 %)
     for hidden in ("66,7", "33,3", "80,0 %", "20,0 %"):
         assert hidden not in text, hidden
@@ -153,6 +153,10 @@ def test_in_english_on_request(store, tmp_path):
         (["--year", "twenty"], "year: 'twenty' is not a year like 2026"),
         (["--month", "2026-11", "--year", "2026"], "period: give one of --month, --tertial"),
         (["--month", "2026-11"], "format: pdf is a binary file; give -o FILE.pdf"),
+        (["--year", "0000"], "year: '0000' is outside the years 2000..2099"),
+        (["--month", "9999-12"], "month: '9999-12' is outside the years 2000..2099"),
+        (["--tertial", "1999-T3"], "tertial: '1999-T3' is outside the years 2000..2099"),
+        (["--month", "2026-11", "--from", "2026-01-01"], "not --month and --from/--to together"),
     ],
 )
 def test_the_command_refuses_a_bad_period_in_one_line(tmp_path, arguments, said):
@@ -186,3 +190,48 @@ def test_a_bad_organisation_name_is_refused_naming_the_key(tmp_path, value):
     (tmp_path / "server.toml").write_text(f"[organisation]\nname = {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"organisation\.name.*the organisation's name"):
         load_server_config(tmp_path / "server.toml")
+
+
+def test_a_pdf_of_one_site_hides_what_the_lattice_hides_and_says_whom_it_covers(store, tmp_path):
+    config = fill(store, tmp_path)
+    for site, words in (("mk", "Medborgarkontoret"), ("kc", "Kontaktcenter")):
+        values = context(store, SURVEY, config, period_of(month="2026-11"), "sv", site=site)
+        text = pdf_text(render_pdf(values, "sv"), tmp_path)
+        assert row(text, "Urval", f"plats {words}"), text[:600]
+        if site == "mk":  # hidden to protect Lilla disken: its 80,0 % and 20,0 % nowhere
+            assert "80,0 %" not in text and "20,0 %" not in text
+            assert "dold: skyddar en grupp med för få svar" in text
+        else:
+            assert "63,2 %" in text and "Hela organisationen" not in text
+
+
+def test_the_years_of_vp_vb_read_as_the_rest_of_the_report(store, tmp_path):
+    # 3 answers in 2024 (hidden), 50 in 2025, 20 in 2026 (15 satisfied: 75,0 %). The year
+    # 2026 is its own report, as the rest of the PDF for 2026: shown in both, the same
+    sent = []
+    plan = [(2024, [1, 2, 2]), (2025, [5] * 50), (2026, [4] * 15 + [1] * 5)]
+    seq = 0
+    for year, grades in plan:
+        for grade in grades:
+            seq += 1
+            at = datetime(year, 6, 10, 10, tzinfo=STOCKHOLM)
+            message = build_response(SURVEY, device="kc-1", seq=seq, site="kc", lang="sv",
+                                     answers={"overall": grade}, at=at)  # fmt: skip
+            sent.append((message, encode(message)))
+    store.ingest(Batch(responses=sent), datetime.now(UTC))
+    (tmp_path / "server.toml").write_text(CONFIG, encoding="utf-8")
+    config = load_server_config(tmp_path / "server.toml")
+    values = context(store, SURVEY, config, period_of(year="2026"), "sv")
+    text = pdf_text(render_pdf(values, "sv"), tmp_path)
+    assert row(text, "2026", "90 %", "75,0 %") and row(text, "2025", "90 %", "100,0 %")
+    assert row(text, "2024", "90 %", "för få svar")
+    assert "Mot samma period förra året" not in text  # for a year it is the period before
+
+
+def test_an_empty_period_and_an_organisation_without_units(store, tmp_path):
+    (tmp_path / "server.toml").write_text('[organisation]\nname = "Tomby"\n', encoding="utf-8")
+    config = load_server_config(tmp_path / "server.toml")
+    values = context(store, SURVEY, config, period_of(month="2000-01"), "sv")
+    text = pdf_text(render_pdf(values, "sv"), tmp_path)
+    assert "Tomby" in text and text.count("Inga svar i perioden.") >= 3
+    assert row(text, "Antal svar", "0") and "Enheter" not in text

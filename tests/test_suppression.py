@@ -245,3 +245,20 @@ def test_one_hidden_hour_of_the_heatmap_hides_another(store, tmp_path):
         by_hour = {cell["hour"]: cell["figures"] for cell in cells["cells"]}
         assert not by_hour[10]["suppressed"] and by_hour[10]["target"] == 80  # the site's own
         assert by_hour[14]["suppressed"] and by_hour[16]["complementary"]
+
+
+def test_a_hidden_site_stays_hidden_when_chosen_under_a_wider_grouping(store, tmp_path):
+    # B is hidden to protect A; chosen alone but grouped by unit or all, the one group
+    # shown holds only B's answers: it is B, and stays hidden
+    organisation = filled(store, tmp_path)
+    days: dict[str, Any] = {"first": date(2026, 10, 1), "last": date(2026, 11, 30)}
+    for by, key in (("unit", "u"), ("all", "all")):
+        result = report(store, SURVEY, organisation, by=by, site="b", **days)
+        shown = overall(result, key)
+        assert shown["n"] == 10 and shown["suppressed"] and shown["counts"] is None, by
+    terminal = report(store, SURVEY, organisation, by="site", device="b-2", **days)
+    assert overall(terminal, "b")["suppressed"]  # b-2 alone: 6 answers, too few
+    # C, shown by site, is shown when chosen under a wider grouping too
+    assert not overall(report(store, SURVEY, organisation, by="unit", site="c", **days), "u")[
+        "suppressed"
+    ]
