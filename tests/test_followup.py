@@ -111,7 +111,7 @@ def test_its_counts_are_in_the_report_and_the_servicerapport(store, tmp_path):
     assert re.search(r"Kortare väntetid</th><td[^>]*>9</td><td[^>]*>45,0 %</td>", page)
     pdf = render_pdf(context(store, survey, config, period_of(month="2026-11"), "sv"), "sv")
     (tmp_path / "r.pdf").write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"],
+    text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "r.pdf"), "-"],
                           capture_output=True, text=True, check=True, timeout=60).stdout  # fmt: skip
     assert "Vad kan vi bli bättre på?" in text
     for option, count, percent in (("Kortare väntetid", 9, "45,0 %"),

@@ -81,14 +81,17 @@ def fill(store: Any, tmp_path: Path) -> Any:
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     path = tmp_path / "servicerapport.pdf"
     path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+    done = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
                           text=True, check=True, timeout=60)  # fmt: skip
     return done.stdout
 
 
 def row(text: str, *cells: str) -> bool:
-    """Whether a line of ``text`` holds ``cells`` in order, with only spaces between."""
-    pattern = r"\s+".join(re.escape(cell) for cell in cells)
+    """Whether ``text`` (pdftotext's raw order: a table row's cells one after the other,
+    wherever a narrow column wrapped them) holds ``cells`` in order, with only white space
+    between them."""
+    words = [re.escape(word) for cell in cells for word in cell.split()]
+    pattern = r"\s+".join(words)
     return re.search(pattern, text) is not None
 
 
@@ -114,11 +117,10 @@ def test_the_servicerapport_holds_the_hand_computed_figures_and_nothing_hidden(s
     assert row(text, "Medelvärde", "4,0")
     # Kontaktcenter beside the others: 12 of 19 = 63,2 % against 90, not met; the library
     # 40 of 40 = 100,0 %
-    assert row(text, "63,2 %", "90 % ✗ målet inte", "19") and row(
-        text, "100,0 %", "90 % ✓ målet nått", "40"
-    )
+    assert row(text, "63,2 %", "90 %", "✗ målet inte nått", "19")
+    assert row(text, "100,0 %", "90 %", "✓ målet nått", "40")
     # target (VP) against outcome (VB) for 2026: 84,7 % against 90
-    assert row(text, "2026 t.o.m.", "90 %", "84,7 %")  # the year up to the period's end
+    assert row(text, "2026 t.o.m. 2026-11-30", "90 %", "84,7 %")  # the year to the period's end
     # hidden: Lilla disken's 66,7 % and 33,3 %, Medborgarkontoret's 80,0 % (and its 20,0 %)
     for hidden in ("66,7", "33,3", "80,0 %", "20,0 %"):
         assert hidden not in text, hidden
