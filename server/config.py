@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nojd.errors import ConfigError
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
+from nojd.server.alertrules import AlertsConfig, parse_alerts
 from nojd.server.plausibility import FUTURE_HOURS, PAST_DAYS
 from nojd.survey import Survey, default_survey, load_survey
 from nojd.survey.topics import PREFIX
@@ -108,6 +109,7 @@ class ServerConfig:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     organisation: Organisation = field(default_factory=Organisation)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -144,7 +146,7 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
     top = Table.load(path, "server config")
     top.only(
         "db", "timezone", "prefix", "surveys", "broker", "ingest", "dashboard", "listen",
-        "organisation",
+        "organisation", "alerts",
     )  # fmt: skip
     zone = top.get("timezone", "Europe/Stockholm", text, "a time zone like 'Europe/Stockholm'")
     try:
@@ -162,6 +164,7 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
         ingest=_ingest(top.table("ingest")),
         dashboard=_dashboard(top.table("dashboard")),
         organisation=_organisation(top.table("organisation")),
+        alerts=parse_alerts(top.table("alerts")),
     )
 
 

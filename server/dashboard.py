@@ -9,6 +9,7 @@ language (``?lang=``); every page needs a login (:mod:`nojd.server.login`).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from nojd.server.figures import EARLIEST, Report, heatmap
 from nojd.server.filters import Filters, chosen_filters, filtered_report
 from nojd.server.login import User, to_login
 from nojd.server.quality import quality
-from nojd.server.rendering import language, render
+from nojd.server.rendering import language, local_time, render
 from nojd.server.reportcharts import heatmaps, targets, trends
 from nojd.server.webcontext import Shared, Web
 from nojd.survey import Survey, SurveyError
@@ -65,6 +66,12 @@ def hours(request: Request, web: Shared, user: User) -> Response:
 def devices(request: Request, web: Shared, user: User) -> Response:
     """Every terminal: state, last seen, backlog, responses today, missing, quarantined."""
     return _show(request, web, user, "devices", "dashboard.devices")
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, web: Shared, user: User) -> Response:
+    """The alert episodes, open ones first, with their history."""
+    return _show(request, web, user, "alerts", "dashboard.alerts")
 
 
 def _show(
@@ -140,6 +147,17 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
         rows = comparison.compare(now, over(earlier), over(last_year), chosen["question"])
         return {"report": now, "rows": rows, "earlier": [d.isoformat()[:7] for d in earlier],
                 "last_year": [d.isoformat()[:7] for d in last_year]}  # fmt: skip
+    if name == "alerts":
+        kinds = {rule.name: rule.kind for rule in web.config.alerts.rules}
+        shown_alerts = []
+        for episode in web.store.alerts.history():
+            said = json.loads(episode["detail"])
+            if "last_heard" in said:  # a stored UTC stamp, or never: in words, local time
+                stamp, zone = said["last_heard"], web.config.zone
+                never = text("alerts.never", lang)
+                said["last_heard"] = local_time(stamp, zone) if stamp else never
+            shown_alerts.append({**episode, "kind": kinds.get(episode["rule"]), "said": said})
+        return {"alerts": shown_alerts, "rules": web.config.alerts.rules}
     if name == "hours":
         cells = heatmap(
             web.store, survey, web.config.organisation, first=date.fromisoformat(chosen["first"]),

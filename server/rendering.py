@@ -59,7 +59,7 @@ def render(request: Request, web: Web, name: str, lang: str, **values: Any) -> H
     html = _TEMPLATES.get_template(f"{name}.html").render(
         lang=lang,
         **helpers(lang),
-        when=lambda stamp: _local(stamp, web.config.zone),
+        when=lambda stamp: local_time(stamp, web.config.zone),
         ago=lambda stamp: ago(stamp, lang),
         site_names={key: site.name for key, site in web.config.organisation.sites.items()},
         query=urlencode({**args, "lang": lang}),
@@ -92,7 +92,7 @@ def ago(stamp: str | None, lang: str, now: datetime | None = None) -> str:
     return ""
 
 
-def _local(stamp: str | None, zone: ZoneInfo) -> str:
+def local_time(stamp: str | None, zone: ZoneInfo) -> str:
     """A stored UTC time stamp as local time, to the minute."""
     if not stamp:
         return "–"

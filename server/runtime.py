@@ -33,6 +33,12 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
         target=_supervise, args=(server, worker, store, done, f"{host}:{port}"), daemon=True
     )
     supervisor.start()
+    if config.alerts.rules:
+        from nojd.server.alerts import keep_checking
+
+        checker = threading.Thread(target=keep_checking, args=(store, config, done),
+                                   name="alerts", daemon=True)  # fmt: skip
+        checker.start()
     try:
         server.run()
     finally:

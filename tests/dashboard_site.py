@@ -150,6 +150,7 @@ VIEWS = {
     "trend": "/trend?from=2025-01&to=2026-12&by=site&period=tertial",
     "hours": "/hours?from=2025-01&to=2026-12&site=kontaktcenter",
     "compare": "/compare?from=2026-11&to=2026-11&by=site",
+    "alerts": "/alerts",
     "devices": "/devices",
     "access": "/access",
     "config": "/config",

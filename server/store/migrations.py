@@ -237,3 +237,18 @@ def m013_responses_by_time(db: Database) -> None:
     # Data quality reads the responses themselves (partial visits, answered hours) for a
     # range of time: an index keeps that from scanning every response ever stored.
     db.execute("CREATE INDEX responses_at ON responses (at)")
+
+
+@migrations()
+def m014_alerts(db: Database) -> None:
+    # Alert episodes (server/store/sql_alerts.py): at most one open per rule and subject,
+    # and each message claimed by one process.
+    db.execute(
+        """CREATE TABLE alerts (id INTEGER PRIMARY KEY, rule TEXT NOT NULL,
+           subject TEXT NOT NULL, opened_at TEXT NOT NULL, resolved_at TEXT,
+           detail TEXT NOT NULL, opened_sent INTEGER NOT NULL DEFAULT 0,
+           resolved_sent INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX alerts_open ON alerts (rule, subject) WHERE resolved_at IS NULL"
+    )

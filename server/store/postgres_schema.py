@@ -97,6 +97,14 @@ M012_CENTRAL_CONFIG = [
 
 M013_RESPONSES_BY_TIME = ["CREATE INDEX responses_at ON responses (at)"]
 
+M014_ALERTS = [
+    """CREATE TABLE alerts (id BIGSERIAL PRIMARY KEY, rule TEXT NOT NULL,
+        subject TEXT NOT NULL, opened_at TEXT NOT NULL, resolved_at TEXT,
+        detail TEXT NOT NULL, opened_sent BIGINT NOT NULL DEFAULT 0,
+        resolved_sent BIGINT NOT NULL DEFAULT 0)""",
+    "CREATE UNIQUE INDEX alerts_open ON alerts (rule, subject) WHERE resolved_at IS NULL",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),
     ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
@@ -104,6 +112,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m011_login_idle", M011_LOGIN_IDLE),
     ("m012_central_config", M012_CENTRAL_CONFIG),
     ("m013_responses_by_time", M013_RESPONSES_BY_TIME),
+    ("m014_alerts", M014_ALERTS),
 ]
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from nojd.errors import ConfigError
 from nojd.server.store.base import Accounts, Batch, Connection, Reject, Transaction
 from nojd.server.store.rollups import Tally
+from nojd.server.store.sql_alerts import SqlAlerts
 from nojd.server.store.sql_central import SqlCentral
 from nojd.server.store.tables import Table
 from nojd.survey import Response
@@ -71,6 +72,7 @@ class SqlStore:
         self.connection = connection
         self.accounts = accounts
         self.central = SqlCentral(connection)
+        self.alerts = SqlAlerts(connection)
         self.zone = zone
 
     def close(self) -> None:
@@ -390,6 +392,24 @@ class SqlStore:
             [lo, hi],
         )
         return [(row["device"], row["hour"]) for row in rows]
+
+    def recent_answers(self, survey: str, since: str, until: str) -> list[dict[str, Any]]:
+        """The responses to ``survey`` received for times ``since``..``until`` (UTC stamps):
+        device, site, answers (JSON) and flags (JSON), for the alert rules."""
+        return self.connection.rows(
+            """SELECT device, site, answers, flags FROM responses
+               WHERE survey = ? AND at >= ? AND at < ?""",
+            [survey, since, until],
+        )
+
+    def recent_quarantine(self, since: str) -> dict[str, int]:
+        """Messages quarantined since ``since`` (a UTC stamp), per terminal that sent them."""
+        rows = self.connection.rows(
+            """SELECT device, count(*) AS n FROM quarantine
+               WHERE received_at >= ? AND device IS NOT NULL GROUP BY device""",
+            [since],
+        )
+        return {row["device"]: int(row["n"]) for row in rows}
 
     def _bounds(self, first: str, last: str) -> tuple[str, str]:
         """The UTC times from the start of local day ``first`` to the end of ``last``."""

@@ -1,0 +1,98 @@
+"""The alert rules of the server config: what counts as trouble worth a message.
+
+    [[alerts.rules]]
+    kind = "silent"             # no status or heartbeat during opening hours
+    minutes = 30
+
+    [[alerts.rules]]
+    kind = "low_satisfaction"   # many low grades in a rolling window
+    window_minutes = 60
+    min_answers = 10
+    low_percent = 40            # of the headline question's answers, grades 1 and 2
+
+    [[alerts.rules]]
+    kind = "quarantine"         # a terminal's unreadable messages pile up
+    window_minutes = 15
+    at_least = 20
+
+Every key is checked when the config is read, with a one-line error naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nojd.tomlconfig import Table, whole
+
+#: The kinds of rule, with the keys each takes.
+KINDS = {
+    "silent": ("minutes",),
+    "low_satisfaction": ("window_minutes", "min_answers", "low_percent"),
+    "quarantine": ("window_minutes", "at_least"),
+}
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One rule: its kind, its name (for the message and the dashboard) and its limits."""
+
+    kind: str
+    name: str
+    minutes: int = 30
+    window_minutes: int = 60
+    min_answers: int = 10
+    low_percent: int = 40
+    at_least: int = 20
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """The rules, and how often the server checks them."""
+
+    rules: tuple[AlertRule, ...] = ()
+    check_seconds: int = 60
+
+
+def parse_alerts(table: Table) -> AlertsConfig:
+    """The ``[alerts]`` table of a server config."""
+    table.only("rules", "check_seconds")
+    rules = []
+    names: set[str] = set()
+    for index, item in enumerate(table.get("rules", [], _tables, "a list of [[alerts.rules]]")):
+        rule = Table(item, table.label, f"alerts.rules[{index}]")
+        kind = rule.require("kind", _kind, f"one of {', '.join(KINDS)}")
+        rule.only("kind", "name", *KINDS[kind])
+        name = rule.get("name", kind, _name, "a name of 1-60 printable characters")
+        if name in names:
+            raise rule.fail("name", f"{name!r} is already the name of another rule")
+        names.add(name)
+        limits: dict[str, Any] = {}
+        ranges = {"minutes": (1, 10_080), "window_minutes": (1, 10_080),
+                  "min_answers": (1, 100_000), "low_percent": (1, 100),
+                  "at_least": (1, 1_000_000)}  # fmt: skip
+        for key in KINDS[kind]:
+            low, high = ranges[key]
+            default = getattr(AlertRule, key)
+            limits[key] = rule.get(key, default, whole(low, high), f"a whole number {low}..{high}")
+        rules.append(AlertRule(kind=kind, name=name, **limits))
+    every = table.get("check_seconds", 60, whole(5, 3600), "seconds 5..3600")
+    return AlertsConfig(tuple(rules), every)
+
+
+def _tables(value: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(value)
+    return value
+
+
+def _kind(value: object) -> str:
+    if not isinstance(value, str) or value not in KINDS:
+        raise TypeError(value)
+    return value
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 60 or not value.isprintable():
+        raise TypeError(value)
+    return value.strip()

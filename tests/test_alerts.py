@@ -1,0 +1,230 @@
+"""Alert rules and their episodes in a real store (SQLite and PostgreSQL): each rule
+against cases worked by hand, one episode per firing however often it is checked, across
+a restart, and with two processes' connections checking at once."""
+
+import json
+import re
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from nojd.errors import ConfigError
+from nojd.server.alerts import check
+from nojd.server.central import set_config
+from nojd.server.config import load_server_config
+from nojd.server.store import Batch, Reject, open_store
+from nojd.survey import build_response, default_survey, encode
+
+SURVEY = default_survey()
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+#: A Tuesday at 11:00 in Stockholm.
+NOW = datetime(2026, 11, 24, 11, tzinfo=STOCKHOLM)
+CONFIG = """
+[[organisation.sites]]
+id = "kc"
+name = "Kontaktcenter"
+devices = ["kc-1", "kc-2", "kc-3"]
+[[organisation.sites]]
+id = "bib"
+name = "Biblioteket"
+devices = ["b-1"]
+[[alerts.rules]]
+name = "tyst"
+kind = "silent"
+minutes = 30
+[[alerts.rules]]
+name = "missnöje"
+kind = "low_satisfaction"
+window_minutes = 60
+min_answers = 10
+low_percent = 40
+[[alerts.rules]]
+name = "karantän"
+kind = "quarantine"
+window_minutes = 15
+at_least = 20
+"""
+
+
+@pytest.fixture
+def config(tmp_path):
+    (tmp_path / "server.toml").write_text(CONFIG, encoding="utf-8")
+    return load_server_config(tmp_path / "server.toml")
+
+
+@pytest.fixture
+def store(db):
+    opened = open_store(db, STOCKHOLM)
+    yield opened
+    opened.close()
+
+
+def answered(store: Any, device: str, site: str, grades: list[int], at: datetime,
+             flags: list[str] | None = None, start: int = 1) -> None:  # fmt: skip
+    sent = []
+    for seq, grade in enumerate(grades, start=start):
+        message = build_response(SURVEY, device=device, seq=seq, site=site, lang="sv",
+                                 answers={"overall": grade}, at=at, flags=flags or [])  # fmt: skip
+        sent.append((message, encode(message)))
+    store.ingest(Batch(responses=sent), at)
+
+
+def heard(store: Any, device: str, at: datetime) -> None:
+    status = {"state": "online", "at": at, "backlog": 0, "version": "t", "site": "kc"}
+    store.ingest(Batch(statuses=[(device, status)]), at)
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ('kind = "loud"', "alerts.rules[0].kind: 'loud' is not one of silent"),
+        (
+            'kind = "silent"\nminutes = 0',
+            "alerts.rules[0].minutes: 0 is not a whole number 1..10080",
+        ),
+        ('kind = "silent"\nat_least = 3', "alerts.rules[0].at_least: unknown key"),
+        (
+            'kind = "low_satisfaction"\nlow_percent = 101',
+            "low_percent: 101 is not a whole number 1..100",
+        ),
+        ('name = ""\nkind = "silent"', "alerts.rules[0].name: '' is not a name of 1-60"),
+    ],
+)
+def test_a_bad_rule_is_refused_in_one_line_naming_its_key(tmp_path, rule, said):
+    (tmp_path / "s.toml").write_text(f"[[alerts.rules]]\n{rule}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        load_server_config(tmp_path / "s.toml")
+
+
+def test_silent_only_while_open_and_only_for_terminals_with_hours(store, config):
+    # kc-1, kc-2 and kc-3 open Tuesdays 08-17 (set centrally); b-1 has no central hours.
+    # kc-1 last heard at 10:20 (40 min ago): silent. kc-2 heard at 10:50: not. kc-3 never
+    # heard: silent. b-1 never heard, but its hours are unknown: not judged.
+    set_config(store, config, "site:kc", {"hours": {"tue": "08:00-17:00"}}, "test")
+    heard(store, "kc-1", NOW - timedelta(minutes=40))
+    heard(store, "kc-2", NOW - timedelta(minutes=10))
+    fired = check(store, config, SURVEY, NOW)
+    assert sorted(f.subject for f in fired if f.rule == "tyst") == ["kc-1", "kc-3"]
+    # at 08:20 the desk opened 20 minutes ago: silence since the evening is not an alert
+    early = datetime(2026, 11, 24, 8, 20, tzinfo=STOCKHOLM)
+    assert not [f for f in check(store, config, SURVEY, early) if f.rule == "tyst"]
+    # after closing time nobody is silent
+    evening = datetime(2026, 11, 24, 18, tzinfo=STOCKHOLM)
+    assert not [f for f in check(store, config, SURVEY, evening) if f.rule == "tyst"]
+
+
+def test_low_satisfaction_needs_enough_answers_and_enough_low_ones(store, config):
+    # in the last hour: kc 10 answers, 4 of them 1 or 2 (40 %): fires. bib 10 answers,
+    # 3 low (30 %): not. An hour and a half ago kc had 20 more 1s: outside the window.
+    answered(store, "kc-1", "kc", [1, 2, 1, 2, 4, 5, 5, 4, 3, 5], NOW - timedelta(minutes=30))
+    answered(store, "kc-2", "kc", [1] * 20, NOW - timedelta(minutes=90))
+    answered(store, "b-1", "bib", [1, 1, 2, 5, 5, 5, 4, 4, 4, 3], NOW - timedelta(minutes=10))
+    fired = [f for f in check(store, config, SURVEY, NOW) if f.rule == "missnöje"]
+    assert [(f.subject, json.loads(f.detail)) for f in fired] == [
+        ("kc", {"low": 4, "answers": 10, "minutes": 60})
+    ]
+    # rapid repeats are not answers: 9 real ones with 5 low are too few
+    answered(store, "kc-3", "kc", [1] * 9, NOW - timedelta(minutes=5))
+    later = NOW + timedelta(minutes=45)  # kc-1's ten have left the window
+    answered(store, "kc-2", "kc", [1] * 5, later - timedelta(minutes=1), ["rapid-repeat"], 21)
+    assert not [f for f in check(store, config, SURVEY, later) if f.rule == "missnöje"]
+
+
+def test_quarantine_spikes_within_the_window(store, config):
+    bad = Reject("nojd/v1/kc-1/response", b"{", "not JSON", device="kc-1")
+    store.ingest(Batch(rejects=[bad] * 19), NOW - timedelta(minutes=5))
+    assert not [f for f in check(store, config, SURVEY, NOW) if f.rule == "karantän"]
+    store.ingest(Batch(rejects=[bad]), NOW - timedelta(minutes=1))
+    fired = [f for f in check(store, config, SURVEY, NOW) if f.rule == "karantän"]
+    assert [(f.subject, json.loads(f.detail)["quarantined"]) for f in fired] == [("kc-1", 20)]
+    # twenty minutes on, all of them are older than the window
+    assert not [f for f in check(store, config, SURVEY, NOW + timedelta(minutes=20))
+                if f.rule == "karantän"]  # fmt: skip
+
+
+def test_one_episode_per_firing_resolved_when_it_ends_and_kept_across_a_restart(store, config, db):
+    bad = Reject("nojd/v1/kc-1/response", b"{", "not JSON", device="kc-1")
+    store.ingest(Batch(rejects=[bad] * 25), NOW - timedelta(minutes=2))
+    for minutes in (0, 1, 2):
+        check(store, config, SURVEY, NOW + timedelta(minutes=minutes))
+    [episode] = store.alerts.open_ones()
+    assert (episode["rule"], episode["subject"]) == ("karantän", "kc-1")
+    again = open_store(db, STOCKHOLM)  # a restart in the middle of the episode
+    try:
+        check(again, config, SURVEY, NOW + timedelta(minutes=3))
+        assert [e["id"] for e in again.alerts.open_ones()] == [episode["id"]]
+        check(again, config, SURVEY, NOW + timedelta(minutes=30))  # the spike is over
+        assert again.alerts.open_ones() == []
+        [ended] = again.alerts.history()
+        assert ended["resolved_at"] is not None
+        # a new spike is a new episode
+        again.ingest(Batch(rejects=[bad] * 20), NOW + timedelta(minutes=40))
+        check(again, config, SURVEY, NOW + timedelta(minutes=41))
+        assert len(again.alerts.history()) == 2 and len(again.alerts.open_ones()) == 1
+    finally:
+        again.close()
+
+
+def test_two_processes_open_one_episode_and_send_each_message_once(store, config, db):
+    bad = Reject("nojd/v1/kc-1/response", b"{", "not JSON", device="kc-1")
+    store.ingest(Batch(rejects=[bad] * 25), NOW - timedelta(minutes=2))
+    stores = [open_store(db, STOCKHOLM) for _ in range(4)]
+    try:
+        start = threading.Barrier(len(stores))
+
+        def checking(each: Any) -> None:
+            start.wait(timeout=30)
+            check(each, config, SURVEY, NOW)
+
+        threads = [threading.Thread(target=checking, args=(each,)) for each in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        [episode] = store.alerts.history()
+        claimed = [each.alerts.claim(episode["id"], "opened") for each in stores]
+        assert sorted(claimed) == [False, False, False, True]
+        assert [e["id"] for e in store.alerts.unsent()] == []  # opened sent, not resolved
+    finally:
+        for each in stores:
+            each.close()
+
+
+def test_rules_left_out_of_the_config_leave_their_episodes_alone(store, config, tmp_path):
+    store.alerts.open("gammal", "kc-1", "{}", NOW)
+    check(store, config, SURVEY, NOW)
+    assert [e["rule"] for e in store.alerts.open_ones()] == ["gammal"]
+    assert Path(tmp_path / "server.toml").exists()
+
+
+def test_the_server_keeps_checking_and_the_dashboard_lists_the_episodes(store, config):
+    from fastapi.testclient import TestClient
+    from waiting import wait_until
+    from webforms import submit
+
+    from nojd.server.accounts import add_user
+    from nojd.server.alerts import keep_checking
+    from nojd.server.web import create_app
+
+    bad = Reject("nojd/v1/kc-1/response", b"{", "not JSON", device="kc-1")
+    store.ingest(Batch(rejects=[bad] * 22), datetime.now(STOCKHOLM))
+    stop = threading.Event()
+    checker = threading.Thread(target=keep_checking, args=(store, config, stop), daemon=True)
+    checker.start()
+    try:
+        assert wait_until(lambda: bool(store.alerts.open_ones()), 30)
+    finally:
+        stop.set()
+        checker.join(30)
+    assert not checker.is_alive()
+    add_user(store.accounts, "anna", "ett-långt-lösenord")
+    with TestClient(create_app(config, store)) as client:
+        submit(client, "/login", {"name": "anna", "password": "ett-långt-lösenord"},
+               page="/login", follow_redirects=False)  # fmt: skip
+        page = client.get("/alerts").text
+    assert '<th scope="row">karantän</th>' in page and "pågår" in page
+    assert "22 meddelanden i karantän på 15 min" in page
