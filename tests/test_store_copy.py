@@ -74,6 +74,11 @@ def filled(url):
     create_token(store.accounts, "excel")
     version = store.central.set("site:site-1", {"languages": ["sv"]}, "anna", START)
     store.central.mark_sent("desk-2", version, "digest", START)
+    # an alert episode that ended, and one still open and claimed
+    store.alerts.open("karantän", "desk-9", '{"quarantined": 20, "minutes": 15}', START)
+    store.alerts.resolve("karantän", "desk-9", START + timedelta(minutes=20))
+    store.alerts.open("tyst", "desk-2", '{"last_heard": null, "minutes": 30}', START)
+    assert store.alerts.claim(store.alerts.open_ones()[0]["id"], "opened")
     return store
 
 

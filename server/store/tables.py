@@ -39,6 +39,8 @@ _RESPONSE_COLUMNS = ("id", "device", "seq", "site", "survey", "lang", "at", "clo
 _DEVICE_COLUMNS = ("device", "site", "first_seen", "last_seen", "highest_seq", "received",
                    "state", "status_at", "backlog", "version", "quarantine_dropped",
                    "config_applied", "config_refused", "config_reason")  # fmt: skip
+_ALERT_COLUMNS = ("rule", "subject", "opened_at", "resolved_at", "detail", "opened_sent",
+                  "resolved_sent")  # fmt: skip
 TABLES: tuple[Table, ...] = (
     Table("responses", _RESPONSE_COLUMNS, ("id",)),
     Table("devices", _DEVICE_COLUMNS, ("device",)),
@@ -59,6 +61,8 @@ TABLES: tuple[Table, ...] = (
     Table("config_changes", ("id", "at", "who", "scope", "body"), ("id",)),
     Table("central_configs", ("scope", "body", "version"), ("scope",)),
     Table("config_sent", ("device", "version", "digest", "sent_at"), ("device",)),
+    # Alert episodes: numbered anew by a copy, in order, as the quarantine is.
+    Table("alerts", _ALERT_COLUMNS, ("id",)),
 )
 #: Tables of one backend only, which a copy leaves out: its migration bookkeeping.
 OWN_TABLES = {"backfills", "_sqlite_migrations", "schema_migrations"}
