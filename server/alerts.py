@@ -16,7 +16,6 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from nojd.server import central
 from nojd.server.alertrules import AlertRule
@@ -123,11 +122,6 @@ def _quarantine(store: Store, rule: AlertRule, now: datetime) -> list[Firing]:
             said = {"quarantined": count, "minutes": rule.window_minutes}
             found.append(Firing(rule.name, device, json.dumps(said)))
     return found
-
-
-def episodes(store: Store) -> list[dict[str, Any]]:
-    """The alert history for the dashboard, the latest first."""
-    return store.alerts.history()
 
 
 def keep_checking(store: Store, config: ServerConfig, stop: threading.Event) -> None:

@@ -74,13 +74,8 @@ def report(
     answers = [row for row in everything if chosen(row)]
     responses = [row for row in all_responses if chosen(row)]
     if period in LATTICE_PERIODS:
-        months = (
-            everything
-            if period == "month"
-            else store.grouped_counts(
-                survey.id, first.isoformat(), last.isoformat(), "month", include_flagged, ()
-            )[0]
-        )
+        months = store.month_totals(survey.id, first.isoformat(), last.isoformat(),
+                                    include_flagged, survey.min_n)  # fmt: skip
         places = _lattice(months, organisation, survey)
         node = _node_of(by, device, site, unit)
 
@@ -252,14 +247,33 @@ def _lattice(
     """The cells of every organisation level by every time level that suppression hides,
     built from the month counts of every answer in the range
     (:mod:`nojd.server.suppression`)."""
-    rows: list[Row] = []
+    finest: dict[tuple[str, str, str, str], int] = {}  # (device, site, month, question)
     for row in months:
-        site = organisation.site_of(row["device"], row["site"])
-        places = (("device", row["device"]), ("site", site),
-                  ("unit", organisation.unit_of(site)), ("all", "all"))  # fmt: skip
-        _, _, month, tertial, year = period_keys(f"{row['period']}-01")
-        times = (("month", month), ("tertial", tertial), ("year", year), ("total", "total"))
-        rows.append((places, times, row["question"], row["n"]))
+        key = (row["device"], row["site"], row["period"], row["question"])
+        finest[key] = finest.get(key, 0) + row["n"]
+    # Every cell is a sum of (terminal, month) cells: when none of those is hidden, no
+    # cell is, and the lattice is not worth building (a large store, the usual case).
+    per_terminal: dict[tuple[str, str, str], int] = {}
+    for (device, _, month, question), n in finest.items():
+        cell = (device, month, question)
+        per_terminal[cell] = per_terminal.get(cell, 0) + n
+    if not any(0 < n < survey.min_n for n in per_terminal.values()):
+        return set()
+    places_of: dict[tuple[str, str], tuple[Node, ...]] = {}
+    times_of: dict[str, tuple[Node, ...]] = {}
+    rows: list[Row] = []
+    for (device, claimed, month, question), n in finest.items():
+        if (device, claimed) not in places_of:
+            site = organisation.site_of(device, claimed)
+            unit = organisation.unit_of(site)
+            places_of[(device, claimed)] = (
+                ("device", device), ("site", site), ("unit", unit), ("all", "all"),
+            )  # fmt: skip
+        if month not in times_of:
+            _, _, _, tertial, year = period_keys(f"{month}-01")
+            times_of[month] = (("month", month), ("tertial", tertial), ("year", year),
+                               ("total", "total"))  # fmt: skip
+        rows.append((places_of[(device, claimed)], times_of[month], question, n))
     return hidden_places(rows, survey.min_n)
 
 

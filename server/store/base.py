@@ -132,6 +132,10 @@ class Store(Protocol):
 
     def counts_by_site(self) -> dict[str, dict[str, dict[str, int]]]: ...
 
+    def month_totals(
+        self, survey: str, first: str, last: str, include_flagged: bool, fewer_than: int
+    ) -> list[dict[str, Any]]: ...
+
     def grouped_counts(
         self,
         survey: str,

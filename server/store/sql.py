@@ -431,26 +431,42 @@ class SqlStore:
             ]
         return counts
 
-    def grouped_counts(
+    def month_totals(
+        self, survey: str, first: str, last: str, include_flagged: bool, fewer_than: int
+    ) -> list[dict[str, Any]]:
+        """Answers per month × device × site × question (every answer summed), for the
+        local days ``first``..``last``: what complementary suppression reads. Nothing
+        when no terminal has between 1 and ``fewer_than`` − 1 answers to a question in a
+        month: then nothing is hidden (every figure is a sum of those), and a large store
+        is spared sending its months."""
+        union, values = self._answer_rows(survey, first, last, "month", include_flagged, ())
+        small = self.connection.rows(
+            f"""SELECT 1 AS small FROM ({union}) AS t GROUP BY period, device, question
+                HAVING sum(n) > 0 AND sum(n) < ? LIMIT 1""",
+            [*values, fewer_than],
+        )
+        if not small:
+            return []
+        return self.connection.rows(
+            f"""SELECT period, device, site, question, CAST(sum(n) AS BIGINT) AS n
+                FROM ({union}) AS t GROUP BY period, device, site, question
+                HAVING sum(n) <> 0""",
+            values,
+        )
+
+    def _answer_rows(
         self,
         survey: str,
         first: str,
         last: str,
         period: str,
         include_flagged: bool,
-        devices: Sequence[str] = (),
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Answer counts and response counts per period × device × site, from the rollups.
-
-        ``period`` is ``total``, ``day``, ``week``, ``month``, ``tertial`` or ``year``;
-        ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included; ``devices``,
-        when given, limits the counts to those devices.
-        """
+        devices: Sequence[str],
+    ) -> tuple[str, list[Any]]:
+        """The rollup rows of ``first``..``last`` as one UNION: whole months from the month
+        rollups, partial ones from at most half a month of day rollups at each end (added,
+        or taken from the month), so that any range is quick."""
         only = f" AND r.device IN ({', '.join('?' * len(devices))})" if devices else ""
-        if period in ("day", "week"):
-            return self._day_counts(survey, first, last, period, include_flagged, devices, only)
-        # Whole months from the month rollups, partial ones from at most half a month of
-        # day rollups at each end (added, or taken from the month): any range is quick.
         months, days = _plan(first, last)
         month_key = MONTH_PERIODS[period]
         day_key = month_key.replace("r.month", "substr(r.day, 1, 7)")
@@ -471,12 +487,36 @@ class SqlStore:
                     WHERE r.day BETWEEN ? AND ? AND r.survey = ? AND {flag}{only}"""
             )
             values += [lo, hi, survey, include_flagged, *devices]
+        return " UNION ALL ".join(parts), values
+
+    def grouped_counts(
+        self,
+        survey: str,
+        first: str,
+        last: str,
+        period: str,
+        include_flagged: bool,
+        devices: Sequence[str] = (),
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Answer counts and response counts per period × device × site, from the rollups.
+
+        ``period`` is ``total``, ``day``, ``week``, ``month``, ``tertial`` or ``year``;
+        ``first`` and ``last`` are local days ``YYYY-MM-DD``, both included; ``devices``,
+        when given, limits the counts to those devices.
+        """
+        only = f" AND r.device IN ({', '.join('?' * len(devices))})" if devices else ""
+        if period in ("day", "week"):
+            return self._day_counts(survey, first, last, period, include_flagged, devices, only)
+        union, values = self._answer_rows(survey, first, last, period, include_flagged, devices)
         answers = self.connection.rows(
             f"""SELECT period, device, site, question, answer, CAST(sum(n) AS BIGINT) AS n
-                FROM ({" UNION ALL ".join(parts)}) AS t
+                FROM ({union}) AS t
                 GROUP BY period, device, site, question, answer HAVING sum(n) <> 0""",
             values,
         )
+        months, days = _plan(first, last)
+        month_key = MONTH_PERIODS[period]
+        day_key = month_key.replace("r.month", "substr(r.day, 1, 7)")
         counted = (
             "{sign} * CASE WHEN r.flagged = 0 OR ? THEN r.n ELSE 0 END AS responses, "
             "{sign} * CASE WHEN r.flagged = 1 AND NOT ? THEN r.n ELSE 0 END AS flagged"
