@@ -15,7 +15,15 @@
     window_minutes = 15
     at_least = 20
 
-Every key is checked when the config is read, with a one-line error naming it.
+    [[alerts.rules]]
+    kind = "backlog"            # a terminal's unsent answers keep growing
+    minutes = 60                # never falling over this long, and growing
+    at_least = 20               # to at least this many
+
+Where they go: ``email_to`` (over the ``[mail]`` server, :mod:`nojd.server.mailer`) and
+``webhooks`` (:mod:`nojd.server.webhooks`), in ``lang``; ``dashboard_url`` is the link
+a message ends with. Every key is checked when the config is read, with a one-line error
+naming it.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nojd.server.mailer import addresses
+from nojd.server.store.sql import BACKLOG_MINUTES
+from nojd.server.webhooks import url
 from nojd.tomlconfig import Table, whole
 
 #: The kinds of rule, with the keys each takes.
@@ -30,7 +41,10 @@ KINDS = {
     "silent": ("minutes",),
     "low_satisfaction": ("window_minutes", "min_answers", "low_percent"),
     "quarantine": ("window_minutes", "at_least"),
+    "backlog": ("minutes", "at_least"),
 }
+#: The languages a message to staff is written in.
+STAFF_LANGUAGES = ("sv", "en")
 
 
 @dataclass(frozen=True)
@@ -48,15 +62,22 @@ class AlertRule:
 
 @dataclass(frozen=True)
 class AlertsConfig:
-    """The rules, and how often the server checks them."""
+    """The rules, how often the server checks them, and where their messages go."""
 
     rules: tuple[AlertRule, ...] = ()
     check_seconds: int = 60
+    lang: str = "sv"
+    email_to: tuple[str, ...] = ()
+    webhooks: tuple[str, ...] = ()
+    webhook_timeout_seconds: int = 10
+    webhook_attempts: int = 3
+    dashboard_url: str = ""
 
 
 def parse_alerts(table: Table) -> AlertsConfig:
     """The ``[alerts]`` table of a server config."""
-    table.only("rules", "check_seconds")
+    table.only("rules", "check_seconds", "lang", "email_to", "webhooks",
+               "webhook_timeout_seconds", "webhook_attempts", "dashboard_url")  # fmt: skip
     rules = []
     names: set[str] = set()
     for index, item in enumerate(table.get("rules", [], _tables, "a list of [[alerts.rules]]")):
@@ -68,7 +89,8 @@ def parse_alerts(table: Table) -> AlertsConfig:
             raise rule.fail("name", f"{name!r} is already the name of another rule")
         names.add(name)
         limits: dict[str, Any] = {}
-        ranges = {"minutes": (1, 10_080), "window_minutes": (1, 10_080),
+        longest = BACKLOG_MINUTES if kind == "backlog" else 10_080
+        ranges = {"minutes": (1, longest), "window_minutes": (1, 10_080),
                   "min_answers": (1, 100_000), "low_percent": (1, 100),
                   "at_least": (1, 1_000_000)}  # fmt: skip
         for key in KINDS[kind]:
@@ -77,7 +99,31 @@ def parse_alerts(table: Table) -> AlertsConfig:
             limits[key] = rule.get(key, default, whole(low, high), f"a whole number {low}..{high}")
         rules.append(AlertRule(kind=kind, name=name, **limits))
     every = table.get("check_seconds", 60, whole(5, 3600), "seconds 5..3600")
-    return AlertsConfig(tuple(rules), every)
+    return AlertsConfig(
+        tuple(rules),
+        every,
+        lang=table.get("lang", "sv", staff_language, " or ".join(STAFF_LANGUAGES)),
+        email_to=table.get("email_to", (), addresses, "a list of 1-50 e-mail addresses"),
+        webhooks=table.get("webhooks", (), _urls, "a list of 1-10 http(s) URLs"),
+        webhook_timeout_seconds=table.get(
+            "webhook_timeout_seconds", 10, whole(1, 60), "seconds 1..60"
+        ),
+        webhook_attempts=table.get("webhook_attempts", 3, whole(1, 5), "a whole number 1..5"),
+        dashboard_url=table.get("dashboard_url", "", url, "the dashboard's http(s) URL"),
+    )
+
+
+def staff_language(value: object) -> str:
+    """A check for a language staff messages are written in."""
+    if value not in STAFF_LANGUAGES:
+        raise ValueError(value)
+    return str(value)
+
+
+def _urls(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= 10:
+        raise TypeError(value)
+    return tuple(url(each) for each in value)
 
 
 def _tables(value: object) -> list[dict[str, Any]]:

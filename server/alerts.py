@@ -2,7 +2,8 @@
 
 A check asks every rule of the config (:mod:`nojd.server.alertrules`) which subjects it
 fires for at ``now``: a terminal that has been silent while its desk is open, a site
-with many low grades in a rolling window, a terminal whose quarantined messages pile up.
+with many low grades in a rolling window, a terminal whose quarantined messages pile up,
+a terminal whose backlog keeps growing.
 A subject that fires and has no open episode opens one; an open episode whose subject
 no longer fires is resolved. The store keeps the episodes (``store.alerts``), so a
 restart in the middle of one opens no second, and two processes checking at once open
@@ -12,10 +13,9 @@ one between them.
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from itertools import pairwise
 
 from nojd.server import central
 from nojd.server.alertrules import AlertRule
@@ -23,8 +23,6 @@ from nojd.server.config import ServerConfig
 from nojd.server.store import Store
 from nojd.survey import Survey
 from nojd.survey.wire import format_time
-
-log = logging.getLogger("nojd.server.alerts")
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,8 @@ def fires(
         return _silent(store, config, rule, now)
     if rule.kind == "low_satisfaction":
         return _low_satisfaction(store, config, survey, rule, now)
+    if rule.kind == "backlog":
+        return _backlog(store, rule, now)
     return _quarantine(store, rule, now)
 
 
@@ -124,14 +124,17 @@ def _quarantine(store: Store, rule: AlertRule, now: datetime) -> list[Firing]:
     return found
 
 
-def keep_checking(store: Store, config: ServerConfig, stop: threading.Event) -> None:
-    """Check the rules every ``check_seconds`` until ``stop`` is set (a thread of
-    ``nojd server run``); a check that fails is logged, and the next one runs."""
-    survey = next(iter(config.surveys().values()))
-    while True:
-        try:
-            check(store, config, survey, datetime.now(UTC))
-        except Exception:  # a store that cannot answer now may answer at the next check
-            log.exception("the alert rules could not be checked")
-        if stop.wait(config.alerts.check_seconds):
-            return
+def _backlog(store: Store, rule: AlertRule, now: datetime) -> list[Firing]:
+    """Terminals whose backlog (answers committed, not yet confirmed by the server) has
+    not fallen once in the last ``minutes``, has grown over them, and is now ``at_least``.
+    The window must be covered: a terminal first heard of within it is not judged yet."""
+    since = format_time(now - timedelta(minutes=rule.minutes))
+    found = []
+    for device, samples in sorted(store.backlog_samples(since).items()):
+        counts = [backlog for _, backlog in samples]
+        covered = samples[0][0] <= since
+        rising = all(later >= earlier for earlier, later in pairwise(counts))
+        if covered and rising and counts[-1] > counts[0] and counts[-1] >= rule.at_least:
+            said = {"was": counts[0], "now": counts[-1], "minutes": rule.minutes}
+            found.append(Firing(rule.name, device, json.dumps(said)))
+    return found

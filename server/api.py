@@ -19,7 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from nojd import __version__
 from nojd.errors import ConfigError, SurveyError
 from nojd.server.accounts import token_hash
-from nojd.server.figures import GROUPINGS, PERIODS, heatmap, report
+from nojd.server.figures import PERIODS, heatmap, report
+from nojd.server.groupings import GROUPINGS
 from nojd.server.webcontext import Shared, Web
 
 SURVEY_HELP = "survey id (default: the survey that ships with nojd)"

@@ -138,6 +138,33 @@ def add_commands(
     copy.add_argument("--config", type=Path, help=CONFIG_HELP)
     copy.add_argument("--db", help="the source store's URL (default: the config's)")
     copy.set_defaults(handler=_store_copy)
+    alerts = actions.add_parser(
+        "alerts", help="the alerts' messages", description="Work with the alerts' messages."
+    )
+    alert_actions = alerts.add_subparsers(title="actions", metavar="ACTION", required=True)
+    test = alert_actions.add_parser(
+        "test",
+        help="send a test message to every recipient of the alerts",
+        description=(
+            "Send a test message now to [alerts] email_to (through [mail]) and to each of "
+            "[alerts] webhooks, and say for each whether it went. Exit 1 if one did not."
+        ),
+    )
+    test.add_argument("--config", type=Path, help=CONFIG_HELP)
+    test.set_defaults(handler=_alerts_test)
+
+
+def _alerts_test(args: argparse.Namespace) -> int:
+    from nojd.server.notify import try_channels
+
+    args.db = None
+    config = _installed_config(args)
+    tried = try_channels(config)
+    if not tried:
+        raise ConfigError("alerts: the config names no recipients ([alerts] email_to or webhooks)")
+    for _, line in tried:
+        print(line)
+    return 0 if all(went for went, _ in tried) else 1
 
 
 def _user_list(args: argparse.Namespace) -> int:

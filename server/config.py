@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from nojd.errors import ConfigError
 from nojd.mqtt import BrokerSettings, parse_broker_url, settings_from_table
 from nojd.server.alertrules import AlertsConfig, parse_alerts
+from nojd.server.mailer import MailConfig, parse_mail
 from nojd.server.plausibility import FUTURE_HOURS, PAST_DAYS
+from nojd.server.reportschedule import ScheduledReport, parse_scheduled
 from nojd.survey import Survey, default_survey, load_survey
 from nojd.survey.topics import PREFIX
 from nojd.tomlconfig import Table, number, text, whole
@@ -110,6 +112,9 @@ class ServerConfig:
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     organisation: Organisation = field(default_factory=Organisation)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    #: The SMTP server alerts and scheduled reports are mailed through; None: no mail.
+    mail: MailConfig | None = None
+    scheduled_reports: tuple[ScheduledReport, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -146,13 +151,19 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
     top = Table.load(path, "server config")
     top.only(
         "db", "timezone", "prefix", "surveys", "broker", "ingest", "dashboard", "listen",
-        "organisation", "alerts",
+        "organisation", "alerts", "mail", "scheduled_reports",
     )  # fmt: skip
     zone = top.get("timezone", "Europe/Stockholm", text, "a time zone like 'Europe/Stockholm'")
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise top.fail("timezone", f"{zone!r} is not a known time zone") from None
+    alerts = parse_alerts(top.table("alerts"))
+    mail = parse_mail(top.table("mail"))
+    scheduled = parse_scheduled(top)
+    if mail is None and (alerts.email_to or scheduled):
+        name = "alerts.email_to" if alerts.email_to else "scheduled_reports"
+        raise top.fail(name, "mail needs a [mail] table with the SMTP server to send it")
     return ServerConfig(
         db=top.get("db", ServerConfig.db, text, "a database URL like sqlite:///path"),
         timezone=zone,
@@ -164,7 +175,9 @@ def load_server_config(path: str | Path | None) -> ServerConfig:
         ingest=_ingest(top.table("ingest")),
         dashboard=_dashboard(top.table("dashboard")),
         organisation=_organisation(top.table("organisation")),
-        alerts=parse_alerts(top.table("alerts")),
+        alerts=alerts,
+        mail=mail,
+        scheduled_reports=scheduled,
     )
 
 

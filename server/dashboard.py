@@ -9,7 +9,6 @@ language (``?lang=``); every page needs a login (:mod:`nojd.server.login`).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,13 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from nojd.errors import ConfigError
-from nojd.server import central, comparison
+from nojd.server import central, comparison, notify
 from nojd.server.errorpages import error_page
 from nojd.server.figures import EARLIEST, Report, heatmap
 from nojd.server.filters import Filters, chosen_filters, filtered_report
 from nojd.server.login import User, to_login
 from nojd.server.quality import quality
-from nojd.server.rendering import language, local_time, render
+from nojd.server.rendering import language, render
 from nojd.server.reportcharts import heatmaps, targets, trends
 from nojd.server.webcontext import Shared, Web
 from nojd.survey import Survey, SurveyError
@@ -148,16 +147,17 @@ def _content(web: Web, name: str, survey: Survey, chosen: Filters, lang: str) ->
         return {"report": now, "rows": rows, "earlier": [d.isoformat()[:7] for d in earlier],
                 "last_year": [d.isoformat()[:7] for d in last_year]}  # fmt: skip
     if name == "alerts":
-        kinds = {rule.name: rule.kind for rule in web.config.alerts.rules}
+        rules = {rule.name: rule for rule in web.config.alerts.rules}
         shown_alerts = []
         for episode in web.store.alerts.history():
-            said = json.loads(episode["detail"])
-            if "last_heard" in said:  # a stored UTC stamp, or never: in words, local time
-                stamp, zone = said["last_heard"], web.config.zone
-                never = text("alerts.never", lang)
-                said["last_heard"] = local_time(stamp, zone) if stamp else never
-            shown_alerts.append({**episode, "kind": kinds.get(episode["rule"]), "said": said})
-        return {"alerts": shown_alerts, "rules": web.config.alerts.rules}
+            kind = rules[episode["rule"]].kind if episode["rule"] in rules else None
+            shown_alerts.append({**episode, "kind": kind,
+                                 "said": notify.detail(episode, kind, lang, web.config),
+                                 "where": notify.subject_name(kind, episode["subject"],
+                                                              web.config)})  # fmt: skip
+        worded = [(rule.name, notify.rule_words(rule, lang)) for rule in rules.values()]
+        told = bool(web.config.alerts.email_to or web.config.alerts.webhooks)
+        return {"alerts": shown_alerts, "rules": worded, "told": told}
     if name == "hours":
         cells = heatmap(
             web.store, survey, web.config.organisation, first=date.fromisoformat(chosen["first"]),

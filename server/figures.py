@@ -15,12 +15,12 @@ from typing import Any
 
 from nojd.errors import ConfigError
 from nojd.server.config import Organisation
+from nojd.server.groupings import GROUPINGS
 from nojd.server.store import Store
 from nojd.server.suppression import Cell, Node, Place, Row, hidden_cells, hidden_places
 from nojd.survey import Survey, question_figures, survey_figures
 from nojd.survey.periods import period_keys
 
-GROUPINGS = ("device", "site", "unit", "all")
 PERIODS = ("total", "day", "week", "month", "tertial", "year")
 
 Report = dict[str, Any]

@@ -9,6 +9,7 @@ import threading
 
 import uvicorn
 
+from nojd.server import watch
 from nojd.server.config import ServerConfig
 from nojd.server.store import Store, open_store
 from nojd.systemd import Watchdog, notify
@@ -33,12 +34,10 @@ def serve(config: ServerConfig, host: str, port: int) -> None:
         target=_supervise, args=(server, worker, store, done, f"{host}:{port}"), daemon=True
     )
     supervisor.start()
-    if config.alerts.rules:
-        from nojd.server.alerts import keep_checking
-
-        checker = threading.Thread(target=keep_checking, args=(store, config, done),
-                                   name="alerts", daemon=True)  # fmt: skip
-        checker.start()
+    if watch.needed(config):
+        watcher = threading.Thread(target=watch.keep_watching, args=(store, config, done),
+                                   name="watch", daemon=True)  # fmt: skip
+        watcher.start()
     try:
         server.run()
     finally:

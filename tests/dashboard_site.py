@@ -1,5 +1,6 @@
 """The demo-like site the browser tests open: a real `nojd server run` on a real broker,
-two sites' answers over two years, a user, and a central configuration; and Chromium."""
+two sites' answers over two years, a user, a central configuration, and an alert sent to a
+real webhook; and Chromium."""
 
 import random
 import subprocess
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from mailhooks import WebhookServer
 from processes import (
     NOJD,
     Broker,
@@ -15,6 +17,7 @@ from processes import (
     Publisher,
     free_port,
     listening,
+    query,
     server_rows,
 )
 from waiting import wait_until
@@ -51,6 +54,14 @@ name = "Medborgarservice"
 [[organisation.units]]
 id = "kultur"
 name = "Kultur och fritid"
+[alerts]
+check_seconds = 5
+webhooks = ["{webhook}"]
+[[alerts.rules]]
+name = "karantän"
+kind = "quarantine"
+window_minutes = 60
+at_least = 20
 """
 
 
@@ -92,7 +103,8 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     broker = Broker(folder / "broker").start()
     db, port = folder / "server.sqlite", free_port()
-    (folder / "server.toml").write_text(CONFIG)
+    hook = WebhookServer().start()
+    (folder / "server.toml").write_text(CONFIG.replace("{webhook}", hook.url))
     run = Process(
         "server",
         "run",
@@ -125,9 +137,13 @@ def server(tmp_path_factory):
         subprocess.run([NOJD, "config", "set", "--site", "kontaktcenter", "-", "--db",
                         f"sqlite:///{db}", "--as", "anna"], input=CENTRAL, text=True, check=True,
                        timeout=60)  # fmt: skip
+        for _ in range(25):  # unreadable messages from the contact centre: an alert
+            publisher.send("nojd/v1/kc-desk1/response", b"{")
+        assert wait_until(lambda: query(db, "SELECT * FROM alerts WHERE opened_sent = 1"), 60)
         assert wait_until(lambda: "Logga in" in _get(port, "/login"), 30)
         yield port, db
     finally:
+        hook.stop()
         publisher.close()
         run.close()
         broker.stop()

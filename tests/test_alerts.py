@@ -46,6 +46,11 @@ name = "karantän"
 kind = "quarantine"
 window_minutes = 15
 at_least = 20
+[[alerts.rules]]
+name = "kö"
+kind = "backlog"
+minutes = 60
+at_least = 20
 """
 
 
@@ -72,8 +77,8 @@ def answered(store: Any, device: str, site: str, grades: list[int], at: datetime
     store.ingest(Batch(responses=sent), at)
 
 
-def heard(store: Any, device: str, at: datetime) -> None:
-    status = {"state": "online", "at": at, "backlog": 0, "version": "t", "site": "kc"}
+def heard(store: Any, device: str, at: datetime, backlog: int = 0) -> None:
+    status = {"state": "online", "at": at, "backlog": backlog, "version": "t", "site": "kc"}
     store.ingest(Batch(statuses=[(device, status)]), at)
 
 
@@ -91,6 +96,10 @@ def heard(store: Any, device: str, at: datetime) -> None:
             "low_percent: 101 is not a whole number 1..100",
         ),
         ('name = ""\nkind = "silent"', "alerts.rules[0].name: '' is not a name of 1-60"),
+        (
+            'kind = "backlog"\nminutes = 1441',
+            "alerts.rules[0].minutes: 1441 is not a whole number 1..1440",
+        ),
     ],
 )
 def test_a_bad_rule_is_refused_in_one_line_naming_its_key(tmp_path, rule, said):
@@ -114,6 +123,33 @@ def test_silent_only_while_open_and_only_for_terminals_with_hours(store, config)
     # after closing time nobody is silent
     evening = datetime(2026, 11, 24, 18, tzinfo=STOCKHOLM)
     assert not [f for f in check(store, config, SURVEY, evening) if f.rule == "tyst"]
+
+
+def test_a_backlog_fires_when_it_never_fell_and_grew_to_the_limit(store, config):
+    # statuses (backlog) received minutes before NOW; the rule: 60 min, at least 20
+    reported = {
+        "kc-1": [(70, 5), (50, 10), (30, 10), (10, 25)],  # grew 5 -> 25, never fell: fires
+        "kc-2": [(70, 5), (40, 30), (10, 25)],  # fell once: not
+        "kc-3": [(30, 5), (5, 40)],  # first heard within the window: not judged yet
+        "b-1": [(70, 2), (10, 15)],  # grew, but to less than 20: not
+    }
+    for device, samples in reported.items():
+        for minutes, backlog in samples:
+            heard(store, device, NOW - timedelta(minutes=minutes), backlog)
+    fired = [f for f in check(store, config, SURVEY, NOW) if f.rule == "kö"]
+    assert [(f.subject, json.loads(f.detail)) for f in fired] == [
+        ("kc-1", {"was": 5, "now": 25, "minutes": 60})
+    ]
+    assert [e["subject"] for e in store.alerts.open_ones() if e["rule"] == "kö"] == ["kc-1"]
+    # the terminal catches up: the episode ends
+    heard(store, "kc-1", NOW + timedelta(minutes=5), 0)
+    check(store, config, SURVEY, NOW + timedelta(minutes=6))
+    assert not [e for e in store.alerts.open_ones() if e["rule"] == "kö"]
+    # samples older than a day are gone with the next status
+    heard(store, "kc-1", NOW + timedelta(days=1, minutes=1), 0)
+    assert store.backlog_samples("2000-01-01T00:00:00Z")["kc-1"] == [
+        ("2026-11-24T10:05:00.000Z", 0), ("2026-11-25T10:01:00.000Z", 0)
+    ]  # fmt: skip
 
 
 def test_low_satisfaction_needs_enough_answers_and_enough_low_ones(store, config):
@@ -185,8 +221,15 @@ def test_two_processes_open_one_episode_and_send_each_message_once(store, config
         for thread in threads:
             thread.join(timeout=60)
         [episode] = store.alerts.history()
-        claimed = [each.alerts.claim(episode["id"], "opened") for each in stores]
+        key = f"alert|karantän|kc-1|{episode['opened_at']}|opened|email"
+        claimed = [each.deliveries.claim(key, NOW, timedelta(minutes=10)) for each in stores]
         assert sorted(claimed) == [False, False, False, True]
+        # the one who claimed it has the lease: no other claims it until it runs out
+        assert not store.deliveries.claim(key, NOW + timedelta(minutes=9), timedelta(minutes=10))
+        assert store.deliveries.claim(key, NOW + timedelta(minutes=11), timedelta(minutes=10))
+        store.deliveries.sent(key, NOW + timedelta(minutes=11))
+        assert not store.deliveries.claim(key, NOW + timedelta(days=9), timedelta(minutes=10))
+        store.alerts.settle(episode["id"], "opened", 1)
         assert [e["id"] for e in store.alerts.unsent()] == []  # opened sent, not resolved
     finally:
         for each in stores:
@@ -205,13 +248,13 @@ def test_the_server_keeps_checking_and_the_dashboard_lists_the_episodes(store, c
     from webforms import submit
 
     from nojd.server.accounts import add_user
-    from nojd.server.alerts import keep_checking
+    from nojd.server.watch import keep_watching
     from nojd.server.web import create_app
 
     bad = Reject("nojd/v1/kc-1/response", b"{", "not JSON", device="kc-1")
     store.ingest(Batch(rejects=[bad] * 22), datetime.now(STOCKHOLM))
     stop = threading.Event()
-    checker = threading.Thread(target=keep_checking, args=(store, config, stop), daemon=True)
+    checker = threading.Thread(target=keep_watching, args=(store, config, stop), daemon=True)
     checker.start()
     try:
         assert wait_until(lambda: bool(store.alerts.open_ones()), 30)

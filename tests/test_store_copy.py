@@ -74,11 +74,15 @@ def filled(url):
     create_token(store.accounts, "excel")
     version = store.central.set("site:site-1", {"languages": ["sv"]}, "anna", START)
     store.central.mark_sent("desk-2", version, "digest", START)
-    # an alert episode that ended, and one still open and claimed
+    # an alert episode that ended, and one still open and sent; a message sent, one failed
     store.alerts.open("karantän", "desk-9", '{"quarantined": 20, "minutes": 15}', START)
     store.alerts.resolve("karantän", "desk-9", START + timedelta(minutes=20))
     store.alerts.open("tyst", "desk-2", '{"last_heard": null, "minutes": 30}', START)
-    assert store.alerts.claim(store.alerts.open_ones()[0]["id"], "opened")
+    store.alerts.settle(store.alerts.open_ones()[0]["id"], "opened", 1)
+    assert store.deliveries.claim("alert|tyst|desk-2|x|opened|email", START, timedelta(minutes=9))
+    store.deliveries.sent("alert|tyst|desk-2|x|opened|email", START)
+    assert store.deliveries.claim("report|m|2026-01|email", START, timedelta(minutes=9))
+    store.deliveries.failed("report|m|2026-01|email", "refused", START + timedelta(minutes=15))
     return store
 
 

@@ -252,3 +252,19 @@ def m014_alerts(db: Database) -> None:
     db.execute(
         "CREATE UNIQUE INDEX alerts_open ON alerts (rule, subject) WHERE resolved_at IS NULL"
     )
+
+
+@migrations()
+def m015_deliveries(db: Database) -> None:
+    # Messages the server sends (alerts by mail and webhook, scheduled reports), each
+    # claimed by one process for a while and marked when sent (server/store/sql_deliveries.py);
+    # and the backlog every status reports, for the rule that watches it grow.
+    db.execute(
+        """CREATE TABLE deliveries (key TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+           claimed_until TEXT, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+           next_try TEXT, error TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE backlog_samples (device TEXT NOT NULL, at TEXT NOT NULL,
+           backlog INTEGER NOT NULL, PRIMARY KEY (device, at))"""
+    )

@@ -105,6 +105,14 @@ M014_ALERTS = [
     "CREATE UNIQUE INDEX alerts_open ON alerts (rule, subject) WHERE resolved_at IS NULL",
 ]
 
+M015_DELIVERIES = [
+    """CREATE TABLE deliveries (key TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+        claimed_until TEXT, sent_at TEXT, attempts BIGINT NOT NULL DEFAULT 0,
+        next_try TEXT, error TEXT)""",
+    """CREATE TABLE backlog_samples (device TEXT NOT NULL, at TEXT NOT NULL,
+        backlog BIGINT NOT NULL, PRIMARY KEY (device, at))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m001_schema", M001_SCHEMA),
     ("m009_quarantine_bounds", M009_QUARANTINE_BOUNDS),
@@ -113,6 +121,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m012_central_config", M012_CENTRAL_CONFIG),
     ("m013_responses_by_time", M013_RESPONSES_BY_TIME),
     ("m014_alerts", M014_ALERTS),
+    ("m015_deliveries", M015_DELIVERIES),
 ]
 
 

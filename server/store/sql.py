@@ -21,6 +21,7 @@ from nojd.server.store.base import Accounts, Batch, Connection, Reject, Transact
 from nojd.server.store.rollups import Tally
 from nojd.server.store.sql_alerts import SqlAlerts
 from nojd.server.store.sql_central import SqlCentral
+from nojd.server.store.sql_deliveries import SqlDeliveries
 from nojd.server.store.tables import Table
 from nojd.survey import Response
 from nojd.survey.topics import topic
@@ -53,6 +54,9 @@ MAX_SEQ_JUMP = 100_000
 QUARANTINE_PER_DEVICE = 1000
 #: Responses inserted by one statement (11 values each: under SQLite's 32,766).
 INSERT_ROWS = 500
+#: How long the backlog a status reports is kept: the longest window of the alert rule
+#: that watches it grow (:mod:`nojd.server.alertrules`).
+BACKLOG_MINUTES = 24 * 60
 
 
 #: A status without ``config`` (an older terminal, its last will) keeps what was known.
@@ -73,6 +77,7 @@ class SqlStore:
         self.accounts = accounts
         self.central = SqlCentral(connection)
         self.alerts = SqlAlerts(connection)
+        self.deliveries = SqlDeliveries(connection)
         self.zone = zone
 
     def close(self) -> None:
@@ -174,7 +179,21 @@ class SqlStore:
                         status.get("site"),
                     ],
                 )
+                self._sample_backlog(conn, device, status["backlog"], received_at)
         return acks
+
+    @staticmethod
+    def _sample_backlog(conn: Transaction, device: str, backlog: int, at: datetime) -> None:
+        """Keep the backlog a status reported, at the time it arrived, for the alert rule
+        that watches it grow (:mod:`nojd.server.alerts`); samples older than the longest
+        window that rule takes go."""
+        conn.execute(
+            """INSERT INTO backlog_samples (device, at, backlog) VALUES (?, ?, ?)
+               ON CONFLICT (device, at) DO UPDATE SET backlog = excluded.backlog""",
+            [device, format_time(at), backlog],
+        )
+        oldest = format_time(at - timedelta(minutes=BACKLOG_MINUTES))
+        conn.execute("DELETE FROM backlog_samples WHERE device = ? AND at < ?", [device, oldest])
 
     @staticmethod
     def _register_epochs(conn: Transaction, epochs: list[tuple[str, int]], stamp: str) -> None:
@@ -401,6 +420,21 @@ class SqlStore:
                WHERE survey = ? AND at >= ? AND at < ?""",
             [survey, since, until],
         )
+
+    def backlog_samples(self, since: str) -> dict[str, list[tuple[str, int]]]:
+        """The backlogs terminals reported since ``since`` (a UTC stamp), and the last one
+        before it, per terminal, oldest first: (time received, backlog)."""
+        rows = self.connection.rows(
+            """SELECT s.device, s.at, s.backlog FROM backlog_samples s
+               WHERE s.at >= (SELECT coalesce(max(b.at), ?) FROM backlog_samples b
+                              WHERE b.device = s.device AND b.at <= ?)
+               ORDER BY s.device, s.at""",
+            [since, since],
+        )
+        samples: dict[str, list[tuple[str, int]]] = {}
+        for row in rows:
+            samples.setdefault(row["device"], []).append((row["at"], int(row["backlog"])))
+        return samples
 
     def recent_quarantine(self, since: str) -> dict[str, int]:
         """Messages quarantined since ``since`` (a UTC stamp), per terminal that sent them."""

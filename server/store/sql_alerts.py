@@ -1,11 +1,13 @@
 """Alert episodes in the server's database, shared by every server process: one open
-episode per rule and subject (a unique index on the open ones), and each message of an
-episode claimed by exactly one process before it is sent (``store.alerts``).
+episode per rule and subject (a unique index on the open ones), and whether each message
+of an episode has been delivered (``store.alerts``).
 
 An episode opens when a rule starts to fire for a subject (a terminal, a site) and
 resolves when it stops. Two processes checking at once both try to open it; the index
 lets one row in. A process that restarts in the middle of an episode finds it open and
-opens no other. Sending is claimed by an update that only one process can win.
+opens no other. Each message is sent through ``store.deliveries``, claimed by one
+process (:mod:`nojd.server.store.sql_deliveries`); once every channel has it, or one
+has refused it for a day, the message is settled here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 
 from nojd.server.store.base import Connection
 from nojd.survey.wire import format_time
+
+#: An episode's message: not yet settled, sent on every channel, or given up on.
+UNSENT, SENT, GAVE_UP = 0, 1, 2
 
 
 class SqlAlerts:
@@ -68,12 +73,9 @@ class SqlAlerts:
                ORDER BY id"""
         )
 
-    def claim(self, episode: int, message: str) -> bool:
-        """Claim the ``opened`` or ``resolved`` message of ``episode`` for sending: True
-        for exactly one caller, in any number of processes."""
+    def settle(self, episode: int, message: str, state: int) -> None:
+        """Mark the ``opened`` or ``resolved`` message of ``episode`` settled: ``SENT``
+        when every channel has it (or there is none), ``GAVE_UP`` when one never took it."""
         column = {"opened": "opened_sent", "resolved": "resolved_sent"}[message]
         with self._connection.transaction() as conn:
-            cursor = conn.execute(
-                f"UPDATE alerts SET {column} = 1 WHERE id = ? AND {column} = 0", [episode]
-            )
-            return cursor.rowcount == 1
+            conn.execute(f"UPDATE alerts SET {column} = ? WHERE id = ?", [state, episode])

@@ -41,6 +41,8 @@ _DEVICE_COLUMNS = ("device", "site", "first_seen", "last_seen", "highest_seq", "
                    "config_applied", "config_refused", "config_reason")  # fmt: skip
 _ALERT_COLUMNS = ("rule", "subject", "opened_at", "resolved_at", "detail", "opened_sent",
                   "resolved_sent")  # fmt: skip
+_DELIVERY_COLUMNS = ("key", "created_at", "claimed_until", "sent_at", "attempts", "next_try",
+                     "error")  # fmt: skip
 TABLES: tuple[Table, ...] = (
     Table("responses", _RESPONSE_COLUMNS, ("id",)),
     Table("devices", _DEVICE_COLUMNS, ("device",)),
@@ -63,6 +65,8 @@ TABLES: tuple[Table, ...] = (
     Table("config_sent", ("device", "version", "digest", "sent_at"), ("device",)),
     # Alert episodes: numbered anew by a copy, in order, as the quarantine is.
     Table("alerts", _ALERT_COLUMNS, ("id",)),
+    Table("deliveries", _DELIVERY_COLUMNS, ("key",)),
+    Table("backlog_samples", ("device", "at", "backlog"), ("device", "at")),
 )
 #: Tables of one backend only, which a copy leaves out: its migration bookkeeping.
 OWN_TABLES = {"backfills", "_sqlite_migrations", "schema_migrations"}
