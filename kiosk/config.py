@@ -6,7 +6,6 @@ terminals.  The staff PIN is stored only as its hash (:mod:`nojd.kiosk.pin`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from nojd.survey import Survey, default_survey, load_survey
 from nojd.survey.hours import OpeningHours, parse_hours
 from nojd.survey.translations import languages
 from nojd.survey.wire import DEVICE_PATTERN, SITE_PATTERN
-from nojd.tomlconfig import Table, boolean, number, text, whole
+from nojd.tomlconfig import Table, boolean, number, one_of, text, whole
 
 MODES = ("display", "buttons")
 
@@ -163,7 +162,7 @@ def load_config(path: str | Path) -> KioskConfig:
         survey_file=Path(survey_file) if survey_file else None,
         languages=top.get("languages", ("sv", "en"), _languages, "a list like ['sv', 'en']"),
         ask_optional=top.get("ask_optional", True, boolean, "true or false"),
-        mode=top.get("mode", "display", _one_of(MODES), "'display' or 'buttons'"),
+        mode=top.get("mode", "display", one_of(MODES), "'display' or 'buttons'"),
         buttons_question=top.get("buttons_question", "overall", text, "a question id"),
         broker=top.get("broker", "", text, "a broker URL like mqtt://host:1883"),
         gpio=_gpio(top.table("gpio")),
@@ -213,15 +212,6 @@ def _languages(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise TypeError(value)
     return tuple(value)
-
-
-def _one_of(allowed: tuple[str, ...]) -> Callable[[object], str]:
-    def check(value: object) -> str:
-        if value not in allowed:
-            raise ValueError(value)
-        return str(value)
-
-    return check
 
 
 def _pin_number(value: object) -> int | None:

@@ -139,6 +139,17 @@ def whole(low: int, high: int) -> Callable[[object], int]:
     return check
 
 
+def one_of(allowed: tuple[str, ...]) -> Callable[[object], str]:
+    """A check for one of the words ``allowed``."""
+
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise ValueError(value)
+        return str(value)
+
+    return check
+
+
 def text(value: object) -> str:
     """A check for a string."""
     if not isinstance(value, str):

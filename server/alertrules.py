@@ -34,7 +34,7 @@ from typing import Any
 from nojd.server.mailer import addresses
 from nojd.server.store.sql import BACKLOG_MINUTES
 from nojd.server.webhooks import url
-from nojd.tomlconfig import Table, whole
+from nojd.tomlconfig import Table, one_of, whole
 
 #: The kinds of rule, with the keys each takes.
 KINDS = {
@@ -84,7 +84,7 @@ def parse_alerts(table: Table) -> AlertsConfig:
         rule = Table(item, table.label, f"alerts.rules[{index}]")
         kind = rule.require("kind", _kind, f"one of {', '.join(KINDS)}")
         rule.only("kind", "name", *KINDS[kind])
-        name = rule.get("name", kind, _name, "a name of 1-60 printable characters")
+        name = rule.get("name", kind, _name, "a name of 1-60 printable characters, no '|'")
         if name in names:
             raise rule.fail("name", f"{name!r} is already the name of another rule")
         names.add(name)
@@ -104,7 +104,7 @@ def parse_alerts(table: Table) -> AlertsConfig:
         every,
         lang=table.get("lang", "sv", staff_language, " or ".join(STAFF_LANGUAGES)),
         email_to=table.get("email_to", (), addresses, "a list of 1-50 e-mail addresses"),
-        webhooks=table.get("webhooks", (), _urls, "a list of 1-10 http(s) URLs"),
+        webhooks=_webhooks(table),
         webhook_timeout_seconds=table.get(
             "webhook_timeout_seconds", 10, whole(1, 60), "seconds 1..60"
         ),
@@ -113,17 +113,24 @@ def parse_alerts(table: Table) -> AlertsConfig:
     )
 
 
-def staff_language(value: object) -> str:
-    """A check for a language staff messages are written in."""
-    if value not in STAFF_LANGUAGES:
-        raise ValueError(value)
-    return str(value)
+#: A check for a language staff messages are written in.
+staff_language = one_of(STAFF_LANGUAGES)
 
 
-def _urls(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not 1 <= len(value) <= 10:
-        raise TypeError(value)
-    return tuple(url(each) for each in value)
+def _webhooks(table: Table) -> tuple[str, ...]:
+    """``webhooks``: each checked alone, and never shown whole in an error (a chat
+    webhook's path is its secret)."""
+    found = table.data.get("webhooks", [])
+    if not isinstance(found, list) or len(found) > 10:
+        raise table.fail("webhooks", "expected a list of at most 10 http(s) URLs")
+    for index, each in enumerate(found):
+        try:
+            url(each)
+        except (TypeError, ValueError):
+            start = repr(each)[:14] + "…" if isinstance(each, str) else type(each).__name__
+            raise table.fail(f"webhooks[{index}]", f"{start} is not an http(s) URL with a "
+                             "host") from None  # fmt: skip
+    return tuple(found)
 
 
 def _tables(value: object) -> list[dict[str, Any]]:
@@ -139,6 +146,8 @@ def _kind(value: object) -> str:
 
 
 def _name(value: object) -> str:
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 60 or not value.isprintable():
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 60:
         raise TypeError(value)
+    if not value.isprintable() or "|" in value:  # "|" separates a message key's parts
+        raise ValueError(value)
     return value.strip()

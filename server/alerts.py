@@ -35,13 +35,26 @@ class Firing:
     detail: str
 
 
-def check(store: Store, config: ServerConfig, survey: Survey, now: datetime) -> list[Firing]:
+def check(
+    store: Store,
+    config: ServerConfig,
+    survey: Survey,
+    now: datetime,
+    listening_since: datetime | None = None,
+) -> list[Firing]:
     """Open an episode for every subject a rule fires for that has none open, resolve the
-    open ones that no longer fire; what fires now."""
+    open ones that no longer fire; what fires now. ``listening_since``: when this process
+    began to receive. Until it has for a silent rule's ``minutes``, that rule does not
+    judge (a terminal is not silent for the time the server was down), and its open
+    episodes stay as they are."""
     firing: list[Firing] = []
+    named = set()
     for rule in config.alerts.rules:
+        listened = now - listening_since if listening_since else timedelta.max
+        if rule.kind == "silent" and listened < timedelta(minutes=rule.minutes):
+            continue
         firing += fires(store, config, survey, rule, now)
-    named = {rule.name for rule in config.alerts.rules}
+        named.add(rule.name)
     now_firing = {(f.rule, f.subject) for f in firing}
     for found in firing:
         store.alerts.open(found.rule, found.subject, found.detail, now)

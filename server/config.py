@@ -194,7 +194,7 @@ def _organisation(table: Table) -> Organisation:
         targets = site.get("targets", {}, _targets, "a table of question = percent")
         sites[site_id] = Site(
             id=site_id,
-            name=site.get("name", site_id, text, "a display name"),
+            name=site.get("name", site_id, _name, "a display name, at most 120 characters"),
             unit=site.get("unit", "", text, "a unit id"),
             devices=tuple(site.get("devices", [], _paths, "a list of device ids")),
             targets=targets,
@@ -206,11 +206,12 @@ def _organisation(table: Table) -> Organisation:
         unit = Table(item, table.label, f"organisation.units[{index}]")
         unit.only("id", "name")
         unit_id = unit.require("id", text, "a unit id")
-        units[unit_id] = unit.get("name", unit_id, text, "a display name")
+        units[unit_id] = unit.get("name", unit_id, _name, "a display name, at most 120 characters")
     return Organisation(sites, units, title)
 
 
 def _name(value: object) -> str:
+    """A name shown to people (in a mail's subject too): printable, no line breaks."""
     if not isinstance(value, str) or len(value) > 120 or not value.isprintable():
         raise TypeError(value)
     return value.strip()

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,51 +34,145 @@ from nojd.survey.translations import text
 from nojd.survey.wire import parse_time
 
 log = logging.getLogger("nojd.server.notify")
-#: How long a process holds a message it is sending: longer than any send can take
-#: (a mail's timeout is at most 60 s a step; a webhook's 60 s × 5 attempts and pauses).
-LEASE = timedelta(minutes=10)
+#: The least a process holds a message it is sending; longer when the configured
+#: timeouts let a send take longer (:func:`lease`).
+LEAST_LEASE = timedelta(minutes=10)
+#: How long the watch waits for one send before it goes on with the others: the send
+#: goes on in the background, holding its claim, and settles it when it ends.
+SEND_DEADLINE = timedelta(minutes=2)
 #: A message not delivered this long after its event is given up on.
 GIVE_UP = timedelta(days=1)
 #: The longest wait between two tries of one message.
 LONGEST_WAIT = timedelta(hours=1)
 #: The kinds whose subject is a terminal; the others' is a site.
 TERMINAL_KINDS = ("silent", "quarantine", "backlog")
+#: SMTP exchanges in one mail besides one per address (connect, EHLO, STARTTLS, EHLO,
+#: AUTH, MAIL, DATA, its end, QUIT), each under the mail timeout.
+_MAIL_STEPS = 9
+
+
+def lease(config: ServerConfig) -> timedelta:
+    """How long a claim holds: longer than the slowest send the config allows (every
+    step of a mail, every attempt of a webhook with urllib3's pauses, at their
+    timeouts), with a minute to spare; at least :data:`LEAST_LEASE`."""
+    alerts, longest = config.alerts, 0.0
+    if config.mail is not None and alerts.email_to:
+        longest = (_MAIL_STEPS + len(alerts.email_to)) * config.mail.timeout_seconds
+    if alerts.webhooks:
+        pauses = sum(min(0.5 * 2**n, 120) for n in range(1, alerts.webhook_attempts - 1))
+        one = alerts.webhook_attempts * 2 * alerts.webhook_timeout_seconds + pauses
+        longest = max(longest, one)
+    return max(LEAST_LEASE, timedelta(seconds=longest + 60))
 
 
 def deliver(store: Store, config: ServerConfig, now: datetime) -> list[str]:
     """Send every unsent message of every episode on every channel that does not have it
-    yet; the keys of the messages sent now."""
-    channels = _channels(config)
-    rules = {rule.name: rule for rule in config.alerts.rules}
-    done: list[str] = []
+    yet; the keys of the messages sent now. ``now`` is when the round began: claims are
+    stamped with it plus the time the round has taken. A channel that fails is left
+    alone for the rest of the round (one dead receiver must not hold up the others'
+    messages, or the next check); an episode whose messages cannot be made is logged
+    and the others go on."""
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    sending = _Round(store, config, clock)
     for episode in store.alerts.unsent():
+        try:
+            sending.episode(episode)
+        except Exception:
+            log.exception("alert %s for %s: its messages could not be sent",
+                          episode["rule"], episode["subject"])  # fmt: skip
+    return sending.done
+
+
+class _Round:
+    """One round of sending: the channels, which of them failed in it, what went."""
+
+    def __init__(self, store: Store, config: ServerConfig, clock: Callable[[], datetime]) -> None:
+        self.store, self.config, self.clock = store, config, clock
+        self.began = clock()  # the round's start: the next try is counted from it
+        self.channels = _channels(config)
+        self.rules = {rule.name: rule for rule in config.alerts.rules}
+        self.lease = lease(config)
+        self.broken: set[str] = set()
+        self.done: list[str] = []
+
+    def episode(self, episode: dict[str, Any]) -> None:
+        """Send what ``episode`` owes: its "opened" message, then its "resolved" one."""
+        store, opened = self.store, episode["opened_sent"]
         for message in ("opened", "resolved"):
             if not episode[f"{message}_at"]:
-                break  # not resolved yet
+                return  # not resolved yet
             if episode[f"{message}_sent"]:
                 continue
-            event = parse_time(episode[f"{message}_at"])
+            if message == "resolved" and opened == GAVE_UP:  # its beginning never reached
+                store.alerts.settle(episode["id"], message, GAVE_UP)  # them: nor its end
+                return
             prefix = f"alert|{episode['rule']}|{episode['subject']}|{episode['opened_at']}|"
-            keys = {name: f"{prefix}{message}|{name}" for name in channels}
+            keys = {name: f"{prefix}{message}|{name}" for name in self.channels}
             states = store.deliveries.states(f"{prefix}{message}|")
-            stale = now - event > GIVE_UP
+            stale = self.clock() - parse_time(episode[f"{message}_at"]) > GIVE_UP
             waiting = [name for name, key in keys.items() if not _sent(states.get(key))]
-            if not stale:
-                said = _words(episode, message, rules.get(episode["rule"]), config)
-                for name in waiting[:]:
-                    if _send(store, keys[name], channels[name], said, now):
-                        done.append(keys[name])
+            if not stale and waiting:
+                said = _words(episode, message, self.rules.get(episode["rule"]), self.config)
+                for name in [n for n in waiting if n not in self.broken]:
+                    if self._send(keys[name], name, said):
                         waiting.remove(name)
             if not waiting:
                 store.alerts.settle(episode["id"], message, SENT)
+                opened = SENT
             elif stale:
                 store.alerts.settle(episode["id"], message, GAVE_UP)
+                opened = GAVE_UP if message == "opened" else opened
                 log.warning("alert %s for %s: %s message given up after %s: %s",
                             episode["rule"], episode["subject"], message, GIVE_UP,
                             ", ".join(waiting))  # fmt: skip
-            if waiting and not stale:
-                break  # the "resolved" message waits for the "opened" one
-    return done
+            else:
+                return  # the "resolved" message waits for the "opened" one
+
+    def _send(self, key: str, channel: str, said: dict[str, Any]) -> bool:
+        """Claim ``key`` and send it on ``channel``; whether it went. The send runs in a
+        thread of its own that settles the claim when it ends: if it takes longer than
+        :data:`SEND_DEADLINE`, the round goes on without it (and without the channel)."""
+        store, clock = self.store, self.clock
+        token = store.deliveries.claim(key, clock(), self.lease)
+        if token is None:
+            return False
+        went: list[bool] = []
+
+        def send() -> None:
+            try:
+                self.channels[channel](said | {"key": key})
+            except webhooks.Unanswered as exc:  # perhaps received: never sent twice
+                store.deliveries.sent(key, token, clock(), note=str(exc))
+                log.warning("alert message on %s: %s", channel, exc)
+            except Exception as exc:  # released, whatever went wrong: a claim held would wait
+                error = str(exc) if isinstance(exc, NojdError) else f"{type(exc).__name__}: {exc}"
+                tried = int(store.deliveries.states(key).get(key, {}).get("attempts") or 1)
+                wait = min(timedelta(minutes=2 ** (tried - 1)), LONGEST_WAIT)
+                store.deliveries.failed(key, token, error, self.began + wait)
+                log.warning("alert message not sent (try %d, next in %s): %s", tried, wait,
+                            error, exc_info=not isinstance(exc, NojdError))  # fmt: skip
+                return
+            else:
+                store.deliveries.sent(key, token, clock())
+                log.info("alert %s for %s: %s sent on %s", said["rule"], said["subject_id"],
+                         said["message"], channel)  # fmt: skip
+            went.append(True)
+
+        worker = threading.Thread(target=send, name=f"send {channel}", daemon=True)
+        worker.start()
+        worker.join(SEND_DEADLINE.total_seconds())
+        if worker.is_alive():
+            log.warning("alert message on %s still sending after %s; left to finish, "
+                        "holding its claim", channel, SEND_DEADLINE)  # fmt: skip
+        if not went:
+            self.broken.add(channel)
+            return False
+        self.done.append(key)
+        return True
 
 
 def _sent(state: dict[str, Any] | None) -> bool:
@@ -104,31 +200,12 @@ def _channels(config: ServerConfig) -> dict[str, Sender]:
         digest = hashlib.sha256(address.encode()).hexdigest()[:12]
 
         def by_webhook(said: dict[str, Any], address: str = address) -> None:
-            webhooks.post(address, said["webhook"], alerts.webhook_timeout_seconds,
-                          alerts.webhook_attempts)  # fmt: skip
+            key = hashlib.sha256(said["key"].encode()).hexdigest()
+            webhooks.post(address, said["webhook"] | {"id": key},
+                          alerts.webhook_timeout_seconds, alerts.webhook_attempts, key)  # fmt: skip
 
         channels[f"webhook:{digest}"] = by_webhook
     return channels
-
-
-def _send(store: Store, key: str, sender: Sender, said: dict[str, Any], now: datetime) -> bool:
-    """Claim ``key`` and send it; whether it went now. A failure is logged and waits."""
-    if not store.deliveries.claim(key, now, LEASE):
-        return False
-    try:
-        sender(said)
-    except Exception as exc:  # released, whatever went wrong: a claim held would wait
-        said_error = str(exc) if isinstance(exc, NojdError) else f"{exc.__class__.__name__}: {exc}"
-        tried = int(store.deliveries.states(key).get(key, {}).get("attempts") or 1)
-        wait = min(timedelta(minutes=2 ** (tried - 1)), LONGEST_WAIT)
-        store.deliveries.failed(key, said_error, now + wait)
-        log.warning("alert message not sent (try %d, next in %s): %s", tried, wait, said_error,
-                    exc_info=not isinstance(exc, NojdError))  # fmt: skip
-        return False
-    store.deliveries.sent(key, now)
-    _, rule, subject, _, message, channel = key.split("|")
-    log.info("alert %s for %s: %s sent on %s", rule, subject, message, channel)
-    return True
 
 
 def try_channels(config: ServerConfig) -> list[tuple[bool, str]]:
@@ -168,12 +245,17 @@ def subject_name(kind: str | None, subject: str, config: ServerConfig) -> str:
 def detail(episode: dict[str, Any], kind: str | None, lang: str, config: ServerConfig) -> str:
     """What an episode found when it opened, in words (the dashboard and the messages)."""
     said = json.loads(episode["detail"])
-    if kind is None:  # a rule since taken out of the config: its numbers as they are
-        return ", ".join(f"{key} {value}" for key, value in said.items())
     if "last_heard" in said:  # a stored UTC stamp, or never: in words, local time
         stamp = said["last_heard"]
         said["last_heard"] = local_time(stamp, config.zone) if stamp else text("alerts.never", lang)
-    return text(f"alerts.detail_{kind}", lang, **said)
+    try:
+        return text(f"alerts.detail_{kind}", lang, **said) if kind else _numbers(said)
+    except (KeyError, IndexError, ValueError):  # found by a rule of another kind, since
+        return _numbers(said)  # renamed or taken out: its numbers as they are
+
+
+def _numbers(said: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in said.items())
 
 
 def rule_words(rule: AlertRule, lang: str) -> str:
@@ -217,4 +299,5 @@ def _words(
         "text": f"{heading}\n{found}",
         "url": config.alerts.dashboard_url or None,
     }
-    return {"subject": heading, "body": body, "webhook": webhook}
+    return {"subject": heading, "body": body, "webhook": webhook, "rule": episode["rule"],
+            "subject_id": episode["subject"], "message": message}  # fmt: skip

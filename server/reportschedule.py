@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from nojd.server.alertrules import staff_language
 from nojd.server.groupings import GROUPINGS
 from nojd.server.mailer import addresses
-from nojd.tomlconfig import Table, whole
+from nojd.tomlconfig import Table, one_of, whole
 
 EVERY = ("month", "tertial")
 
@@ -43,7 +42,7 @@ def parse_scheduled(top: Table) -> tuple[ScheduledReport, ...]:
     for table in top.tables("scheduled_reports", 1):
         table.only("name", "every", "email_to", "by", "lang", "after_hours",
                    required=("every", "email_to"))  # fmt: skip
-        every = table.require("every", _one_of(EVERY), " or ".join(EVERY))
+        every = table.require("every", one_of(EVERY), " or ".join(EVERY))
         name = table.get("name", every, _name, "a name of 1-60 printable characters, no '|'")
         if name in {each.name for each in found}:
             raise table.fail("name", f"{name!r} is already the name of another report")
@@ -52,21 +51,12 @@ def parse_scheduled(top: Table) -> tuple[ScheduledReport, ...]:
                 name=name,
                 every=every,
                 email_to=table.require("email_to", addresses, "a list of 1-50 e-mail addresses"),
-                by=table.get("by", "site", _one_of(GROUPINGS), ", ".join(GROUPINGS)),
+                by=table.get("by", "site", one_of(GROUPINGS), ", ".join(GROUPINGS)),
                 lang=table.get("lang", "sv", staff_language, "sv or en"),
                 after_hours=table.get("after_hours", 6, whole(0, 240), "hours 0..240"),
             )
         )
     return tuple(found)
-
-
-def _one_of(allowed: tuple[str, ...]) -> Callable[[object], str]:
-    def check(value: object) -> str:
-        if value not in allowed:
-            raise ValueError(value)
-        return str(value)
-
-    return check
 
 
 def _name(value: object) -> str:

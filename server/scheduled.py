@@ -64,7 +64,8 @@ def send_due(store: Store, survey: Survey, config: ServerConfig, now: datetime) 
         if period is None or mail is None:
             continue
         key = key_of(report, period)
-        if not store.deliveries.claim(key, now, LEASE):
+        token = store.deliveries.claim(key, now, LEASE)
+        if token is None:
             continue
         try:
             values = servicerapport.context(store, survey, config, period, report.lang,
@@ -77,13 +78,13 @@ def send_due(store: Store, survey: Survey, config: ServerConfig, now: datetime) 
             filename = f"servicerapport-{period.key}.pdf"
             refused = send(mail, report.email_to, subject, body, (Attachment(filename, pdf),))
         except (MailError, OSError) as exc:
-            store.deliveries.failed(key, str(exc), now + RETRY)
+            store.deliveries.failed(key, token, str(exc), now + RETRY)
             log.warning("scheduled report %s of %s not sent: %s", report.name, period.key, exc)
             continue
         except Exception as exc:
-            store.deliveries.failed(key, f"{exc.__class__.__name__}: {exc}", now + RETRY)
+            store.deliveries.failed(key, token, f"{type(exc).__name__}: {exc}", now + RETRY)
             raise
-        store.deliveries.sent(key, now)
+        store.deliveries.sent(key, token, now)
         for each in refused:
             log.warning("scheduled report %s of %s: %s", report.name, period.key, each)
         log.info("scheduled report %s of %s sent to %d", report.name, period.key,

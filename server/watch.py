@@ -33,8 +33,9 @@ def keep_watching(
     """Check, send and report every ``check_seconds`` until ``stop`` is set; a step that
     fails is logged, and the others and the next round still run."""
     survey = next(iter(config.surveys().values()))
+    started = clock()
     steps: list[tuple[str, Callable[[datetime], object]]] = [
-        ("check the alert rules", lambda now: alerts.check(store, config, survey, now)),
+        ("check the alert rules", lambda now: alerts.check(store, config, survey, now, started)),
         ("send the alerts' messages", lambda now: notify.deliver(store, config, now)),
         ("send the scheduled reports", lambda now: scheduled.send_due(store, survey, config, now)),
     ]

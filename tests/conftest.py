@@ -108,3 +108,23 @@ def module_db(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'server.sqlite'}"
     return request.getfixturevalue("postgres").database()
+
+
+@pytest.fixture
+def mail(tmp_path):
+    """A real SMTP server that requires STARTTLS and a login (``tests/mailhooks.py``)."""
+    from mailhooks import MailServer
+
+    running = MailServer(tmp_path).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def hook():
+    """A real HTTP server that records what is POSTed to it (``tests/mailhooks.py``)."""
+    from mailhooks import WebhookServer
+
+    running = WebhookServer().start()
+    yield running
+    running.stop()

@@ -124,6 +124,7 @@ class WebhookServer:
         self.port = port or free_port()
         self.posts: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.keys: list[str | None] = []
         self.answers: list[int] = []
         self.hang = 0.0
         self.posted = threading.Event()
@@ -141,6 +142,7 @@ class WebhookServer:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 hook.paths.append(self.path)
+                hook.keys.append(self.headers.get("Idempotency-Key"))
                 hook.posts.append(json.loads(body))
                 if hook.hang:  # a receiver that does not answer in time
                     hook.released.wait(hook.hang)

@@ -3,6 +3,7 @@ and by webhook to a real HTTP server that fails, hangs, is down and recovers; on
 per episode and event, across a restart and with several processes, in a real store
 (SQLite and PostgreSQL), and two real `nojd server run` sending one mail between them."""
 
+import logging
 import re
 import subprocess
 import threading
@@ -37,20 +38,6 @@ window_minutes = 15
 at_least = 20
 """
 BAD = Reject("nojd/v1/kc-1/response", b"{", "not JSON", device="kc-1")
-
-
-@pytest.fixture
-def mail(tmp_path):
-    server = MailServer(tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hook():
-    server = WebhookServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -174,7 +161,10 @@ def test_a_webhook_that_fails_twice_is_retried_within_one_delivery(tmp_path, hoo
     assert body["url"] == "https://nojd.kommun.example/alerts"
 
 
-def test_a_webhook_down_is_tried_at_later_checks_and_sent_once_when_it_is_up(tmp_path, store):
+def test_a_webhook_down_is_tried_at_later_checks_and_sent_once_when_it_is_up(
+    tmp_path, store, caplog
+):
+    caplog.set_level(logging.DEBUG)
     down = WebhookServer()  # its port is known, nothing listens on it yet
     config = configured(tmp_path, "", f'webhooks = ["{down.url}"]\nwebhook_attempts = 2')
     spike(store, NOW - timedelta(minutes=2))
@@ -183,6 +173,7 @@ def test_a_webhook_down_is_tried_at_later_checks_and_sent_once_when_it_is_up(tmp
     [state] = store.deliveries.states("alert|").values()
     assert "ConnectionError after 2 attempt(s)" in state["error"]
     assert "s3cret" not in state["error"]  # a webhook's path is a secret: never logged
+    assert "s3cret" not in caplog.text and "Retrying" not in caplog.text
     down.start()
     try:
         assert len(notify.deliver(store, config, NOW + timedelta(minutes=1))) == 1
@@ -192,17 +183,48 @@ def test_a_webhook_down_is_tried_at_later_checks_and_sent_once_when_it_is_up(tmp
         down.stop()
 
 
-def test_a_webhook_that_does_not_answer_times_out(tmp_path, hook, store):
-    alerts = f'webhooks = ["{hook.url}"]\nwebhook_attempts = 1\nwebhook_timeout_seconds = 1'
+def test_a_webhook_that_answers_late_gets_the_message_once(tmp_path, hook, store):
+    # sent whole and not answered in time: it may have been taken, so it is not sent again
+    alerts = f'webhooks = ["{hook.url}"]\nwebhook_attempts = 3\nwebhook_timeout_seconds = 1'
     config = configured(tmp_path, "", alerts)
     hook.hang = 30
     spike(store, NOW - timedelta(minutes=2))
     check(store, config, SURVEY, NOW)
     started = datetime.now()
-    assert notify.deliver(store, config, NOW) == []
+    assert len(notify.deliver(store, config, NOW)) == 1
     assert datetime.now() - started < timedelta(seconds=20)
+    for minutes in (1, 2, 5, 30):
+        assert notify.deliver(store, config, NOW + timedelta(minutes=minutes)) == []
+    assert len(hook.posts) == 1
     [state] = store.deliveries.states("alert|").values()
-    assert "ReadTimeout" in state["error"] or "ConnectionError" in state["error"]
+    assert state["sent_at"] and "no answer within 1 s; counted as sent" in state["error"]
+    assert store.alerts.history()[0]["opened_sent"] == 1
+
+
+def test_every_message_carries_an_id_a_receiver_can_drop_repeats_by(tmp_path, hook, store):
+    config = configured(tmp_path, "", f'webhooks = ["{hook.url}"]')
+    spike(store, NOW - timedelta(minutes=2))
+    check(store, config, SURVEY, NOW)
+    notify.deliver(store, config, NOW)
+    check(store, config, SURVEY, NOW + timedelta(minutes=20))
+    notify.deliver(store, config, NOW + timedelta(minutes=20))
+    ids = [post["id"] for post in hook.posts]
+    assert (
+        len(ids) == 2 and len(set(ids)) == 2 and all(re.fullmatch("[0-9a-f]{64}", i) for i in ids)
+    )
+    assert hook.keys == ids  # the Idempotency-Key header says the same
+
+
+def test_a_dead_receiver_is_tried_once_a_round_not_once_per_episode(tmp_path, store):
+    down = WebhookServer()  # nothing listens
+    config = configured(tmp_path, "", f'webhooks = ["{down.url}"]\nwebhook_attempts = 1')
+    for device in ("kc-1", "kc-2", "kc-3"):
+        bad = Reject(f"nojd/v1/{device}/response", b"{", "not JSON", device=device)
+        store.ingest(Batch(rejects=[bad] * 22), NOW - timedelta(minutes=2))
+    check(store, config, SURVEY, NOW)
+    assert len(store.alerts.open_ones()) == 3
+    assert notify.deliver(store, config, NOW) == []
+    assert [s["attempts"] for s in store.deliveries.states("alert|").values()] == [1]
 
 
 def test_mail_and_webhook_each_get_it_once_though_one_of_them_failed(tmp_path, mail, hook,
@@ -248,10 +270,19 @@ def test_a_process_that_died_while_sending_is_taken_over_when_its_claim_runs_out
     [key] = [f"alert|karantän|kc-1|{e['opened_at']}|opened|" for e in store.alerts.history()]
     [channel] = [name for name in notify._channels(config)]
     # another process claimed it and died before it said how the send went
-    assert store.deliveries.claim(key + channel, NOW, notify.LEASE)
+    held = notify.lease(config)
+    assert held == notify.LEAST_LEASE  # 3 attempts of 10 s and the pauses are far less
+    assert store.deliveries.claim(key + channel, NOW, held)
     assert notify.deliver(store, config, NOW + timedelta(minutes=5)) == []
-    assert len(notify.deliver(store, config, NOW + notify.LEASE + timedelta(seconds=1))) == 1
+    assert len(notify.deliver(store, config, NOW + held + timedelta(seconds=1))) == 1
     assert len(hook.posts) == 1
+
+
+def test_a_claim_lasts_longer_than_the_slowest_send_the_config_allows(tmp_path, mail):
+    slow = 'webhooks = ["https://a.example/h"]\nwebhook_attempts = 5\nwebhook_timeout_seconds = 60'
+    config = configured(tmp_path, mail.config(), slow + '\nemail_to = ["it@kommun.example"]')
+    # a webhook: 5 attempts of 60 s to connect and 60 s to answer, pauses of 1, 2 and 4 s
+    assert notify.lease(config) == timedelta(seconds=5 * 120 + 7 + 60)
 
 
 def test_four_processes_checking_and_delivering_at_once_send_one_mail(tmp_path, mail, db):
@@ -289,6 +320,39 @@ def test_an_episode_older_than_a_day_is_not_announced_late(tmp_path, mail, store
     assert episode["opened_sent"] == 2  # given up on; the dashboard says so
 
 
+def test_an_end_whose_beginning_never_reached_them_is_not_sent_alone(tmp_path, hook, store):
+    config = configured(tmp_path, "", f'webhooks = ["{hook.url}"]')
+    spike(store, NOW - timedelta(minutes=2))
+    check(store, config, SURVEY, NOW)
+    check(store, config, SURVEY, NOW + timedelta(days=1, minutes=5))  # it ends a day later
+    assert notify.deliver(store, config, NOW + timedelta(days=1, minutes=6)) == []
+    assert hook.posts == []
+    [episode] = store.alerts.history()
+    assert (episode["opened_sent"], episode["resolved_sent"]) == (2, 2)
+
+
+def test_a_rule_name_given_to_a_rule_of_another_kind_stops_nothing(tmp_path, hook, store):
+    config = configured(tmp_path, "", f'webhooks = ["{hook.url}"]')
+    # an episode the old "karantän" found, then the name given to a backlog rule
+    store.alerts.open("karantän", "kc-1", '{"quarantined": 22, "minutes": 15}', NOW)
+    bad = Reject("nojd/v1/kc-2/response", b"{", "not JSON", device="kc-2")
+    store.ingest(Batch(rejects=[bad] * 22), NOW - timedelta(minutes=1))
+    assert config.alerts.rules[0].kind == "quarantine"
+    text = (tmp_path / "server.toml").read_text(encoding="utf-8")
+    (tmp_path / "server.toml").write_text(
+        text.replace('kind = "quarantine"\nwindow_minutes = 15', 'kind = "backlog"\nminutes = 15'),
+        encoding="utf-8",
+    )
+    other = load_server_config(tmp_path / "server.toml")
+    assert other.alerts.rules[0].kind == "backlog"
+    store.alerts.open("karantän", "kc-2", '{"quarantined": 22, "minutes": 15}', NOW)
+    assert len(notify.deliver(store, other, NOW)) == 2  # both went, in numbers
+    assert {post["text"].splitlines()[1] for post in hook.posts} == {"quarantined 22, minutes 15"}
+    assert notify.detail(store.alerts.history()[0], "backlog", "sv", other) == (
+        "quarantined 22, minutes 15"
+    )
+
+
 def test_without_channels_episodes_are_settled_and_nothing_is_sent(tmp_path, store):
     config = configured(tmp_path, "")
     spike(store, NOW - timedelta(minutes=2))
@@ -305,8 +369,10 @@ def test_without_channels_episodes_are_settled_and_nothing_is_sent(tmp_path, sto
         ('email_to = ["it at kommun"]', "",
          "alerts.email_to: ['it at kommun'] is not a list of 1-50 e-mail addresses"),
         ('email_to = ["a@b.se\\r\\nBcc: x@y.se"]', "", "alerts.email_to: "),
-        ('webhooks = ["ftp://example.se/x"]', "",
-         "alerts.webhooks: ['ftp://example.se/x'] is not a list of 1-10 http(s) URLs"),
+        ('webhooks = ["https://chat.se/hooks/T0K3N", "ftp://x.se/hooks/T0K3N"]', "",
+         "alerts.webhooks[1]: 'ftp://x.se/ho… is not an http(s) URL with a host"),
+        ('webhooks = ["https://chat.se/hooks/T0K3N", 3]', "",
+         "alerts.webhooks[1]: int is not an http(s) URL with a host"),
         ("webhook_attempts = 9", "", "alerts.webhook_attempts: 9 is not a whole number 1..5"),
         ('lang = "fi"', "", "alerts.lang: 'fi' is not sv or en"),
         ("", '[mail]\nhost = "smtp.example.se"', "mail.sender: missing"),
@@ -328,7 +394,15 @@ def test_bad_delivery_settings_are_refused_in_one_line(tmp_path, alerts, extra, 
     extra, said = (each.replace("{pw}", str(tmp_path / "pw")) for each in (extra, said))
     with pytest.raises(ConfigError, match=re.escape(said)) as raised:
         configured(tmp_path, extra, alerts)
-    assert "\n" not in str(raised.value)
+    assert "\n" not in str(raised.value) and "T0K3N" not in str(raised.value)
+
+
+def test_a_site_name_that_would_break_a_mail_header_is_refused(tmp_path):
+    (tmp_path / "s.toml").write_text('[[organisation.sites]]\nid = "kc"\n'
+                                     'name = "Kontaktcenter\\nBcc: x@evil.example"\n',
+                                     encoding="utf-8")  # fmt: skip
+    with pytest.raises(ConfigError, match=re.escape("organisation.sites[0].name: 'Kontakt")):
+        load_server_config(tmp_path / "s.toml")
 
 
 def test_two_running_servers_send_one_mail_between_them(tmp_path, mail, broker, db):

@@ -39,13 +39,6 @@ after_hours = 6
 
 
 @pytest.fixture
-def mail(tmp_path):
-    server = MailServer(tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def store(db):
     opened = open_store(db, STOCKHOLM)
     yield opened

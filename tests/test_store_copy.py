@@ -79,10 +79,11 @@ def filled(url):
     store.alerts.resolve("karantän", "desk-9", START + timedelta(minutes=20))
     store.alerts.open("tyst", "desk-2", '{"last_heard": null, "minutes": 30}', START)
     store.alerts.settle(store.alerts.open_ones()[0]["id"], "opened", 1)
-    assert store.deliveries.claim("alert|tyst|desk-2|x|opened|email", START, timedelta(minutes=9))
-    store.deliveries.sent("alert|tyst|desk-2|x|opened|email", START)
-    assert store.deliveries.claim("report|m|2026-01|email", START, timedelta(minutes=9))
-    store.deliveries.failed("report|m|2026-01|email", "refused", START + timedelta(minutes=15))
+    token = store.deliveries.claim("alert|tyst|desk-2|x|opened|email", START, timedelta(minutes=9))
+    assert token and store.deliveries.sent("alert|tyst|desk-2|x|opened|email", token, START)
+    token = store.deliveries.claim("report|m|2026-01|email", START, timedelta(minutes=9))
+    assert token and store.deliveries.failed("report|m|2026-01|email", token, "refused",
+                                             START + timedelta(minutes=15))  # fmt: skip
     return store
 
 

@@ -261,8 +261,8 @@ def m015_deliveries(db: Database) -> None:
     # and the backlog every status reports, for the rule that watches it grow.
     db.execute(
         """CREATE TABLE deliveries (key TEXT PRIMARY KEY, created_at TEXT NOT NULL,
-           claimed_until TEXT, sent_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-           next_try TEXT, error TEXT)"""
+           claimed_by TEXT, claimed_until TEXT, sent_at TEXT,
+           attempts INTEGER NOT NULL DEFAULT 0, next_try TEXT, error TEXT)"""
     )
     db.execute(
         """CREATE TABLE backlog_samples (device TEXT NOT NULL, at TEXT NOT NULL,

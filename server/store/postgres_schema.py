@@ -107,8 +107,8 @@ M014_ALERTS = [
 
 M015_DELIVERIES = [
     """CREATE TABLE deliveries (key TEXT PRIMARY KEY, created_at TEXT NOT NULL,
-        claimed_until TEXT, sent_at TEXT, attempts BIGINT NOT NULL DEFAULT 0,
-        next_try TEXT, error TEXT)""",
+        claimed_by TEXT, claimed_until TEXT, sent_at TEXT,
+        attempts BIGINT NOT NULL DEFAULT 0, next_try TEXT, error TEXT)""",
     """CREATE TABLE backlog_samples (device TEXT NOT NULL, at TEXT NOT NULL,
         backlog BIGINT NOT NULL, PRIMARY KEY (device, at))""",
 ]

@@ -57,6 +57,9 @@ INSERT_ROWS = 500
 #: How long the backlog a status reports is kept: the longest window of the alert rule
 #: that watches it grow (:mod:`nojd.server.alertrules`).
 BACKLOG_MINUTES = 24 * 60
+#: Kept this much longer than that window: so that the window's start always has a
+#: sample before it, whenever the statuses arrived.
+BACKLOG_MARGIN = 60
 
 
 #: A status without ``config`` (an older terminal, its last will) keeps what was known.
@@ -192,7 +195,7 @@ class SqlStore:
                ON CONFLICT (device, at) DO UPDATE SET backlog = excluded.backlog""",
             [device, format_time(at), backlog],
         )
-        oldest = format_time(at - timedelta(minutes=BACKLOG_MINUTES))
+        oldest = format_time(at - timedelta(minutes=BACKLOG_MINUTES + BACKLOG_MARGIN))
         conn.execute("DELETE FROM backlog_samples WHERE device = ? AND at < ?", [device, oldest])
 
     @staticmethod

@@ -41,8 +41,8 @@ _DEVICE_COLUMNS = ("device", "site", "first_seen", "last_seen", "highest_seq", "
                    "config_applied", "config_refused", "config_reason")  # fmt: skip
 _ALERT_COLUMNS = ("rule", "subject", "opened_at", "resolved_at", "detail", "opened_sent",
                   "resolved_sent")  # fmt: skip
-_DELIVERY_COLUMNS = ("key", "created_at", "claimed_until", "sent_at", "attempts", "next_try",
-                     "error")  # fmt: skip
+_DELIVERY_COLUMNS = ("key", "created_at", "claimed_by", "claimed_until", "sent_at", "attempts",
+                     "next_try", "error")  # fmt: skip
 TABLES: tuple[Table, ...] = (
     Table("responses", _RESPONSE_COLUMNS, ("id",)),
     Table("devices", _DEVICE_COLUMNS, ("device",)),
