@@ -194,7 +194,9 @@ def _organisation(table: Table) -> Organisation:
         targets = site.get("targets", {}, _targets, "a table of question = percent")
         sites[site_id] = Site(
             id=site_id,
-            name=site.get("name", site_id, _name, "a display name, at most 120 characters"),
+            name=site.get(
+                "name", site_id, _name, "a display name of at most 120 printable characters"
+            ),
             unit=site.get("unit", "", text, "a unit id"),
             devices=tuple(site.get("devices", [], _paths, "a list of device ids")),
             targets=targets,
@@ -206,7 +208,9 @@ def _organisation(table: Table) -> Organisation:
         unit = Table(item, table.label, f"organisation.units[{index}]")
         unit.only("id", "name")
         unit_id = unit.require("id", text, "a unit id")
-        units[unit_id] = unit.get("name", unit_id, _name, "a display name, at most 120 characters")
+        units[unit_id] = unit.get(
+            "name", unit_id, _name, "a display name of at most 120 printable characters"
+        )
     return Organisation(sites, units, title)
 
 

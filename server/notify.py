@@ -118,7 +118,8 @@ class _Round:
             if not stale and waiting:
                 said = _words(episode, message, self.rules.get(episode["rule"]), self.config)
                 for name in [n for n in waiting if n not in self.broken]:
-                    if self._send(keys[name], name, said):
+                    before = states.get(keys[name]) or {}
+                    if self._send(keys[name], name, said, int(before.get("attempts") or 0) + 1):
                         waiting.remove(name)
             if not waiting:
                 store.alerts.settle(episode["id"], message, SENT)
@@ -132,15 +133,18 @@ class _Round:
             else:
                 return  # the "resolved" message waits for the "opened" one
 
-    def _send(self, key: str, channel: str, said: dict[str, Any]) -> bool:
-        """Claim ``key`` and send it on ``channel``; whether it went. The send runs in a
-        thread of its own that settles the claim when it ends: if it takes longer than
-        :data:`SEND_DEADLINE`, the round goes on without it (and without the channel)."""
+    def _send(self, key: str, channel: str, said: dict[str, Any], tried: int) -> bool:
+        """Claim ``key`` and send it on ``channel`` (its ``tried``-th try); whether it went.
+        The send runs in a thread of its own that settles the claim when it ends: if it
+        takes longer than :data:`SEND_DEADLINE`, the round goes on without it, and without
+        the channel. So does a round whose receiver failed, or was too slow to answer. The
+        thread reads nothing from the store (a reader would be opened for it, and kept)."""
         store, clock = self.store, self.clock
         token = store.deliveries.claim(key, clock(), self.lease)
         if token is None:
             return False
         went: list[bool] = []
+        slow: list[bool] = []
 
         def send() -> None:
             try:
@@ -148,9 +152,9 @@ class _Round:
             except webhooks.Unanswered as exc:  # perhaps received: never sent twice
                 store.deliveries.sent(key, token, clock(), note=str(exc))
                 log.warning("alert message on %s: %s", channel, exc)
+                slow.append(True)
             except Exception as exc:  # released, whatever went wrong: a claim held would wait
                 error = str(exc) if isinstance(exc, NojdError) else f"{type(exc).__name__}: {exc}"
-                tried = int(store.deliveries.states(key).get(key, {}).get("attempts") or 1)
                 wait = min(timedelta(minutes=2 ** (tried - 1)), LONGEST_WAIT)
                 store.deliveries.failed(key, token, error, self.began + wait)
                 log.warning("alert message not sent (try %d, next in %s): %s", tried, wait,
@@ -168,8 +172,9 @@ class _Round:
         if worker.is_alive():
             log.warning("alert message on %s still sending after %s; left to finish, "
                         "holding its claim", channel, SEND_DEADLINE)  # fmt: skip
-        if not went:
+        if not went or slow:
             self.broken.add(channel)
+        if not went:
             return False
         self.done.append(key)
         return True

@@ -4,6 +4,7 @@ per episode and event, across a restart and with several processes, in a real st
 (SQLite and PostgreSQL), and two real `nojd server run` sending one mail between them."""
 
 import logging
+import os
 import re
 import subprocess
 import threading
@@ -215,12 +216,42 @@ def test_every_message_carries_an_id_a_receiver_can_drop_repeats_by(tmp_path, ho
     assert hook.keys == ids  # the Idempotency-Key header says the same
 
 
-def test_a_dead_receiver_is_tried_once_a_round_not_once_per_episode(tmp_path, store):
-    down = WebhookServer()  # nothing listens
-    config = configured(tmp_path, "", f'webhooks = ["{down.url}"]\nwebhook_attempts = 1')
+def three_terminals_spike(store: Any) -> None:
     for device in ("kc-1", "kc-2", "kc-3"):
         bad = Reject(f"nojd/v1/{device}/response", b"{", "not JSON", device=device)
         store.ingest(Batch(rejects=[bad] * 22), NOW - timedelta(minutes=2))
+
+
+def test_a_slow_receiver_gets_one_message_a_round_and_each_once(tmp_path, hook, store):
+    alerts = f'webhooks = ["{hook.url}"]\nwebhook_attempts = 1\nwebhook_timeout_seconds = 1'
+    config = configured(tmp_path, "", alerts)
+    hook.hang = 30
+    three_terminals_spike(store)
+    check(store, config, SURVEY, NOW)
+    for minutes in range(3):
+        assert len(notify.deliver(store, config, NOW + timedelta(minutes=minutes))) == 1
+    assert notify.deliver(store, config, NOW + timedelta(minutes=3)) == []
+    assert sorted(post["subject"] for post in hook.posts) == ["kc-1", "kc-2", "kc-3"]
+
+
+def test_failed_sends_leave_no_open_files_behind(tmp_path, store):
+    down = WebhookServer()  # nothing listens
+    config = configured(tmp_path, "", f'webhooks = ["{down.url}"]\nwebhook_attempts = 1')
+    three_terminals_spike(store)
+    check(store, config, SURVEY, NOW)
+    notify.deliver(store, config, NOW)
+    opened = len(os.listdir("/proc/self/fd"))
+    for hours in range(1, 21):  # every round tries one message again, in a thread of its own
+        notify.deliver(store, config, NOW + timedelta(hours=hours))
+    tried = sum(s["attempts"] for s in store.deliveries.states("alert|").values())
+    assert tried == 21
+    assert len(os.listdir("/proc/self/fd")) <= opened + 2
+
+
+def test_a_dead_receiver_is_tried_once_a_round_not_once_per_episode(tmp_path, store):
+    down = WebhookServer()  # nothing listens
+    config = configured(tmp_path, "", f'webhooks = ["{down.url}"]\nwebhook_attempts = 1')
+    three_terminals_spike(store)
     check(store, config, SURVEY, NOW)
     assert len(store.alerts.open_ones()) == 3
     assert notify.deliver(store, config, NOW) == []
