@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import subprocess
-import threading
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from mailhooks import MailServer, WebhookServer
 from processes import NOJD, Process, free_port
-from waiting import wait_until
+from waiting import at_once, wait_until
 
 from nojd.errors import ConfigError
 from nojd.server import notify
@@ -321,20 +320,14 @@ def test_four_processes_checking_and_delivering_at_once_send_one_mail(tmp_path, 
     stores = [open_store(db, STOCKHOLM) for _ in range(4)]
     try:
         spike(stores[0], NOW - timedelta(minutes=2))
-        start = threading.Barrier(len(stores))
         sent: list[str] = []
 
         def watching(each: Any) -> None:
-            start.wait(timeout=30)
             for minutes in range(3):
                 check(each, config, SURVEY, NOW + timedelta(minutes=minutes))
                 sent.extend(notify.deliver(each, config, NOW + timedelta(minutes=minutes)))
 
-        threads = [threading.Thread(target=watching, args=(each,)) for each in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        at_once(watching, stores)
         assert len(sent) == 1 and len(mail.received) == 1
     finally:
         for each in stores:

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from waiting import at_once
 
 from nojd.errors import ConfigError
 from nojd.server.alerts import check
@@ -239,17 +240,7 @@ def test_two_processes_open_one_episode_and_send_each_message_once(store, config
     store.ingest(Batch(rejects=[bad] * 25), NOW - timedelta(minutes=2))
     stores = [open_store(db, STOCKHOLM) for _ in range(4)]
     try:
-        start = threading.Barrier(len(stores))
-
-        def checking(each: Any) -> None:
-            start.wait(timeout=30)
-            check(each, config, SURVEY, NOW)
-
-        threads = [threading.Thread(target=checking, args=(each,)) for each in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        at_once(lambda each: check(each, config, SURVEY, NOW), stores)
         [episode] = store.alerts.history()
         key = f"alert|karantän|kc-1|{episode['opened_at']}|opened|email"
         claimed = [each.deliveries.claim(key, NOW, timedelta(minutes=10)) for each in stores]

@@ -4,13 +4,13 @@ after a restart, once between several processes, and again after a failure until
 
 import re
 import subprocess
-import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from mailhooks import MailServer
+from waiting import at_once
 
 from nojd.errors import ConfigError
 from nojd.server.config import load_server_config
@@ -141,18 +141,8 @@ def test_three_processes_at_once_send_it_once(tmp_path, mail, db):
     stores = [open_store(db, STOCKHOLM) for _ in range(3)]
     try:
         answered(stores[0])
-        start = threading.Barrier(len(stores))
         sent: list[str] = []
-
-        def sending(each: Any) -> None:
-            start.wait(timeout=30)
-            sent.extend(send_due(each, SURVEY, config, DECEMBER))
-
-        threads = [threading.Thread(target=sending, args=(each,)) for each in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        at_once(lambda each: sent.extend(send_due(each, SURVEY, config, DECEMBER)), stores)
         assert len(sent) == 1 and len(mail.received) == 1
     finally:
         for each in stores:
